@@ -1,0 +1,102 @@
+"""The factory's body: settings, extensions, blueprints, headers, error pages."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_htmx import HTMX
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from annotator import config as settings
+from annotator import db
+from annotator.services.errors import ServiceError
+
+csrf = CSRFProtect()
+htmx = HTMX()
+login_manager = LoginManager()
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def build(overrides: dict | None = None) -> Flask:
+    """Create the Flask app from settings, instance config and overrides."""
+    app = Flask(
+        __name__,
+        template_folder=str(_asset_dir("templates")),
+        static_folder=str(_asset_dir("static")),
+        instance_path=str(settings.instance_path()),
+    )
+    app.config.update(settings.load(overrides))
+    db.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.login_message_category = "info"
+
+    from annotator.web import register
+
+    register(app)
+    app.after_request(_security_headers)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(ServiceError, _service_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    return app
+
+
+def _asset_dir(name: str):
+    # A wheel carries templates/ and static/ inside the package; a checkout has them beside it.
+    packaged = settings.PACKAGE / name
+    return packaged if packaged.is_dir() else settings.ROOT / name
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.headers.get("HX-Request") is not None or response.vary:
+        response.vary.add("HX-Request")
+    return response
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _error_page(status: int, title: str, message: str):
+    if _wants_json():
+        return jsonify({"error": title, "detail": message}), status
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def _http_error(exc: HTTPException):
+    return _error_page(exc.code or 500, exc.name, exc.description or "")
+
+
+def _service_error(exc: ServiceError):
+    titles = {404: "Not found", 403: "Not allowed", 409: "Conflict"}
+    return _error_page(exc.status, titles.get(exc.status, "Cannot do that"), exc.message)
+
+
+def _csrf_error(exc: CSRFError):
+    return _error_page(
+        400, "Form expired",
+        "The form's security token is missing or out of date. Reload the page and try again.",
+    )
+
+
+def _unexpected_error(exc: Exception):
+    # Never show a stack trace; the log keeps it for the operator.
+    from flask import current_app
+
+    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    return _error_page(500, "Something went wrong",
+                       "The error has been logged. Nothing was saved by this request.")

@@ -1,0 +1,76 @@
+"""Settings: defaults here, overridden by instance/config.py, then by environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+
+
+def instance_path() -> Path:
+    """Return the instance folder: ANNOTATOR_INSTANCE, else instance/ beside the package."""
+    return Path(os.environ.get("ANNOTATOR_INSTANCE", ROOT / "instance")).resolve()
+
+
+def default_database_url() -> str:
+    """Return DATABASE_URL, else the SQLite file in the instance folder."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{instance_path() / 'annotator.db'}"
+
+
+def _secret_key(folder: Path) -> str:
+    # A generated key is kept in the instance folder so sessions survive restarts;
+    # SECRET_KEY in the environment wins, which is what a team deployment sets.
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = folder / "secret_key"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load(overrides: dict | None = None) -> dict:
+    """Build the settings dictionary the app factory applies."""
+    folder = instance_path()
+    settings = {
+        "DATABASE_URL": default_database_url(),
+        "SECRET_KEY": None,
+        # The desk that publishes ClaimReview; absolute URLs in exports start here.
+        "DESK_NAME": os.environ.get("DESK_NAME", "Annotator fact-check desk"),
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # Uploads and pasted text: a news article is far below this.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 5 * 1024 * 1024)),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        # Turn on behind TLS so the session cookie is never sent in clear.
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "LIVE_POLL_SECONDS": int(os.environ.get("LIVE_POLL_SECONDS", 3)),
+        "CLAIMS_PER_PAGE": 50,
+    }
+    extra = folder / "config.py"
+    if extra.exists():
+        namespace: dict = {}
+        exec(compile(extra.read_text(), str(extra), "exec"), namespace)  # noqa: S102 - operator's own file
+        settings.update({k: v for k, v in namespace.items() if k.isupper()})
+    if overrides:
+        settings.update(overrides)
+    if not settings.get("SECRET_KEY"):
+        settings["SECRET_KEY"] = _secret_key(folder)
+    return settings

@@ -1,0 +1,28 @@
+"""Turn article text into check-worthy claim candidates: clean, split, score, extract.
+
+Pure Python (plus numpy for training); no Flask. The public API is re-exported here.
+"""
+
+from annotator.extract.anchor import reanchor
+from annotator.extract.claims import extract_claims
+from annotator.extract.clean import clean_html, clean_text
+from annotator.extract.lang import detect_language
+from annotator.extract.score import PROPOSE_THRESHOLD, score_sentence, score_texts
+from annotator.extract.sentences import split_sentences
+from annotator.extract.types import Candidate, Cleaned, Scored, Sentence
+
+__all__ = [
+    "PROPOSE_THRESHOLD",
+    "Candidate",
+    "Cleaned",
+    "Scored",
+    "Sentence",
+    "clean_html",
+    "clean_text",
+    "detect_language",
+    "extract_claims",
+    "reanchor",
+    "score_sentence",
+    "score_texts",
+    "split_sentences",
+]

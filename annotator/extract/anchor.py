@@ -1,0 +1,123 @@
+"""Find a claim's span again after the article body changed (a text-quote anchor).
+
+Like Hypothesis's dom-anchor-text-quote: try the exact quote near the old position,
+then the exact quote chosen by its prefix/suffix context, then an approximate match
+that allows small edits. When nothing fits well enough the claim is an orphan (None).
+"""
+
+from __future__ import annotations
+
+from difflib import SequenceMatcher
+
+MIN_SIMILARITY = 0.75  # quote vs. found text, for an approximate match
+MIN_CONTEXT_SIMILARITY = 0.5  # when prefix and suffix both pin the span down
+_MAX_EXACT = 50
+
+
+def _ratio(a: str, b: str) -> float:
+    return SequenceMatcher(None, a, b, autojunk=False).ratio() if a or b else 1.0
+
+
+def _context_score(body: str, start: int, end: int, prefix: str, suffix: str) -> float:
+    """Return how well the text around a span matches the stored prefix and suffix."""
+    before = body[max(0, start - len(prefix)) : start]
+    after = body[end : end + len(suffix)]
+    return _ratio(prefix, before) + _ratio(suffix, after)
+
+
+def _exact(body: str, quote: str, prefix: str, suffix: str, hint: int | None):
+    """Return the best exact occurrence of `quote`, or None."""
+    if hint is not None and body.startswith(quote, hint):
+        return hint, hint + len(quote)
+    found = []
+    pos = body.find(quote)
+    while pos >= 0 and len(found) < _MAX_EXACT:
+        found.append(pos)
+        pos = body.find(quote, pos + 1)
+    if not found:
+        return None
+    if len(found) == 1:
+        return found[0], found[0] + len(quote)
+    best = max(
+        found,
+        key=lambda p: (
+            round(_context_score(body, p, p + len(quote), prefix, suffix), 3),
+            -abs(p - hint) if hint is not None else 0,
+        ),
+    )
+    return best, best + len(quote)
+
+
+def _between_context(body: str, quote: str, prefix: str, suffix: str, hint: int | None):
+    """Return the span between an exact prefix and suffix, if it still resembles the quote."""
+    if len(prefix) < 8 or len(suffix) < 8:
+        return None
+    best = None
+    pos = body.find(prefix)
+    while pos >= 0:
+        start = pos + len(prefix)
+        end = body.find(suffix, start)
+        if end >= 0 and end - start <= 2 * len(quote) + 20:
+            sim = _ratio(quote, body[start:end])
+            dist = abs(start - hint) if hint is not None else 0
+            if sim >= MIN_CONTEXT_SIMILARITY and (best is None or (sim, -dist) > best[0]):
+                best = ((sim, -dist), (start, end))
+        pos = body.find(prefix, pos + 1)
+    return best[1] if best else None
+
+
+def _approximate(body: str, quote: str, hint: int | None):
+    """Return the span of `body` that best matches `quote` allowing small edits, or None."""
+    n = len(quote)
+    matcher = SequenceMatcher(None, quote, body, autojunk=False)
+    seeds = []
+    for a, b, size in matcher.get_matching_blocks():
+        if size >= min(12, max(4, n // 4)):
+            seeds.append((size, b - a))
+    seeds.sort(reverse=True)
+    best = None
+    tried = set()
+    for _, origin in seeds[:8]:
+        lo = max(0, origin - n // 2)
+        if lo in tried:
+            continue
+        tried.add(lo)
+        window = body[lo : origin + n + n // 2]
+        blocks = [
+            blk
+            for blk in SequenceMatcher(None, quote, window, autojunk=False).get_matching_blocks()
+            if blk.size
+        ]
+        if not blocks:
+            continue
+        start = lo + max(0, blocks[0].b - blocks[0].a)
+        last = blocks[-1]
+        end = min(len(body), lo + last.b + last.size + (n - last.a - last.size))
+        start, end = _trim(body, start, end)
+        sim = _ratio(quote, body[start:end])
+        dist = abs(start - hint) if hint is not None else 0
+        if sim >= MIN_SIMILARITY and (best is None or (sim, -dist) > best[0]):
+            best = ((sim, -dist), (start, end))
+    return best[1] if best else None
+
+
+def _trim(body: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink a span so it neither starts nor ends with whitespace."""
+    while start < end and body[start].isspace():
+        start += 1
+    while end > start and body[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def reanchor(
+    body: str, quote: str, prefix: str = "", suffix: str = "", start_hint: int | None = None
+) -> tuple[int, int] | None:
+    """Return the (start, end) of `quote` in `body`, or None if it cannot be placed."""
+    if not quote:
+        return None
+    return (
+        _exact(body, quote, prefix, suffix, start_hint)
+        or _between_context(body, quote, prefix, suffix, start_hint)
+        or _approximate(body, quote, start_hint)
+    )

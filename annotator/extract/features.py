@@ -1,0 +1,211 @@
+"""Turn sentences into sparse features for the check-worthiness scorer.
+
+Shared by scoring (`score.py`) and training (`train.py`) so both see the same features:
+word unigrams and bigrams (digits folded to "0"), hand-written cues such as numbers,
+dates, names and attribution, and a few cues from the neighbouring sentences.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def _words(text: str) -> frozenset[str]:
+    """Return the whitespace-separated words of a literal word list."""
+    return frozenset(text.split())
+
+
+_TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+(?:[.,]\d+)*|[$%?!\"“”€£]")
+_DIGITS = re.compile(r"\d")
+_NUMBER_WORD = re.compile(
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+    r"thirty|forty|fifty|hundred|thousand|million|billion|trillion|dozens?|hundreds|thousands|"
+    r"millions|billions|half|twice|double|triple|percent|majority|minority)\b",
+    re.IGNORECASE,
+)
+_PERCENT = re.compile(r"%|\bper ?cent\b|\bprocent", re.IGNORECASE)
+_MONEY = re.compile(
+    r"[$€£₽]|\b(?:dollars?|euros?|pounds|rubles?|roubles?|tenge|budget|tax(?:es)?)\b",
+    re.IGNORECASE,
+)
+_DATE = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Monday|Tuesday|Wednesday|"
+    r"Thursday|Friday|Saturday|Sunday)\b(?:\s+\d{1,2}\b)?|\b(?:1[89]|20)\d\d\b|"
+    r"\b(?:last|next|this) (?:year|month|week|decade)\b|\b\d+ (?:years?|months?|days?) ago\b|"
+    r"\byesterday\b",
+)
+_MONTH_WORDS = _words(
+    "January February March April May June July August September October November December "
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday"
+)
+_ATTRIBUTION = re.compile(
+    r"\b(?:said|says|told|according to|reported|reports|claimed|claims|stated|announced|"
+    r"testified|wrote|confirmed|denied|insisted|acknowledged|admitted)\b",
+    re.IGNORECASE,
+)
+_COMPARISON = re.compile(
+    r"\b(?:more|less|fewer|than|most|least|largest|biggest|highest|lowest|greatest|smallest|"
+    r"worst|best|increased?|increases|decreased?|decreases|rose|risen|fell|fallen|doubled|"
+    r"tripled|record|compared|times as|first time|only|every|all|never|always)\b",
+    re.IGNORECASE,
+)
+_QUOTE = re.compile(r"[\"“”«»]")
+_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'll|me|my|we|we're|we've|our|us)\b")
+_SECOND_PERSON = re.compile(r"\b(?:you|your|you're)\b", re.IGNORECASE)
+_OPINION = re.compile(
+    r"\b(?:think|believe|feel|hope|wish|want|should|must|ought|great|wonderful|terrible|"
+    r"horrible|beautiful|amazing|incredible|disaster|thank|thanks|love|hate|opinion|"
+    r"honestly|frankly|agree|disagree)\b",
+    re.IGNORECASE,
+)
+_HEDGE = re.compile(r"\b(?:[Mm]aybe|[Pp]erhaps|might|may|could|[Pp]ossibly|[Pp]robably|likely)\b")
+_CAP_RUN = re.compile(r"(?<![.!?]\s)\b([A-Z][\w'’.-]*(?:\s+(?:of\s+|the\s+)?[A-Z][\w'’.-]*)*)")
+_ACRONYM = re.compile(r"\b[A-Z]{2,6}\b|\b[A-Z]{2,}/[A-Z]{2,}\b")
+_ORG_WORDS = _words(
+    """Ministry Department Party Committee Council University Agency Service Bank Corporation
+    Inc Company Organization Organisation Commission Court Government Association Union
+    Institute Foundation Congress Senate Parliament Administration Police Army Navy Group
+    Office Board Bureau Federation Fund Times Post News Network Station Church School College
+    Hospital Authority Assembly Movement Front Cabinet Kremlin Pentagon"""
+)
+_TITLES = _words(
+    """Mr Mrs Ms Dr President Senator Governor Minister Secretary Mayor Judge General Prime
+    Chancellor King Queen Prince Congressman Congresswoman Sen Rep Gov Speaker activist
+    lawyer spokesman spokeswoman spokesperson"""
+)
+
+# Hand cues, each with the reason shown to people when it raises the score.
+REASONS = {
+    "h:number": "has a number",
+    "h:percent": "has a percentage",
+    "h:money": "mentions money or taxes",
+    "h:date": "has a date",
+    "h:person": "names a person",
+    "h:org": "names an organisation",
+    "h:attribution": "attribution (said/told)",
+    "h:comparison": "comparison",
+    "h:quote_person": "quotes a named person",
+    "h:quote": "has a quotation",
+    "h:entities2": "names several people or bodies",
+}
+NEGATIVE_REASONS = {
+    "h:question": "a question",
+    "h:opinion": "opinion or feeling",
+    "h:first_person": "speaks in the first person",
+    "h:second_person": "addresses the listener",
+    "h:hedge": "hedged",
+    "h:len<5": "too short",
+    "h:no_verb": "no verb",
+}
+_CONTEXT_CUES = ("h:number", "h:question", "h:date", "h:first_person", "h:len<5", "h:opinion")
+_VERBISH = re.compile(
+    r"\b(?:is|are|was|were|be|been|has|have|had|will|would|can|could|did|does|do|said|says|"
+    r"[a-z]{3,}ed|[a-z]{3,}s)\b"
+)
+
+
+def tokens(text: str) -> list[str]:
+    """Return lower-cased word tokens with every digit folded to "0"."""
+    return [_DIGITS.sub("0", t) for t in _TOKEN.findall(text.lower())]
+
+
+def _entities(text: str) -> tuple[int, int]:
+    """Count capitalised runs that look like people and like organisations."""
+    people = orgs = 0
+    for m in _CAP_RUN.finditer(text):
+        words = m.group(1).replace("’", "'").split()
+        if m.start() == 0 or (len(words) == 1 and words[0] in _MONTH_WORDS):
+            continue
+        before = text[max(0, m.start() - 20) : m.start()].split()
+        titled = bool(before) and before[-1].rstrip(".") in _TITLES
+        if any(w.rstrip(".,'s") in _ORG_WORDS for w in words):
+            orgs += 1
+        elif len(words) >= 2 or titled:
+            people += 1
+    orgs += len(_ACRONYM.findall(text))
+    return people, orgs
+
+
+def hand_cues(text: str) -> set[str]:
+    """Return the set of hand-written cues present in one sentence."""
+    cues: set[str] = set()
+    if _DIGITS.search(text) or _NUMBER_WORD.search(text):
+        cues.add("h:number")
+    if _PERCENT.search(text):
+        cues.add("h:percent")
+    if _MONEY.search(text):
+        cues.add("h:money")
+    if _DATE.search(text):
+        cues.add("h:date")
+    people, orgs = _entities(text)
+    if people:
+        cues.add("h:person")
+    if orgs:
+        cues.add("h:org")
+    if people + orgs >= 2:
+        cues.add("h:entities2")
+    attribution = bool(_ATTRIBUTION.search(text))
+    if attribution:
+        cues.add("h:attribution")
+    if _QUOTE.search(text):
+        cues.add("h:quote_person" if attribution and people else "h:quote")
+    if _COMPARISON.search(text):
+        cues.add("h:comparison")
+    if _FIRST_PERSON.search(text):
+        cues.add("h:first_person")
+    if _SECOND_PERSON.search(text):
+        cues.add("h:second_person")
+    if _OPINION.search(text):
+        cues.add("h:opinion")
+    if _HEDGE.search(text):
+        cues.add("h:hedge")
+    stripped = text.rstrip(" \"'”’)")
+    if stripped.endswith("?"):
+        cues.add("h:question")
+    if stripped.endswith("!"):
+        cues.add("h:exclaim")
+    n = len(text.split())
+    cues.add(
+        "h:len<5"
+        if n < 5
+        else "h:len<10"
+        if n < 10
+        else "h:len<20"
+        if n < 20
+        else "h:len<40"
+        if n < 40
+        else "h:len>=40"
+    )
+    if not _VERBISH.search(text):
+        cues.add("h:no_verb")
+    return cues
+
+
+def lexical(text: str) -> list[str]:
+    """Return unigram and bigram features of one sentence."""
+    toks = tokens(text)
+    feats = ["w:" + t for t in toks]
+    padded = ["<s>", *toks, "</s>"]
+    feats += ["b:" + a + " " + b for a, b in zip(padded, padded[1:], strict=False)]
+    return feats
+
+
+def featurize(texts: list[str]) -> list[list[str]]:
+    """Return the feature names of each sentence, with cues from its neighbours."""
+    cues = [hand_cues(t) for t in texts]
+    out = []
+    for i, text in enumerate(texts):
+        feats = lexical(text)
+        feats += sorted(cues[i])
+        feats.append("bias")
+        if i > 0:
+            feats += ["p:" + c[2:] for c in _CONTEXT_CUES if c in cues[i - 1]]
+        else:
+            feats.append("p:none")
+        if i + 1 < len(texts):
+            feats += ["n:" + c[2:] for c in _CONTEXT_CUES if c in cues[i + 1]]
+        else:
+            feats.append("n:none")
+        out.append(feats)
+    return out

@@ -1,0 +1,388 @@
+"""Decide who may move a claim through the review workflow, and where it goes.
+
+This module is the one place the workflow rules live. It is pure: it takes plain facts
+about a claim and the acting user, and answers with a ``Transition`` (what to write) or
+raises a ``ReviewError`` (what to tell the user). Services apply the transition and record
+the event; views and the API only ask ``allowed_actions`` and ``may`` what to offer.
+
+``check`` tests, in this order, and raises on the first failure:
+
+1. the action is unknown                          -> ``InvalidTransition`` (409)
+2. the user is inactive, or their role is too low -> ``Forbidden`` (403)
+3. the action is not valid from the claim's state -> ``InvalidTransition`` (409)
+4. the claim belongs to someone else, or the
+   four-eyes rule (approver != submitter) fails   -> ``Forbidden`` (403)
+5. a precondition is unmet (verdict, conclusion,
+   source, comment, assignee)                     -> ``InvalidTransition`` (409)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+# -- states ------------------------------------------------------------------------------
+
+PROPOSED = "proposed"
+OPEN = "open"
+IN_PROGRESS = "in_progress"
+IN_REVIEW = "in_review"
+APPROVED = "approved"
+DISMISSED = "dismissed"
+
+STATES: tuple[str, ...] = (PROPOSED, OPEN, IN_PROGRESS, IN_REVIEW, APPROVED, DISMISSED)
+
+STATE_LABELS: dict[str, str] = {
+    PROPOSED: "proposed",
+    OPEN: "open",
+    IN_PROGRESS: "in progress",
+    IN_REVIEW: "in review",
+    APPROVED: "approved",
+    DISMISSED: "dismissed",
+}
+
+# -- actions -----------------------------------------------------------------------------
+
+ACCEPT = "accept"
+DISMISS = "dismiss"
+RESTORE = "restore"
+START = "start"
+ASSIGN = "assign"
+UNASSIGN = "unassign"
+SUBMIT = "submit"
+REQUEST_CHANGES = "request_changes"
+APPROVE = "approve"
+REOPEN = "reopen"
+
+# The order here is the order ``allowed_actions`` returns, so buttons never jump around.
+ACTIONS: tuple[str, ...] = (
+    ACCEPT,
+    DISMISS,
+    RESTORE,
+    START,
+    ASSIGN,
+    UNASSIGN,
+    SUBMIT,
+    REQUEST_CHANGES,
+    APPROVE,
+    REOPEN,
+)
+
+# -- roles -------------------------------------------------------------------------------
+
+ADMIN = "admin"
+EDITOR = "editor"
+REVIEWER = "reviewer"
+VIEWER = "viewer"
+
+ROLES: tuple[str, ...] = (ADMIN, EDITOR, REVIEWER, VIEWER)
+
+# Not a role a user can hold: the rank of someone who is not logged in.
+ANONYMOUS = "anonymous"
+
+_RANK: dict[str, int] = {ANONYMOUS: 0, VIEWER: 1, REVIEWER: 2, EDITOR: 3, ADMIN: 4}
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """Describe one action: who may take it, from where, and where it leads."""
+
+    role: str
+    sources: tuple[str, ...]
+    # None means "stay in the current state" (assign on a claim already being worked on).
+    target: str | None
+    verb: str
+
+
+_RULES: dict[str, _Rule] = {
+    ACCEPT: _Rule(REVIEWER, (PROPOSED,), OPEN, "accept"),
+    DISMISS: _Rule(REVIEWER, (PROPOSED, OPEN), DISMISSED, "dismiss"),
+    RESTORE: _Rule(REVIEWER, (DISMISSED,), PROPOSED, "restore"),
+    START: _Rule(REVIEWER, (OPEN,), IN_PROGRESS, "start"),
+    ASSIGN: _Rule(EDITOR, (OPEN, IN_PROGRESS, IN_REVIEW), None, "assign"),
+    UNASSIGN: _Rule(EDITOR, (IN_PROGRESS,), OPEN, "unassign"),
+    SUBMIT: _Rule(REVIEWER, (IN_PROGRESS,), IN_REVIEW, "submit"),
+    REQUEST_CHANGES: _Rule(EDITOR, (IN_REVIEW,), IN_PROGRESS, "request changes on"),
+    APPROVE: _Rule(EDITOR, (IN_REVIEW,), APPROVED, "approve"),
+    REOPEN: _Rule(EDITOR, (APPROVED,), IN_PROGRESS, "reopen"),
+}
+
+FOUR_EYES_MESSAGE = "You submitted this verdict; another editor must approve it."
+
+
+# -- data in and out ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Describe the user attempting an action."""
+
+    id: int
+    role: str
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class ClaimFacts:
+    """Hold what the rules need to know about a claim, and nothing else."""
+
+    state: str
+    assignee_id: int | None
+    submitted_by_id: int | None
+    verdict: str | None
+    conclusion: str
+    source_count: int
+    # Taken from the verdict scale: "not a claim" and "opinion" need no source by default.
+    verdict_needs_source: bool = True
+
+
+@dataclass(frozen=True)
+class Transition:
+    """Describe the outcome of an allowed action: the values to write, and the event."""
+
+    action: str
+    actor_id: int
+    from_state: str
+    to_state: str
+    # The claim's assignee after the action (not a delta: write it as is).
+    assignee_id: int | None
+    # The claim's submitter after the action; ``submit`` sets it to the actor.
+    submitted_by_id: int | None
+    # True for ``approve``: record the actor as approver and stamp the time.
+    records_approval: bool = False
+    # True for ``reopen``: the approval no longer stands (ClaimReview gets dateModified).
+    clears_approval: bool = False
+    comment: str | None = None
+
+    @property
+    def changes_state(self) -> bool:
+        """Return whether the claim's state differs after the action."""
+        return self.from_state != self.to_state
+
+
+class ReviewError(Exception):
+    """Refuse an action, with a message fit to show the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Forbidden(ReviewError):
+    """Refuse because of who is asking (HTTP 403)."""
+
+
+class InvalidTransition(ReviewError):
+    """Refuse because of the claim's state or missing content (HTTP 409)."""
+
+
+# -- rules -------------------------------------------------------------------------------
+
+
+def role_at_least(role: str | None, needed: str) -> bool:
+    """Return whether ``role`` ranks at or above ``needed``; unknown roles rank nowhere."""
+    if needed not in _RANK:
+        # A typo in a rule table should fail loudly, not silently deny everyone.
+        raise ValueError(f"unknown role {needed!r}")
+    if role not in _RANK or role == ANONYMOUS:
+        # "anonymous" is not a role anyone holds, so it never passes as one.
+        return needed == ANONYMOUS
+    return _RANK[role] >= _RANK[needed]
+
+
+def missing_for_submit(claim: ClaimFacts) -> list[str]:
+    """List, in words, what the claim still lacks before it can be submitted."""
+    missing = []
+    if not (claim.verdict or "").strip():
+        missing.append("a verdict")
+    if not (claim.conclusion or "").strip():
+        missing.append("a conclusion")
+    if claim.verdict_needs_source and claim.source_count < 1:
+        missing.append("at least one source")
+    return missing
+
+
+def can_edit(claim: ClaimFacts, actor: Actor) -> bool:
+    """Return whether the actor may change the claim's statement, verdict, conclusion or sources."""
+    if not actor.active or not role_at_least(actor.role, REVIEWER):
+        return False
+    # Approved claims are reopened first (that leaves an event); dismissed ones restored.
+    if claim.state in (APPROVED, DISMISSED) or claim.state not in STATES:
+        return False
+    if role_at_least(actor.role, EDITOR):
+        return True
+    return claim.state == IN_PROGRESS and claim.assignee_id == actor.id
+
+
+def check(
+    claim: ClaimFacts,
+    actor: Actor,
+    action: str,
+    *,
+    comment: str | None = None,
+    assignee_id: int | None = None,
+) -> Transition:
+    """Return the transition ``action`` makes, or raise the reason it is refused.
+
+    ``assignee_id`` is used by ``assign`` only and ignored otherwise. Whether that user
+    exists and may review is the caller's to check: this module sees ids, not users.
+    """
+    rule = _RULES.get(action)
+    if rule is None:
+        raise InvalidTransition(f"Unknown action {action!r}.")
+
+    if not actor.active:
+        raise Forbidden("Your account is inactive.")
+    if not role_at_least(actor.role, rule.role):
+        raise Forbidden(f"You need the {rule.role} role to {rule.verb} a claim.")
+
+    if claim.state not in rule.sources:
+        here = STATE_LABELS.get(claim.state, repr(claim.state))
+        there = " or ".join(STATE_LABELS[s] for s in rule.sources)
+        raise InvalidTransition(
+            f"You cannot {rule.verb} a claim that is {here}; it must be {there}."
+        )
+
+    is_editor = role_at_least(actor.role, EDITOR)
+    note = (comment or "").strip() or None
+    assignee = claim.assignee_id
+    submitter = claim.submitted_by_id
+    target = rule.target or claim.state
+
+    if action == START:
+        if assignee is not None and assignee != actor.id and not is_editor:
+            raise Forbidden("This claim is assigned to someone else.")
+        # An editor starting a colleague's claim leaves it with that colleague.
+        assignee = assignee if assignee is not None else actor.id
+    elif action == SUBMIT:
+        if assignee != actor.id and not is_editor:
+            raise Forbidden("Only the assignee or an editor may submit this claim.")
+        _require_content(claim, "Before submitting, add")
+        submitter = actor.id
+    elif action == APPROVE:
+        if submitter == actor.id:
+            raise Forbidden(FOUR_EYES_MESSAGE)
+        # Editors may edit a claim in review, so what was complete at submit may not be now.
+        _require_content(claim, "Before approving, the claim needs")
+    elif action == ASSIGN:
+        if assignee_id is None:
+            raise InvalidTransition("Choose someone to assign the claim to.")
+        assignee = assignee_id
+        if claim.state == OPEN:
+            target = IN_PROGRESS
+    elif action in (UNASSIGN, DISMISS, RESTORE):
+        # Nobody is working on an open, proposed or dismissed claim.
+        assignee = None
+    elif action == REQUEST_CHANGES:
+        if note is None:
+            raise InvalidTransition("Say what needs to change: a comment is required.")
+    elif action == REOPEN:
+        if note is None:
+            raise InvalidTransition("Give a reason for reopening an approved claim.")
+        # A claim in progress with nobody on it would drop out of every queue.
+        assignee = assignee if assignee is not None else actor.id
+
+    return Transition(
+        action=action,
+        actor_id=actor.id,
+        from_state=claim.state,
+        to_state=target,
+        assignee_id=assignee,
+        submitted_by_id=submitter,
+        records_approval=action == APPROVE,
+        clears_approval=action == REOPEN,
+        comment=note,
+    )
+
+
+def _require_content(claim: ClaimFacts, lead: str) -> None:
+    """Raise ``InvalidTransition`` naming what the claim lacks, if anything."""
+    missing = missing_for_submit(claim)
+    if missing:
+        raise InvalidTransition(f"{lead} {_join(missing)}.")
+
+
+def _join(items: list[str]) -> str:
+    """Join words as prose: "a, b and c"."""
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def allowed_actions(claim: ClaimFacts, actor: Actor) -> list[str]:
+    """List the actions ``check`` would allow, in ``ACTIONS`` order.
+
+    A comment and an assignee are assumed to be supplied, since the form asks for them.
+    """
+    allowed = []
+    for action in ACTIONS:
+        try:
+            check(claim, actor, action, comment="(given)", assignee_id=actor.id)
+        except ReviewError:
+            continue
+        allowed.append(action)
+    return allowed
+
+
+def apply(claim: ClaimFacts, transition: Transition) -> ClaimFacts:
+    """Return the claim facts as they stand after the transition."""
+    return dataclasses.replace(
+        claim,
+        state=transition.to_state,
+        assignee_id=transition.assignee_id,
+        submitted_by_id=transition.submitted_by_id,
+    )
+
+
+# -- route permissions -------------------------------------------------------------------
+
+# The least role each permission needs. Views check a permission, never a role by name.
+PERMISSIONS: dict[str, str] = {
+    "public": ANONYMOUS,  # anyone, logged in or not: login page, openapi.json
+    "read": VIEWER,  # articles, claims, history
+    "export": VIEWER,  # viewers read everything and export it
+    "review": REVIEWER,  # notes, sources, edits and transitions (review.check decides which)
+    "import": EDITOR,  # bring in articles and add claims
+    "edit_any": EDITOR,  # edit claims assigned to someone else
+    "assign": EDITOR,  # assign, bulk-assign, unassign
+    "admin": ADMIN,  # users, verdict scale, API tokens
+}
+
+
+def may(role: str | None, permission: str) -> bool:
+    """Return whether a user with ``role`` holds ``permission``; None means anonymous.
+
+    Pass None for an inactive user too. An unknown permission raises ``KeyError``.
+    """
+    return role_at_least(role, PERMISSIONS[permission])
+
+
+# Endpoint name -> permission name, for every view. A test checks that each registered
+# endpoint appears here, so no route ships unguarded; the web guard refuses unknown ones.
+ROUTES: dict[str, str] = {
+    "static": "public",
+    "pages.verdict_css": "public",
+    "auth.login": "public",
+    "auth.logout": "public",
+    "articles.index": "read",
+    "articles.new": "import",
+    "articles.create": "import",
+    "articles.show": "read",
+    "articles.add_claim": "review",
+    "claims.show": "read",
+    "claims.update": "review",
+    "claims.add_source": "review",
+    "claims.update_source": "review",
+    "claims.remove_source": "review",
+    "claims.add_note": "review",
+    "claims.transition": "review",
+    "exports.json_download": "export",
+    "api.list_articles": "read",
+    "api.create_article": "import",
+    "api.get_article": "read",
+    "api.get_claim": "read",
+    "api.patch_claim": "review",
+    "api.add_source": "review",
+    "api.add_note": "review",
+    "api.transition": "review",
+}

@@ -1,0 +1,1 @@
+"""Use cases: each takes a Session and an actor, writes, records Events, never commits."""

@@ -1,0 +1,159 @@
+"""Import articles: clean, de-duplicate, detect the language, propose claims."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, select
+
+from annotator import extract
+from annotator.models import Article, Claim, User
+from annotator.sanitize import is_safe_url
+from annotator.services import events
+from annotator.services.errors import Duplicate, Invalid, NotFound
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
+HTML_SUFFIXES = {".html", ".htm"}
+MAX_TITLE = 500
+
+
+@dataclass
+class ImportRequest:
+    """What a person gives to import an article; every field is optional but the content."""
+
+    text: str = ""
+    html: str = ""
+    title: str = ""
+    url: str = ""
+    outlet: str = ""
+    byline: str = ""
+    published: str = ""
+    language: str = ""
+
+
+def content_hash(body: str) -> str:
+    """Hash the body with whitespace folded, so a re-paste of the same text is caught."""
+    folded = re.sub(r"\s+", " ", body).strip().lower()
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+def parse_date(value: str, field: str) -> date | None:
+    """Parse an ISO date (YYYY-MM-DD, or the date part of a timestamp); empty means none."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        raise Invalid(f"{field} must be a date like 2019-06-07, not {value[:40]!r}.") from None
+
+
+def request_from_upload(filename: str, data: bytes, req: ImportRequest) -> ImportRequest:
+    """Fill req from an uploaded .txt, .md or .html file, refusing other kinds."""
+    name = (filename or "").lower()
+    suffix = name[name.rfind("."):] if "." in name else ""
+    if suffix not in TEXT_SUFFIXES | HTML_SUFFIXES:
+        raise Invalid("Upload a .txt, .md or .html file.")
+    try:
+        content = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Invalid("The file is not UTF-8 text.") from None
+    if "\x00" in content:
+        raise Invalid("The file is not a text file.")
+    if suffix in HTML_SUFFIXES:
+        req.html = content
+    else:
+        req.text = content
+    return req
+
+
+def import_article(session: Session, actor: User, req: ImportRequest) -> Article:
+    """Create an article and its proposed claims in the caller's transaction."""
+    meta: dict = {}
+    if req.html.strip():
+        cleaned, meta = extract.clean_html(req.html, url=req.url or None)
+        raw = req.html
+    elif req.text.strip():
+        cleaned = extract.clean_text(req.text)
+        raw = req.text
+    else:
+        raise Invalid("Paste the article's text or choose a file.")
+    body = cleaned.text
+    if not body.strip():
+        raise Invalid("Nothing is left of the article once page furniture is removed.")
+
+    url = (req.url or meta.get("url") or "").strip()
+    if url and not is_safe_url(url):
+        raise Invalid("The article URL must start with http:// or https://.")
+    title = (req.title or meta.get("title") or _first_line(body)).strip()[:MAX_TITLE]
+    published = parse_date(req.published or meta.get("date") or "", "Published date")
+
+    digest = content_hash(body)
+    existing = session.exec(select(Article).where(Article.content_hash == digest)).first()
+    if existing is not None:
+        raise Duplicate(f"This article was imported already: “{existing.title}”.", existing.id)
+
+    language = (req.language or "").strip().lower() or extract.detect_language(body)
+    article = Article(
+        title=title,
+        url=url,
+        outlet=(req.outlet or meta.get("sitename") or "").strip()[:200],
+        byline=(req.byline or meta.get("author") or "").strip()[:500],
+        published=published,
+        language=language[:8],
+        body=body,
+        raw=raw,
+        captions=[list(span) for span in cleaned.captions],
+        content_hash=digest,
+        created_by_id=actor.id,
+    )
+    session.add(article)
+    session.flush()
+    candidates = extract.extract_claims(body, language, captions=cleaned.captions)
+    proposed = [c for c in candidates if c.proposed]
+    session.add_all(
+        Claim(
+            article_id=article.id,
+            start=c.start,
+            end=c.end,
+            quote=c.quote,
+            prefix=c.prefix,
+            suffix=c.suffix,
+            statement=c.statement,
+            score=round(c.score, 4),
+            reasons=list(c.reasons),
+            origin="machine",
+            state="proposed",
+        )
+        for c in proposed
+    )
+    events.record(
+        session, "import", actor=actor, article_id=article.id,
+        new={"title": article.title, "proposed": len(proposed)},
+    )
+    session.flush()
+    return article
+
+
+def _first_line(body: str) -> str:
+    return next((line for line in body.splitlines() if line.strip()), "Untitled article")
+
+
+def get_article(session: Session, article_id: int) -> Article:
+    """Return an article by id."""
+    article = session.get(Article, article_id)
+    if article is None:
+        raise NotFound("No such article.")
+    return article
+
+
+def article_claims(session: Session, article_id: int) -> list[Claim]:
+    """Return an article's claims in reading order."""
+    return list(
+        session.exec(
+            select(Claim).where(Claim.article_id == article_id).order_by(Claim.start, Claim.id)
+        ).all()
+    )

@@ -1,0 +1,315 @@
+"""Claim use cases: edit with optimistic locking, sources, notes, workflow transitions."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, update
+from sqlmodel import Session, select
+
+from annotator import review
+from annotator.models import STANCES, Article, Claim, Note, Source, User, Verdict, utcnow
+from annotator.sanitize import is_safe_url
+from annotator.services import events
+from annotator.services.articles import parse_date
+from annotator.services.errors import Conflict, Forbidden, Invalid, NotFound
+
+EDITABLE = ("statement", "verdict", "conclusion")
+MAX_STATEMENT = 2000
+MAX_CONCLUSION = 5000
+MAX_NOTE = 20000
+CONTEXT = 32
+
+
+def get_claim(session: Session, claim_id: int) -> Claim:
+    """Return a claim by id."""
+    claim = session.get(Claim, claim_id)
+    if claim is None:
+        raise NotFound("No such claim.")
+    return claim
+
+
+def actor_of(user: User) -> review.Actor:
+    """Describe a user for the workflow rules."""
+    return review.Actor(id=user.id, role=user.role, active=user.active)
+
+
+def facts(session: Session, claim: Claim) -> review.ClaimFacts:
+    """Gather what the workflow rules need to know about a claim."""
+    count = session.exec(select(func.count()).where(Source.claim_id == claim.id)).one()
+    needs = True
+    if claim.verdict:
+        verdict = session.get(Verdict, claim.verdict)
+        needs = verdict.needs_source if verdict else True
+    return review.ClaimFacts(
+        state=claim.state,
+        assignee_id=claim.assignee_id,
+        submitted_by_id=claim.submitted_by_id,
+        verdict=claim.verdict,
+        conclusion=claim.conclusion or "",
+        source_count=count,
+        verdict_needs_source=needs,
+    )
+
+
+def allowed_actions(session: Session, claim: Claim, user: User) -> list[str]:
+    """Return the actions review.py lets this user take on this claim now."""
+    return review.allowed_actions(facts(session, claim), actor_of(user))
+
+
+def can_edit(session: Session, claim: Claim, user: User) -> bool:
+    """Tell whether this user may change the claim's content now."""
+    return review.can_edit(facts(session, claim), actor_of(user))
+
+
+def _require_edit(session: Session, claim: Claim, user: User) -> None:
+    if not can_edit(session, claim, user):
+        if not review.role_at_least(user.role, review.REVIEWER):
+            raise Forbidden("Your role can read claims but not change them.")
+        if claim.state == review.APPROVED:
+            raise Forbidden("This claim is approved; an editor must reopen it first.")
+        raise Forbidden("Start or be assigned this claim before you change it.")
+
+
+def _bump(session: Session, claim: Claim, expected: int, values: dict) -> None:
+    """Write values only if the claim is still at the expected version, else refuse."""
+    values = {**values, "version": expected + 1, "updated_at": utcnow()}
+    result = session.exec(
+        update(Claim).where(Claim.id == claim.id, Claim.version == expected).values(**values)
+    )
+    if result.rowcount != 1:
+        session.refresh(claim)
+        raise Conflict(
+            "Someone else saved this claim while you were editing it. Nothing of yours was "
+            "overwritten: compare the two versions and choose what to keep.",
+            claim,
+        )
+    session.refresh(claim)
+
+
+def _version(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Invalid("The save is missing the claim's version; reload the claim.") from None
+
+
+def update_claim(session: Session, user: User, claim_id: int, version, changes: dict) -> Claim:
+    """Change statement, verdict or conclusion if the caller's version is current."""
+    claim = get_claim(session, claim_id)
+    expected = _version(version)
+    _require_edit(session, claim, user)
+    values = {}
+    for field in EDITABLE:
+        if field not in changes or changes[field] is None:
+            continue
+        value = changes[field]
+        if field == "verdict":
+            value = (value or "").strip() or None
+            if value is not None and session.get(Verdict, value) is None:
+                raise Invalid(f"Unknown verdict {value!r}.")
+        else:
+            value = str(value).replace("\r\n", "\n").strip()
+            if field == "statement" and not value:
+                raise Invalid("The statement cannot be empty.")
+            limit = MAX_STATEMENT if field == "statement" else MAX_CONCLUSION
+            if len(value) > limit:
+                raise Invalid(f"The {field} is longer than {limit} characters.")
+        if value != getattr(claim, field):
+            values[field] = value
+    if claim.version != expected:
+        raise Conflict(
+            "Someone else saved this claim while you were editing it. Nothing of yours was "
+            "overwritten: compare the two versions and choose what to keep.",
+            claim,
+        )
+    if not values:
+        return claim
+    old = {f: getattr(claim, f) for f in values}
+    _bump(session, claim, expected, values)
+    events.record(session, "edit", actor=user, article_id=claim.article_id, claim_id=claim.id,
+                  old=old, new=values)
+    return claim
+
+
+def _source_fields(form: dict) -> dict:
+    url = (form.get("url") or "").strip()
+    if not is_safe_url(url):
+        raise Invalid("A source needs a web address starting with http:// or https://.")
+    archived = (form.get("archived_url") or "").strip()
+    if archived and not is_safe_url(archived):
+        raise Invalid("The archived copy's address must start with http:// or https://.")
+    stance = (form.get("stance") or "").strip()
+    if stance not in STANCES:
+        raise Invalid("Choose whether the source supports, refutes or gives context.")
+    fields = {
+        "url": url[:2000],
+        "archived_url": archived[:2000],
+        "stance": stance,
+        "title": (form.get("title") or "").strip()[:500],
+        "publisher": (form.get("publisher") or "").strip()[:200],
+        "excerpt": (form.get("excerpt") or "").strip()[:10000],
+        "published": parse_date(form.get("published") or "", "The source's date"),
+    }
+    return fields
+
+
+def _source_event_value(source: Source) -> dict:
+    return {
+        "url": source.url, "title": source.title, "stance": source.stance,
+        "publisher": source.publisher, "excerpt": source.excerpt,
+        "archived_url": source.archived_url,
+        "published": source.published.isoformat() if source.published else None,
+    }
+
+
+def add_source(session: Session, user: User, claim_id: int, form: dict) -> Source:
+    """Attach a source; adding cannot overwrite anyone's work, so it needs no version."""
+    claim = get_claim(session, claim_id)
+    _require_edit(session, claim, user)
+    source = Source(claim_id=claim.id, created_by_id=user.id, **_source_fields(form))
+    session.add(source)
+    session.flush()
+    events.record(session, "add_source", actor=user, article_id=claim.article_id,
+                  claim_id=claim.id, new={"id": source.id, **_source_event_value(source)})
+    return source
+
+
+def _get_source(session: Session, claim: Claim, source_id: int) -> Source:
+    source = session.get(Source, source_id)
+    if source is None or source.claim_id != claim.id:
+        raise NotFound("No such source on this claim.")
+    return source
+
+
+def update_source(
+    session: Session, user: User, claim_id: int, source_id: int, form: dict
+) -> Source:
+    """Change a source if it has not changed since the caller loaded it."""
+    claim = get_claim(session, claim_id)
+    _require_edit(session, claim, user)
+    source = _get_source(session, claim, source_id)
+    loaded = (form.get("updated_at") or "").strip()
+    if loaded and loaded != source.updated_at.isoformat():
+        raise Conflict("Someone else changed this source meanwhile; reload it and try again.",
+                       claim)
+    old = _source_event_value(source)
+    for key, value in _source_fields(form).items():
+        setattr(source, key, value)
+    source.updated_at = utcnow()
+    session.add(source)
+    session.flush()
+    events.record(session, "edit_source", actor=user, article_id=claim.article_id,
+                  claim_id=claim.id, old={"id": source.id, **old},
+                  new={"id": source.id, **_source_event_value(source)})
+    return source
+
+
+def remove_source(session: Session, user: User, claim_id: int, source_id: int) -> None:
+    """Delete a source, keeping its content in the history."""
+    claim = get_claim(session, claim_id)
+    _require_edit(session, claim, user)
+    source = _get_source(session, claim, source_id)
+    events.record(session, "remove_source", actor=user, article_id=claim.article_id,
+                  claim_id=claim.id, old={"id": source.id, **_source_event_value(source)})
+    session.delete(source)
+    session.flush()
+
+
+def add_note(session: Session, user: User, claim_id: int, body: str) -> Note:
+    """Add a Markdown note to the claim's thread."""
+    claim = get_claim(session, claim_id)
+    if not review.role_at_least(user.role, review.REVIEWER) or not user.active:
+        raise Forbidden("Your role can read notes but not write them.")
+    body = (body or "").replace("\r\n", "\n").strip()
+    if not body:
+        raise Invalid("The note is empty.")
+    if len(body) > MAX_NOTE:
+        raise Invalid(f"A note has at most {MAX_NOTE} characters.")
+    note = Note(claim_id=claim.id, author_id=user.id, body=body)
+    session.add(note)
+    session.flush()
+    events.record(session, "note", actor=user, article_id=claim.article_id, claim_id=claim.id,
+                  new={"id": note.id, "body": body})
+    return note
+
+
+def transition(
+    session: Session,
+    user: User,
+    claim_id: int,
+    action: str,
+    *,
+    comment: str | None = None,
+    assignee_id: int | None = None,
+    version=None,
+) -> Claim:
+    """Apply a workflow action as review.py allows it, and record it."""
+    claim = get_claim(session, claim_id)
+    if version not in (None, ""):
+        expected = _version(version)
+        if expected != claim.version:
+            raise Conflict("The claim changed since you loaded it; look again before you act.",
+                           claim)
+    if assignee_id is not None:
+        assignee = session.get(User, assignee_id)
+        if assignee is None or not assignee.active:
+            raise Invalid("Assign the claim to an active team member.")
+        if not review.role_at_least(assignee.role, review.REVIEWER):
+            raise Invalid("A viewer cannot be assigned claims.")
+    try:
+        step = review.check(facts(session, claim), actor_of(user), action,
+                            comment=(comment or "").strip() or None, assignee_id=assignee_id)
+    except review.Forbidden as exc:
+        raise Forbidden(exc.message) from None
+    except review.InvalidTransition as exc:
+        raise Conflict(exc.message, claim) from None
+    values = {"state": step.to_state, "assignee_id": step.assignee_id,
+              "submitted_by_id": step.submitted_by_id}
+    now = utcnow()
+    if action == review.SUBMIT:
+        values["submitted_at"] = now
+    if step.records_approval:
+        values.update(approved_by_id=user.id, approved_at=now)
+    if step.clears_approval:
+        values.update(approved_by_id=None, approved_at=None)
+    old = {"state": claim.state, "assignee_id": claim.assignee_id}
+    _bump(session, claim, claim.version, values)
+    events.record(session, action, actor=user, article_id=claim.article_id, claim_id=claim.id,
+                  old=old, new={"state": claim.state, "assignee_id": claim.assignee_id},
+                  comment=step.comment or "")
+    return claim
+
+
+def create_claim(session: Session, user: User, article_id: int, start, end,
+                 statement: str = "") -> Claim:
+    """Make a person's claim from a span of the article's body."""
+    if not review.role_at_least(user.role, review.REVIEWER) or not user.active:
+        raise Forbidden("Your role cannot add claims.")
+    article = session.get(Article, article_id)
+    if article is None:
+        raise NotFound("No such article.")
+    try:
+        start, end = int(start), int(end)
+    except (TypeError, ValueError):
+        raise Invalid("Select some of the article's text first.") from None
+    body = article.body
+    if not 0 <= start < end <= len(body):
+        raise Invalid("The selection is outside the article's text.")
+    # Trim surrounding white space so the span starts and ends on text.
+    while start < end and body[start].isspace():
+        start += 1
+    while end > start and body[end - 1].isspace():
+        end -= 1
+    if end - start < 3:
+        raise Invalid("Select at least a few words to make a claim.")
+    quote = body[start:end]
+    claim = Claim(
+        article_id=article.id, start=start, end=end, quote=quote,
+        prefix=body[max(0, start - CONTEXT):start], suffix=body[end:end + CONTEXT],
+        statement=(statement or quote).strip()[:MAX_STATEMENT], score=0.0,
+        reasons=["added by a person"], origin="person", state=review.OPEN,
+    )
+    session.add(claim)
+    session.flush()
+    events.record(session, "create", actor=user, article_id=article.id, claim_id=claim.id,
+                  new={"start": start, "end": end, "quote": quote})
+    return claim

@@ -1,0 +1,57 @@
+"""The append-only history: every change writes one Event here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from annotator.models import Event, User
+
+
+def record(
+    session: Session,
+    action: str,
+    *,
+    actor: User | None,
+    article_id: int | None = None,
+    claim_id: int | None = None,
+    old: Any = None,
+    new: Any = None,
+    comment: str = "",
+) -> Event:
+    """Append one event."""
+    event = Event(
+        action=action,
+        actor_id=actor.id if actor else None,
+        article_id=article_id,
+        claim_id=claim_id,
+        old=old,
+        new=new,
+        comment=comment or "",
+    )
+    session.add(event)
+    return event
+
+
+def claim_history(session: Session, claim_id: int) -> list[tuple[Event, User | None]]:
+    """Return a claim's events, oldest first, with their actors."""
+    rows = session.exec(
+        select(Event, User)
+        .join(User, User.id == Event.actor_id, isouter=True)
+        .where(Event.claim_id == claim_id)
+        .order_by(Event.id)
+    ).all()
+    return list(rows)
+
+
+def latest_event_id(session: Session, *, article_id: int | None = None,
+                    claim_id: int | None = None) -> int:
+    """Return the newest event id for an article or claim: the cheap live-update version."""
+    query = select(func.max(Event.id))
+    if claim_id is not None:
+        query = query.where(Event.claim_id == claim_id)
+    if article_id is not None:
+        query = query.where(Event.article_id == article_id)
+    return session.exec(query).one() or 0

@@ -1,0 +1,142 @@
+"""The claim panel: edit, sources, notes, workflow actions. Each POST answers with the panel."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, url_for
+from sqlmodel import select
+
+from annotator import review
+from annotator.db import get_session
+from annotator.models import Claim, Note, Source, User, Verdict
+from annotator.services import claims as claim_service
+from annotator.services import events
+from annotator.services.errors import Conflict, ServiceError
+from annotator.web.helpers import form_dict, is_htmx, render, user
+
+bp = Blueprint("claims", __name__)
+
+
+def panel_context(claim: Claim, *, error: str | None = None, conflict: dict | None = None,
+                  draft: dict | None = None) -> dict:
+    """Gather everything the claim panel shows."""
+    db = get_session()
+    me = user()
+    people = {u.id: u for u in db.exec(select(User)).all()}
+    return {
+        "claim": claim,
+        "sources": db.exec(select(Source).where(Source.claim_id == claim.id)
+                           .order_by(Source.id)).all(),
+        "notes": db.exec(select(Note).where(Note.claim_id == claim.id).order_by(Note.id)).all(),
+        "history": events.claim_history(db, claim.id),
+        "verdicts": db.exec(select(Verdict).order_by(Verdict.position)).all(),
+        "people": people,
+        "assignable": [u for u in people.values()
+                       if u.active and review.role_at_least(u.role, review.REVIEWER)],
+        "actions": claim_service.allowed_actions(db, claim, me),
+        "can_edit": claim_service.can_edit(db, claim, me),
+        "can_note": review.may(me.role, "review"),
+        "error": error,
+        "conflict": conflict,
+        "draft": draft or {},
+        "state_labels": review.STATE_LABELS,
+    }
+
+
+def _panel(claim_id: int, status: int = 200, **extra):
+    from annotator.web.articles import article_page
+
+    db = get_session()
+    claim = claim_service.get_claim(db, claim_id)
+    if is_htmx():
+        # The list entry is swapped out of band, so its state and verdict stay current.
+        return render("claims/_panel.html", status=status, oob_item=True,
+                      **panel_context(claim, **extra))
+    return article_page(claim.article_id, claim_id, status=status, **extra)
+
+
+def _after_write(claim_id: int, message: str):
+    if is_htmx():
+        return _panel(claim_id)
+    flash(message, "info")
+    return redirect(url_for("claims.show", claim_id=claim_id), 303)
+
+
+def _run(claim_id: int, action, message: str, draft: dict | None = None):
+    """Run one service call in the request's transaction and answer with the panel."""
+    db = get_session()
+    try:
+        action(db)
+        db.commit()
+    except Conflict as exc:
+        db.rollback()
+        conflict = {"message": exc.message, "mine": draft} if draft is not None else None
+        return _panel(claim_id, status=409, error=None if conflict else exc.message,
+                      conflict=conflict, draft=draft)
+    except ServiceError as exc:
+        db.rollback()
+        return _panel(claim_id, status=exc.status, error=exc.message, draft=draft)
+    return _after_write(claim_id, message)
+
+
+@bp.route("/claims/<int:claim_id>")
+def show(claim_id: int):
+    """Show a claim: its panel for htmx, else the article page with the panel open."""
+    try:
+        return _panel(claim_id)
+    except ServiceError as exc:
+        return render("error.html", status=exc.status, title="Not found", message=exc.message)
+
+
+@bp.route("/claims/<int:claim_id>", methods=["POST"])
+def update(claim_id: int):
+    """Save statement, verdict and conclusion against the version the form was loaded at."""
+    form = form_dict()
+    changes = {k: form[k] for k in claim_service.EDITABLE if k in form}
+    return _run(claim_id, lambda db: claim_service.update_claim(
+        db, user(), claim_id, form.get("version"), changes), "Saved.", draft=changes)
+
+
+@bp.route("/claims/<int:claim_id>/sources", methods=["POST"])
+def add_source(claim_id: int):
+    """Attach a source."""
+    form = form_dict()
+    return _run(claim_id, lambda db: claim_service.add_source(db, user(), claim_id, form),
+                "Source added.")
+
+
+@bp.route("/claims/<int:claim_id>/sources/<int:source_id>", methods=["POST"])
+def update_source(claim_id: int, source_id: int):
+    """Change a source."""
+    form = form_dict()
+    return _run(claim_id, lambda db: claim_service.update_source(
+        db, user(), claim_id, source_id, form), "Source saved.")
+
+
+@bp.route("/claims/<int:claim_id>/sources/<int:source_id>/delete", methods=["POST"])
+def remove_source(claim_id: int, source_id: int):
+    """Remove a source (its content stays in the history)."""
+    return _run(claim_id, lambda db: claim_service.remove_source(
+        db, user(), claim_id, source_id), "Source removed.")
+
+
+@bp.route("/claims/<int:claim_id>/notes", methods=["POST"])
+def add_note(claim_id: int):
+    """Add a note to the thread."""
+    form = form_dict()
+    return _run(claim_id, lambda db: claim_service.add_note(
+        db, user(), claim_id, form.get("body", "")), "Note added.")
+
+
+@bp.route("/claims/<int:claim_id>/transitions", methods=["POST"])
+def transition(claim_id: int):
+    """Take a workflow action."""
+    form = form_dict()
+    assignee = form.get("assignee", "").strip()
+    try:
+        assignee_id = int(assignee) if assignee else None
+    except ValueError:
+        assignee_id = -1  # the service refuses it with a clear message
+
+    return _run(claim_id, lambda db: claim_service.transition(
+        db, user(), claim_id, form.get("action", ""), comment=form.get("comment"),
+        assignee_id=assignee_id, version=form.get("version")), "Done.")

@@ -1,0 +1,131 @@
+"""Fixtures shared by the whole suite: app, client, runner, users, the shared data folder.
+
+The database is SQLite in a temporary folder unless TEST_DATABASE_URL names a PostgreSQL
+database, in which case each test gets a fresh schema there.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from annotator import create_app, migrate
+from annotator.db import get_engine, session_scope
+from annotator.services import users as user_service
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+PASSWORD = "correct-horse-battery"
+ROLES = ("admin", "editor", "reviewer", "viewer")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing():
+    """Keep Argon2id but with small costs: the suite creates hundreds of users."""
+    from argon2 import PasswordHasher
+
+    original = user_service._hasher
+    user_service._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    user_service._DUMMY_HASH = user_service._hasher.hash("dummy")
+    yield
+    user_service._hasher = original
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """Return ../shared, which CI lays beside the clone."""
+    assert SHARED.is_dir(), f"../shared is missing at {SHARED}"
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory) -> Path:
+    """Migrate one SQLite file to head; each test copies it instead of migrating again."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    get_engine(f"sqlite:///{path}").dispose()
+    return path
+
+
+def _postgres_url(base: str) -> str:
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = get_engine(base)
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture
+def database_url(tmp_path, migrated_template) -> str:
+    """Give each test an empty, migrated database."""
+    base = os.environ.get("TEST_DATABASE_URL", "")
+    if base.startswith("postgresql"):
+        url = _postgres_url(base)
+        migrate.upgrade(url)
+        return url
+    path = tmp_path / "annotator.db"
+    shutil.copy(migrated_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app(database_url, tmp_path, monkeypatch):
+    """Build an app on the test database, with CSRF off for the unit tests."""
+    monkeypatch.setenv("ANNOTATOR_INSTANCE", str(tmp_path / "instance"))
+    app = create_app({
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret",
+        "TESTING": True,
+        "WTF_CSRF_ENABLED": False,
+    })
+    yield app
+    get_engine(database_url).dispose()
+
+
+@pytest.fixture
+def engine(app):
+    return get_engine(app.config["DATABASE_URL"])
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def people(engine) -> dict:
+    """Create one user per role, plus a second editor and a second reviewer."""
+    made = {}
+    with session_scope(engine) as session:
+        for name, role in [*((r, r) for r in ROLES), ("editor2", "editor"),
+                           ("reviewer2", "reviewer")]:
+            user = user_service.create_user(session, name, role, PASSWORD, name.title())
+            made[name] = user.id
+    return made
+
+
+def login(client, username: str) -> None:
+    """Sign a test client in."""
+    response = client.post("/login", data={"username": username, "password": PASSWORD})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+
+
+@pytest.fixture
+def as_user(app, people):
+    """Return a function that gives a test client signed in as the named user."""
+    def make(username: str):
+        c = app.test_client()
+        login(c, username)
+        return c
+    return make
