@@ -53,6 +53,16 @@ _TRAILING_SAID = re.compile(
     rf"[,\"”]*\s+(?:{_NAME}|(?:the\s+)?[\w-]+(?:\s+[\w-]+){{0,2}}\s+{_NAME})\s+"
     r"(?:said|says|told|added|claimed|stated|announced|insisted)\b[^.,;\"“”]*\.?$"
 )
+_ATTR_HINTS = (
+    " said",
+    " says",
+    " told",
+    " added",
+    " claimed",
+    " stated",
+    " announced",
+    " insisted",
+)
 _HEDGES = re.compile(
     r"\b(?:reportedly|allegedly|apparently|purportedly|perhaps|possibly)\s+", re.IGNORECASE
 )
@@ -67,7 +77,7 @@ def statement_for(quote: str) -> str:
     m = _LEADING_SAID.match(s)
     if m and len(s[m.end() :].split()) >= 4:
         s = s[m.end() :]
-    m = _TRAILING_SAID.search(s)
+    m = _TRAILING_SAID.search(s) if any(v in s for v in _ATTR_HINTS) else None
     if m and len(s[: m.start()].split()) >= 4:
         s = s[: m.start()]
     s = _HEDGES.sub("", s)

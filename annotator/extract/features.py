@@ -15,19 +15,8 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-_TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+(?:[.,]\d+)*|[$%?!\"“”€£]")
+_TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+(?:[.,]\d+)*|[$%?!\"“”€£₽]")
 _DIGITS = re.compile(r"\d")
-_NUMBER_WORD = re.compile(
-    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
-    r"thirty|forty|fifty|hundred|thousand|million|billion|trillion|dozens?|hundreds|thousands|"
-    r"millions|billions|half|twice|double|triple|percent|majority|minority)\b",
-    re.IGNORECASE,
-)
-_PERCENT = re.compile(r"%|\bper ?cent\b|\bprocent", re.IGNORECASE)
-_MONEY = re.compile(
-    r"[$€£₽]|\b(?:dollars?|euros?|pounds|rubles?|roubles?|tenge|budget|tax(?:es)?)\b",
-    re.IGNORECASE,
-)
 _DATE = re.compile(
     r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
     r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Monday|Tuesday|Wednesday|"
@@ -39,27 +28,34 @@ _MONTH_WORDS = _words(
     "January February March April May June July August September October November December "
     "Monday Tuesday Wednesday Thursday Friday Saturday Sunday"
 )
-_ATTRIBUTION = re.compile(
-    r"\b(?:said|says|told|according to|reported|reports|claimed|claims|stated|announced|"
-    r"testified|wrote|confirmed|denied|insisted|acknowledged|admitted)\b",
-    re.IGNORECASE,
+# Cue words, matched against a sentence's lower-cased tokens (set lookups are fast).
+_NUMBER_WORDS = _words(
+    """one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty
+    forty fifty hundred thousand million billion trillion dozen dozens hundreds thousands
+    millions billions half twice double triple percent majority minority"""
 )
-_COMPARISON = re.compile(
-    r"\b(?:more|less|fewer|than|most|least|largest|biggest|highest|lowest|greatest|smallest|"
-    r"worst|best|increased?|increases|decreased?|decreases|rose|risen|fell|fallen|doubled|"
-    r"tripled|record|compared|times as|first time|only|every|all|never|always)\b",
-    re.IGNORECASE,
+_PERCENT_WORDS = _words("% percent procent")
+_MONEY_WORDS = _words(
+    "$ € £ ₽ dollar dollars euro euros pounds ruble rubles rouble roubles tenge budget tax taxes"
 )
-_QUOTE = re.compile(r"[\"“”«»]")
-_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'll|me|my|we|we're|we've|our|us)\b")
-_SECOND_PERSON = re.compile(r"\b(?:you|your|you're)\b", re.IGNORECASE)
-_OPINION = re.compile(
-    r"\b(?:think|believe|feel|hope|wish|want|should|must|ought|great|wonderful|terrible|"
-    r"horrible|beautiful|amazing|incredible|disaster|thank|thanks|love|hate|opinion|"
-    r"honestly|frankly|agree|disagree)\b",
-    re.IGNORECASE,
+_ATTRIBUTION_WORDS = _words(
+    """said says told according reported reports claimed claims stated announced testified
+    wrote confirmed denied insisted acknowledged admitted"""
 )
-_HEDGE = re.compile(r"\b(?:[Mm]aybe|[Pp]erhaps|might|may|could|[Pp]ossibly|[Pp]robably|likely)\b")
+_COMPARISON_WORDS = _words(
+    """more less fewer than most least largest biggest highest lowest greatest smallest worst
+    best increase increased increases decrease decreased decreases rose risen fell fallen
+    doubled tripled record compared only every all never always"""
+)
+_FIRST_PERSON_WORDS = _words("i i'm i've i'll me my we we're we've our")
+_SECOND_PERSON_WORDS = _words("you your you're")
+_OPINION_WORDS = _words(
+    """think believe feel hope wish want should must ought great wonderful terrible horrible
+    beautiful amazing incredible disaster thank thanks love hate opinion honestly frankly
+    agree disagree"""
+)
+_HEDGE_WORDS = _words("maybe perhaps might could possibly probably likely")
+_QUOTE_CHARS = ('"', "“", "”", "«", "»")
 _CAP_RUN = re.compile(r"(?<![.!?]\s)\b([A-Z][\w'’.-]*(?:\s+(?:of\s+|the\s+)?[A-Z][\w'’.-]*)*)")
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b|\b[A-Z]{2,}/[A-Z]{2,}\b")
 _ORG_WORDS = _words(
@@ -127,14 +123,15 @@ def _entities(text: str) -> tuple[int, int]:
     return people, orgs
 
 
-def hand_cues(text: str) -> set[str]:
+def hand_cues(text: str, toks: list[str] | None = None) -> set[str]:
     """Return the set of hand-written cues present in one sentence."""
+    words = set(tokens(text) if toks is None else toks)
     cues: set[str] = set()
-    if _DIGITS.search(text) or _NUMBER_WORD.search(text):
+    if _DIGITS.search(text) or not words.isdisjoint(_NUMBER_WORDS):
         cues.add("h:number")
-    if _PERCENT.search(text):
+    if not words.isdisjoint(_PERCENT_WORDS) or ("per" in words and "cent" in words):
         cues.add("h:percent")
-    if _MONEY.search(text):
+    if not words.isdisjoint(_MONEY_WORDS):
         cues.add("h:money")
     if _DATE.search(text):
         cues.add("h:date")
@@ -145,20 +142,20 @@ def hand_cues(text: str) -> set[str]:
         cues.add("h:org")
     if people + orgs >= 2:
         cues.add("h:entities2")
-    attribution = bool(_ATTRIBUTION.search(text))
+    attribution = not words.isdisjoint(_ATTRIBUTION_WORDS)
     if attribution:
         cues.add("h:attribution")
-    if _QUOTE.search(text):
+    if any(q in text for q in _QUOTE_CHARS):
         cues.add("h:quote_person" if attribution and people else "h:quote")
-    if _COMPARISON.search(text):
+    if not words.isdisjoint(_COMPARISON_WORDS):
         cues.add("h:comparison")
-    if _FIRST_PERSON.search(text):
+    if not words.isdisjoint(_FIRST_PERSON_WORDS):
         cues.add("h:first_person")
-    if _SECOND_PERSON.search(text):
+    if not words.isdisjoint(_SECOND_PERSON_WORDS):
         cues.add("h:second_person")
-    if _OPINION.search(text):
+    if not words.isdisjoint(_OPINION_WORDS):
         cues.add("h:opinion")
-    if _HEDGE.search(text):
+    if not words.isdisjoint(_HEDGE_WORDS) or " may " in text:
         cues.add("h:hedge")
     stripped = text.rstrip(" \"'”’)")
     if stripped.endswith("?"):
@@ -167,24 +164,17 @@ def hand_cues(text: str) -> set[str]:
         cues.add("h:exclaim")
     n = len(text.split())
     cues.add(
-        "h:len<5"
-        if n < 5
-        else "h:len<10"
-        if n < 10
-        else "h:len<20"
-        if n < 20
-        else "h:len<40"
-        if n < 40
-        else "h:len>=40"
-    )
+        "h:len<5" if n < 5 else "h:len<10" if n < 10 else "h:len<20" if n < 20
+        else "h:len<40" if n < 40 else "h:len>=40"
+    )  # fmt: skip
     if not _VERBISH.search(text):
         cues.add("h:no_verb")
     return cues
 
 
-def lexical(text: str) -> list[str]:
+def lexical(text: str, toks: list[str] | None = None) -> list[str]:
     """Return unigram and bigram features of one sentence."""
-    toks = tokens(text)
+    toks = tokens(text) if toks is None else toks
     feats = ["w:" + t for t in toks]
     padded = ["<s>", *toks, "</s>"]
     feats += ["b:" + a + " " + b for a, b in zip(padded, padded[1:], strict=False)]
@@ -193,10 +183,11 @@ def lexical(text: str) -> list[str]:
 
 def featurize(texts: list[str]) -> list[list[str]]:
     """Return the feature names of each sentence, with cues from its neighbours."""
-    cues = [hand_cues(t) for t in texts]
+    toks = [tokens(t) for t in texts]
+    cues = [hand_cues(t, k) for t, k in zip(texts, toks, strict=True)]
     out = []
     for i, text in enumerate(texts):
-        feats = lexical(text)
+        feats = lexical(text, toks[i])
         feats += sorted(cues[i])
         feats.append("bias")
         if i > 0:
