@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -168,3 +168,53 @@ class Setting(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=64)
     value: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+# An independent second verdict recorded blind, without seeing the first one.
+class BlindReview(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("claim_id", "reviewer_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claim.id", index=True)
+    reviewer_id: int = Field(foreign_key="user.id", index=True)
+    verdict: str = Field(foreign_key="verdict.key", max_length=32)
+    conclusion: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# A failed sign-in, counted per account and per address; in the database so every app
+# server sees the same counts.
+class LoginAttempt(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_loginattempt_username_at", "username", "created_at"),
+        Index("ix_loginattempt_address_at", "address", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(default="", max_length=64)
+    address: str = Field(default="", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# A background export or import, with its progress, shared by every app server.
+class Job(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)  # export or import
+    format: str = Field(default="", max_length=16)
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="queued", max_length=16, index=True)  # queued running done failed
+    done: int = Field(default=0)
+    total: int = Field(default=0)
+    filename: str = Field(default="", max_length=200)
+    error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+# One piece of a finished job's output file, so any app server can stream it back.
+class JobChunk(SQLModel, table=True):
+    job_id: int = Field(foreign_key="job.id", primary_key=True)
+    seq: int = Field(primary_key=True)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

@@ -94,16 +94,19 @@ NEGATIVE_REASONS = {
     "h:len<5": "too short",
     "h:no_verb": "no verb",
 }
-_CONTEXT_CUES = ("h:number", "h:question", "h:date", "h:first_person", "h:len<5", "h:opinion")
+CONTEXT_CUES = ("h:number", "h:question", "h:date", "h:first_person", "h:len<5", "h:opinion")
 _VERBISH = re.compile(
     r"\b(?:is|are|was|were|be|been|has|have|had|will|would|can|could|did|does|do|said|says|"
     r"[a-z]{3,}ed|[a-z]{3,}s)\b"
 )
 
 
+_FOLD_DIGITS = str.maketrans("123456789", "000000000")
+
+
 def tokens(text: str) -> list[str]:
     """Return lower-cased word tokens with every digit folded to "0"."""
-    return [_DIGITS.sub("0", t) for t in _TOKEN.findall(text.lower())]
+    return _TOKEN.findall(text.lower().translate(_FOLD_DIGITS))
 
 
 def _entities(text: str) -> tuple[int, int]:
@@ -191,11 +194,11 @@ def featurize(texts: list[str]) -> list[list[str]]:
         feats += sorted(cues[i])
         feats.append("bias")
         if i > 0:
-            feats += ["p:" + c[2:] for c in _CONTEXT_CUES if c in cues[i - 1]]
+            feats += ["p:" + c[2:] for c in CONTEXT_CUES if c in cues[i - 1]]
         else:
             feats.append("p:none")
         if i + 1 < len(texts):
-            feats += ["n:" + c[2:] for c in _CONTEXT_CUES if c in cues[i + 1]]
+            feats += ["n:" + c[2:] for c in CONTEXT_CUES if c in cues[i + 1]]
         else:
             feats.append("n:none")
         out.append(feats)

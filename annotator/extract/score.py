@@ -8,7 +8,13 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from annotator.extract.features import NEGATIVE_REASONS, REASONS, featurize
+from annotator.extract.features import (
+    CONTEXT_CUES,
+    NEGATIVE_REASONS,
+    REASONS,
+    hand_cues,
+    tokens,
+)
 from annotator.extract.types import Scored
 
 WEIGHTS_FILE = Path(__file__).with_name("data") / "scorer.json"
@@ -41,42 +47,71 @@ def _sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
-def _explain(feats: list[str], weights: dict[str, float], score: float) -> list[str]:
-    """Return the reasons behind a score, strongest first."""
-    pos = sorted(
-        ((weights.get(f, 0.0), REASONS[f]) for f in set(feats) if f in REASONS),
-        reverse=True,
-    )
-    # Describe every cue present, most influential first; negatives only explain low scores.
-    reasons = [r for _, r in pos]
-    neg = sorted(
-        (weights.get(f, 0.0), NEGATIVE_REASONS[f]) for f in set(feats) if f in NEGATIVE_REASONS
-    )
-    if score < PROPOSE_THRESHOLD:
+def _explain(cues: set[str], weights: dict[str, float], score: float) -> list[str]:
+    """Return the reasons behind a score: cues present, most influential first."""
+    found = sorted(((weights.get(c, 0.0), REASONS[c]) for c in cues if c in REASONS), reverse=True)
+    reasons = [r for _, r in found]
+    if score < PROPOSE_THRESHOLD:  # say what held a low score down
+        neg = sorted(
+            (weights.get(c, 0.0), NEGATIVE_REASONS[c]) for c in cues if c in NEGATIVE_REASONS
+        )
         reasons += [r for w, r in neg if w < 0]
     return reasons
 
 
+class _Model:
+    """Hold weights split by kind so scoring needs no string building."""
+
+    def __init__(self, doc: dict):
+        weights: dict[str, float] = doc["weights"]
+        self.weights = weights
+        self.offset = doc.get("offset", 0.0) + weights.get("bias", 0.0)
+        self.uni = {f[2:]: w for f, w in weights.items() if f.startswith("w:")}
+        self.bi = {tuple(f[2:].split(" ", 1)): w for f, w in weights.items() if f.startswith("b:")}
+        ctx = {c[2:] for c in CONTEXT_CUES}
+        self.prev = {"h:" + c: weights.get("p:" + c, 0.0) for c in ctx}
+        self.next = {"h:" + c: weights.get("n:" + c, 0.0) for c in ctx}
+        self.edges = weights.get("p:none", 0.0), weights.get("n:none", 0.0)
+
+    def logits(self, texts: list[str]) -> tuple[list[float], list[set[str]]]:
+        """Return the logit and the hand cues of each text (neighbours give context)."""
+        toks = [tokens(t) for t in texts]
+        cues = [hand_cues(t, k) for t, k in zip(texts, toks, strict=True)]
+        get, uni, bi = self.weights.get, self.uni.get, self.bi.get
+        as_prev = [sum(self.prev[c] for c in cs if c in self.prev) for cs in cues]
+        as_next = [sum(self.next[c] for c in cs if c in self.next) for cs in cues]
+        n = len(texts)
+        out = []
+        for i, k in enumerate(toks):
+            padded = ["<s>", *k, "</s>"]
+            z = self.offset + sum(filter(None, map(uni, set(k))))
+            z += sum(filter(None, map(bi, set(zip(padded, padded[1:], strict=False)))))
+            z += sum(get(c, 0.0) for c in cues[i])
+            z += as_prev[i - 1] if i > 0 else self.edges[0]
+            z += as_next[i + 1] if i + 1 < n else self.edges[1]
+            out.append(z)
+        return out, cues
+
+
+@lru_cache(maxsize=8)
+def _model(path: str) -> _Model:
+    return _Model(_load(path))
+
+
 def score_many(texts: list[str], doc: dict | None = None) -> list[Scored]:
     """Score each text, using its neighbours as context, with reasons."""
-    doc = doc or load_weights()
-    weights: dict[str, float] = doc["weights"]
-    offset = doc.get("offset", 0.0)
+    model = _Model(doc) if doc is not None else _model(weights_path())
+    logits, cues = model.logits(list(texts))
     out = []
-    for feats in featurize(list(texts)):
-        z = offset + sum(weights.get(f, 0.0) for f in feats)
+    for z, cs in zip(logits, cues, strict=True):
         s = _sigmoid(z)
-        out.append(Scored(round(s, 6), _explain(feats, weights, s)))
+        out.append(Scored(round(s, 6), _explain(cs, model.weights, s)))
     return out
 
 
 def score_texts(texts: list[str]) -> list[float]:
     """Return a check-worthiness score in [0, 1] for each text, using neighbours as context."""
-    doc = load_weights()
-    weights: dict[str, float] = doc["weights"]
-    get = weights.get
-    offset = doc.get("offset", 0.0)
-    return [_sigmoid(offset + sum(get(f, 0.0) for f in feats)) for feats in featurize(list(texts))]
+    return [_sigmoid(z) for z in _model(weights_path()).logits(list(texts))[0]]
 
 
 def score_sentence(text: str, previous: str | None = None, following: str | None = None) -> Scored:

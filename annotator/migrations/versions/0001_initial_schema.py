@@ -1,8 +1,8 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
-Create Date: 2026-11-25 13:15:57.328619
+Revises:
+Create Date: 2026-11-25
 """
 from alembic import op
 import sqlalchemy as sa
