@@ -83,15 +83,142 @@ def users_create(username, role, password, display_name, token) -> None:
     engine = _engine()
     try:
         with session_scope(engine) as session:
-            user = user_service.create_user(session, username, role, password, display_name)
+            user = user_service.create_user(session, username, role, password, display_name,
+                                            audit=True)
             secret = None
             if token:
-                _, secret = user_service.create_token(session, user, name="created on the CLI")
+                _, secret = user_service.create_token(session, user, name="created on the CLI",
+                                                      audit=True)
     except ServiceError as exc:
         _fail(exc.message)
     click.echo(f"Created {role} {username!r}.")
     if secret:
         click.echo(secret)
+
+
+def _user_change(username: str, change):
+    """Run change(session, user) on the named user in one transaction; return its result."""
+    from annotator.db import session_scope
+    from annotator.services import users as user_service
+    from annotator.services.errors import ServiceError
+
+    engine = _engine()
+    try:
+        with session_scope(engine) as session:
+            return change(session, user_service.find_user(session, username))
+    except ServiceError as exc:
+        _fail(exc.message)
+
+
+@users.command("list")
+def users_list() -> None:
+    """List users: username, role, active or not, display name."""
+    from annotator.db import session_scope
+    from annotator.services import users as user_service
+
+    with session_scope(_engine(), write=False) as session:
+        for user in user_service.list_users(session):
+            state = "active" if user.active else "deactivated"
+            click.echo(f"{user.username}\t{user.role}\t{state}\t{user.display_name}")
+
+
+@users.command("set-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(["admin", "editor", "reviewer", "viewer"]))
+def users_set_role(username, role) -> None:
+    """Change a user's role."""
+    from annotator.services import users as user_service
+
+    _user_change(username, lambda s, u: user_service.change_role(s, None, u, role))
+    click.echo(f"{username!r} is now {role}.")
+
+
+@users.command("deactivate")
+@click.argument("username")
+def users_deactivate(username) -> None:
+    """Stop a user signing in and their tokens working; their history stays."""
+    from annotator.services import users as user_service
+
+    _user_change(username, lambda s, u: user_service.deactivate(s, None, u))
+    click.echo(f"{username!r} is deactivated: they cannot sign in and their tokens stop working.")
+
+
+@users.command("reactivate")
+@click.argument("username")
+def users_reactivate(username) -> None:
+    """Let a deactivated user sign in again."""
+    from annotator.services import users as user_service
+
+    _user_change(username, lambda s, u: user_service.reactivate(s, None, u))
+    click.echo(f"{username!r} is active again.")
+
+
+@users.command("reset-password")
+@click.argument("username")
+@click.option("--password", help="Give the new password; otherwise it is prompted for.")
+def users_reset_password(username, password) -> None:
+    """Set a new password for a user."""
+    from annotator.services import users as user_service
+
+    if password is None:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    _user_change(username, lambda s, u: user_service.reset_password(s, None, u, password))
+    click.echo(f"The password of {username!r} is reset.")
+
+
+@users.command("token")
+@click.argument("username")
+@click.option("--expires-days", type=int, default=None, help="Expire after N days; default never.")
+@click.option("--name", default="created on the CLI", show_default=True)
+def users_token(username, expires_days, name) -> None:
+    """Create an API token for a user; printed alone on the last line."""
+    from annotator.services import users as user_service
+
+    def make(session, user):
+        token, secret = user_service.create_token(
+            session, user, name, user_service.expiry_in_days(expires_days), audit=True)
+        expiry = token.expires_at.strftime("%Y-%m-%d %H:%M UTC") if token.expires_at else "never"
+        return f"Token {token.id} for {username!r}, expires {expiry}:\n{secret}"
+
+    click.echo(_user_change(username, make))
+
+
+@users.command("tokens")
+@click.argument("username", required=False)
+def users_tokens(username) -> None:
+    """List API tokens (one user's, or everyone's): id, user, name, created, expires, status."""
+    from annotator.db import session_scope
+    from annotator.services import users as user_service
+    from annotator.services.errors import ServiceError
+
+    def stamp(value) -> str:
+        return value.strftime("%Y-%m-%d") if value else "-"
+
+    try:
+        with session_scope(_engine(), write=False) as session:
+            owner = user_service.find_user(session, username) if username else None
+            for token, user in user_service.list_tokens(session, owner):
+                click.echo(f"{token.id}\t{user.username}\t{token.name}\t"
+                           f"{stamp(token.created_at)}\t{stamp(token.expires_at)}\t"
+                           f"{user_service.token_status(token)}")
+    except ServiceError as exc:
+        _fail(exc.message)
+
+
+@users.command("revoke-token")
+@click.argument("token_id", type=int)
+def users_revoke_token(token_id) -> None:
+    """Revoke an API token by its id (see `annotator users tokens`)."""
+    from annotator.db import session_scope
+    from annotator.services import users as user_service
+    from annotator.services.errors import ServiceError
+
+    try:
+        with session_scope(_engine()) as session:
+            user_service.revoke_token(session, None, token_id)
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.echo(f"Token {token_id} is revoked.")
 
 
 @main.command()
@@ -196,33 +323,83 @@ def score() -> None:
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["json", "claimreview", "wadm", "csv"]),
+              default="json", show_default=True)
 @click.option("--article", "article_ids", type=int, multiple=True, help="Only this article.")
 @click.option("--state", "states", multiple=True)
 @click.option("--verdict", "verdicts", multiple=True)
+@click.option("--since", default=None, help="Claims changed on or after: YYYY-MM-DD or ISO time.")
+@click.option("--until", default=None, help="Claims changed up to (a date: that day included).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
-def export(fmt: str, article_ids, states, verdicts, output: Path | None) -> None:
-    """Export claims; streams to stdout or to a file."""
+def export(fmt: str, article_ids, states, verdicts, since, until, output: Path | None) -> None:
+    """Export claims in any format; streams to stdout or to a file."""
     from annotator.db import new_session
-    from annotator.exports import ExportFilter, export_json
+    from annotator.exports import ExportFilter, parse_day, run_export
 
+    try:
+        filters = ExportFilter(article_ids=list(article_ids), states=list(states),
+                               verdicts=list(verdicts), since=parse_day(since),
+                               until=parse_day(until, end=True))
+    except ValueError as exc:
+        _fail(str(exc))
     engine = _engine()
-    filters = ExportFilter(article_ids=list(article_ids), states=list(states),
-                           verdicts=list(verdicts))
+    config = settings.load()
     session = new_session(engine)
     try:
-        chunks = export_json(session, filters)
+        chunks = run_export(session, fmt, filters, base_url=config["PUBLIC_BASE_URL"],
+                            desk_name=config["DESK_NAME"])
         if output is None:
             for chunk in chunks:
                 sys.stdout.write(chunk)
+            sys.stdout.flush()
         else:
             tmp = output.with_name(output.name + ".part")
-            with tmp.open("w", encoding="utf-8") as fh:
+            with tmp.open("w", encoding="utf-8", newline="") as fh:
                 for chunk in chunks:
                     fh.write(chunk)
             tmp.replace(output)  # a reader never sees half a file
     finally:
         session.close()
+
+
+@main.command("import-json")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "as_user", default=None, help="Username recorded as the importer.")
+def import_json_cmd(file: Path, as_user) -> None:
+    """Load a native JSON export (people, verdicts, articles, claims, history) in one go."""
+    from annotator.db import session_scope
+    from annotator.exports.json_import import import_json
+    from annotator.services import users as user_service
+    from annotator.services.errors import ServiceError
+
+    engine = _engine()
+    try:
+        with file.open("rb") as fh, session_scope(engine) as session:
+            actor = user_service.user_by_name(session, as_user) if as_user else None
+            if as_user and actor is None:
+                raise ServiceError(f"No user {as_user!r}.")
+            report = import_json(session, fh, actor=actor)
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.echo(report.summary())
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup(file: Path) -> None:
+    """Copy the live SQLite database to FILE (safe while the app serves); PostgreSQL: pg_dump."""
+    from annotator.backup import BackupError, backup_sqlite, pg_dump_recipe, sqlite_path
+
+    url = _url()
+    try:
+        source = sqlite_path(url)
+        if source is None:
+            click.echo(pg_dump_recipe(url, str(file)), err=True)
+            _fail("annotator backup copies SQLite databases only; use pg_dump as shown above.")
+        target = backup_sqlite(source, file)
+    except BackupError as exc:
+        _fail(str(exc))
+    click.echo(f"Backed up {source} to {target}.")
 
 
 @main.command()

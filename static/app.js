@@ -4,12 +4,13 @@
 
   function items() { return Array.from(document.querySelectorAll("#claim-list .claim-item")); }
 
-  function markCurrent(id) {
+  function markCurrent(id, quiet) {
     items().forEach(function (li) { li.classList.toggle("current", li.dataset.claim === String(id)); });
     document.querySelectorAll("#article-body .hl").forEach(function (el) {
       el.classList.toggle("current", (el.dataset.claims || "").split(" ").indexOf(String(id)) >= 0);
     });
     var li = document.querySelector('#claim-list .claim-item[data-claim="' + id + '"]');
+    if (quiet) { return; }
     if (li) { li.scrollIntoView({ block: "nearest" }); }
     var hl = document.querySelector('#article-body .hl.current');
     if (hl) { hl.scrollIntoView({ block: "nearest" }); }
@@ -84,6 +85,26 @@
       var accept = document.querySelector("#claim-panel .action-accept button");
       if (accept) { accept.click(); ev.preventDefault(); }
     }
+  });
+
+  // Edits not yet saved: the live poll then only warns instead of re-rendering the panel.
+  document.addEventListener("input", function (ev) {
+    var panel = document.getElementById("claim-panel");
+    if (panel && panel.contains(ev.target) && ev.target.name !== "dirty") {
+      var flag = panel.querySelector("input[name=dirty]");
+      if (flag) { flag.value = "1"; }
+    }
+  });
+
+  document.addEventListener("change", function (ev) {
+    if (ev.target.classList && ev.target.classList.contains("check-all")) {
+      ev.target.form.querySelectorAll("input[name=claim]").forEach(function (box) { box.checked = ev.target.checked; });
+    }
+  });
+
+  document.addEventListener("htmx:oobAfterSwap", function () {
+    var panel = document.getElementById("claim-panel");
+    if (panel && panel.dataset.claim) { markCurrent(panel.dataset.claim, true); }
   });
 
   document.addEventListener("htmx:afterSwap", function (ev) {

@@ -52,26 +52,92 @@ def migrated_template(tmp_path_factory) -> Path:
     return path
 
 
-def _postgres_url(base: str) -> str:
+def _postgres_schema(base: str) -> tuple[str, str]:
+    """Create a fresh schema; return its name and a URL whose connections use it."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    engine = get_engine(base)
-    with engine.begin() as conn:
+    with get_engine(base).begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in base else "?"
-    return f"{base}{sep}options=-csearch_path%3D{schema}"
+    # The application name tags this test's connections so teardown can find stragglers.
+    return schema, f"{base}{sep}options=-csearch_path%3D{schema}&application_name={schema}"
+
+
+def _drop_postgres_schema(base: str, schema: str, url: str) -> None:
+    """Close the test's connections, end any that leaked, and drop its schema."""
+    get_engine(url).dispose()
+    with get_engine(base).begin() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE application_name = :name AND pid <> pg_backend_pid()"),
+                     {"name": schema})
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
 
 
 @pytest.fixture
-def database_url(tmp_path, migrated_template) -> str:
-    """Give each test an empty, migrated database."""
+def database_url(tmp_path, migrated_template):
+    """Give each test an empty, migrated database (a fresh schema on PostgreSQL)."""
     base = os.environ.get("TEST_DATABASE_URL", "")
     if base.startswith("postgresql"):
-        url = _postgres_url(base)
-        migrate.upgrade(url)
-        return url
+        schema, url = _postgres_schema(base)
+        try:
+            migrate.upgrade(url)
+            yield url
+        finally:
+            _drop_postgres_schema(base, schema, url)
+        return
     path = tmp_path / "annotator.db"
     shutil.copy(migrated_template, path)
-    return f"sqlite:///{path}"
+    yield f"sqlite:///{path}"
+
+
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def postgres_base_url() -> str | None:
+    """Return the PostgreSQL server the suite may use, or None when it cannot be reached.
+
+    TEST_DATABASE_URL wins; otherwise the local CI server. On CI a missing server is an error,
+    elsewhere the tests that need both databases skip their PostgreSQL half.
+    """
+    base = os.environ.get("TEST_DATABASE_URL", "")
+    base = base if base.startswith("postgresql") else DEFAULT_PG_URL
+    try:
+        with get_engine(base).connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception:
+        if os.environ.get("CI"):
+            raise
+        return None
+    return base
+
+
+@pytest.fixture
+def fresh_database(tmp_path):
+    """Return a function that makes an empty database of a kind ("sqlite" or "postgresql").
+
+    It is migrated to `revision` unless that is None. Schemas are dropped at teardown.
+    """
+    made: list[tuple[str, str, str]] = []
+
+    def make(kind: str, revision: str | None = "head") -> str:
+        if kind == "sqlite":
+            url = f"sqlite:///{tmp_path / f'db{len(made)}.db'}"
+            made.append(("", "", url))
+        else:
+            base = postgres_base_url()
+            if base is None:
+                pytest.skip("no PostgreSQL server at 127.0.0.1:5432")
+            schema, url = _postgres_schema(base)
+            made.append((base, schema, url))
+        if revision is not None:
+            migrate.upgrade(url, revision)
+        return url
+
+    yield make
+    for base, schema, url in made:
+        if schema:
+            _drop_postgres_schema(base, schema, url)
+        else:
+            get_engine(url).dispose()
 
 
 @pytest.fixture

@@ -101,3 +101,58 @@ def test_demo_creates_the_account_and_article_once(cli):
     first = cli("demo")
     assert "password" in first.output and "Demo article" in first.output
     assert "no demo data" in cli("demo").output
+
+
+def _api_status(database_url, secret: str) -> int:
+    from annotator import create_app
+
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "t", "TESTING": True})
+    return app.test_client().get("/api/v1/articles",
+                                 headers={"Authorization": f"Bearer {secret}"}).status_code
+
+
+def test_users_list_set_role_deactivate_and_reactivate(cli):
+    cli("users", "create", "ana", "--role", "admin", "--password", "long-enough-1")
+    cli("users", "create", "bo", "--role", "viewer", "--password", "long-enough-2")
+    assert cli("users", "set-role", "bo", "editor").exit_code == 0
+    assert cli("users", "deactivate", "bo").exit_code == 0
+    rows = [line.split("\t") for line in cli("users", "list").output.splitlines()]
+    assert rows == [["ana", "admin", "active", "ana"], ["bo", "editor", "deactivated", "bo"]]
+    assert cli("users", "reactivate", "bo").exit_code == 0
+    assert "bo\teditor\tactive" in cli("users", "list").output
+    last = cli("users", "deactivate", "ana")
+    assert last.exit_code == 1 and "last active admin" in last.output
+    missing = cli("users", "set-role", "nobody", "viewer")
+    assert missing.exit_code == 1 and "No user called 'nobody'" in missing.output
+
+
+def test_users_reset_password_takes_or_prompts_for_it(cli, database_url):
+    from annotator.db import get_engine, session_scope
+    from annotator.services import users as user_service
+
+    cli("users", "create", "ana", "--role", "viewer", "--password", "long-enough-1")
+    assert cli("users", "reset-password", "ana", "--password", "another-one-2").exit_code == 0
+    assert cli("users", "reset-password", "ana",
+               input="third-pass-3\nthird-pass-3\n").exit_code == 0
+    short = cli("users", "reset-password", "ana", "--password", "short")
+    assert short.exit_code == 1 and "at least 8" in short.output
+    with session_scope(get_engine(database_url)) as session:
+        assert user_service.authenticate(session, "ana", "third-pass-3") is not None
+
+
+def test_users_token_prints_it_last_and_revoke_token_stops_it(cli, database_url):
+    cli("users", "create", "ana", "--role", "editor", "--password", "long-enough-1")
+    result = cli("users", "token", "ana", "--expires-days", "30")
+    assert result.exit_code == 0
+    secret = result.output.strip().splitlines()[-1]
+    assert secret.startswith("ann_")
+    assert _api_status(database_url, secret) == 200
+    listing = cli("users", "tokens", "ana").output.splitlines()
+    token_id = listing[0].split("\t")[0]
+    assert listing[0].endswith("\tactive")
+    assert cli("users", "revoke-token", token_id).exit_code == 0
+    assert cli("users", "tokens").output.splitlines()[0].endswith("\trevoked")
+    assert _api_status(database_url, secret) == 401
+    assert cli("users", "revoke-token", "999").exit_code == 1
+    bad = cli("users", "token", "ana", "--expires-days", "0")
+    assert bad.exit_code == 1 and "1 to" in bad.output

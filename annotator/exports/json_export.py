@@ -3,80 +3,27 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from collections.abc import Callable, Iterable, Iterator
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from annotator import __version__
-from annotator.models import Article, Claim, Event, Note, Source, User, Verdict, utcnow
+from annotator.exports.rows import (
+    BATCH,
+    ExportFilter,
+    People,
+    iso,
+    iter_grouped,
+    verdict_scale,
+)
+from annotator.models import Article, Claim, Event, Note, Source, utcnow
 
 SCHEMA_VERSION = "1"
-BATCH = 500
-
-
-@dataclass
-class ExportFilter:
-    """Which claims to export; empty means everything."""
-
-    article_ids: list[int] = field(default_factory=list)
-    states: list[str] = field(default_factory=list)
-    verdicts: list[str] = field(default_factory=list)
-    since: datetime | None = None
-    until: datetime | None = None
-
-    def claims_query(self, article_id: int):
-        query = select(Claim).where(Claim.article_id == article_id)
-        if self.states:
-            query = query.where(Claim.state.in_(self.states))
-        if self.verdicts:
-            query = query.where(Claim.verdict.in_(self.verdicts))
-        if self.since:
-            query = query.where(Claim.updated_at >= self.since)
-        if self.until:
-            query = query.where(Claim.updated_at < self.until)
-        return query.order_by(Claim.start, Claim.id)
-
-
-def iso(value) -> str | None:
-    """Format a date or time as ISO 8601 (UTC times end in Z)."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-class People:
-    """Turn user ids into the public shape: username, display name, role; never secrets."""
-
-    def __init__(self, session: Session):
-        self._by_id = {u.id: u for u in session.exec(select(User)).all()}
-
-    def __call__(self, user_id: int | None) -> dict | None:
-        user = self._by_id.get(user_id) if user_id is not None else None
-        if user is None:
-            return None
-        return {"username": user.username, "display_name": user.display_name, "role": user.role}
-
-    def all(self) -> list[dict]:
-        return [self(uid) | {"active": u.active} for uid, u in sorted(self._by_id.items())]
+__all__ = ["BATCH", "ExportFilter", "People", "export_json", "iso"]
 
 
 def _dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _grouped(session: Session, model, claim_ids: list[int], order) -> dict[int, list]:
-    groups: dict[int, list] = defaultdict(list)
-    for row in session.exec(select(model).where(model.claim_id.in_(claim_ids))
-                            .order_by(order)).all():
-        groups[row.claim_id].append(row)
-    return groups
 
 
 def claim_dict(claim: Claim, person, sources: Iterable[Source], notes: Iterable[Note],
@@ -121,43 +68,44 @@ def article_head(article: Article, person) -> dict:
     }
 
 
-def iter_claims(session: Session, query, person) -> Iterator[dict]:
-    """Yield export-shaped claims for a query, loading their children in batches."""
-    offset = 0
-    while True:
-        batch = session.exec(query.offset(offset).limit(BATCH)).all()
-        if not batch:
-            return
-        ids = [c.id for c in batch]
-        sources = _grouped(session, Source, ids, Source.id)
-        notes = _grouped(session, Note, ids, Note.id)
-        history = _grouped(session, Event, ids, Event.id)
-        for claim in batch:
-            yield claim_dict(claim, person, sources[claim.id], notes[claim.id],
-                             history[claim.id])
-        offset += BATCH
-
-
-def export_json(session: Session, filters: ExportFilter | None = None) -> Iterator[str]:
-    """Stream the export document as text chunks; memory stays flat at any size."""
-    filters = filters or ExportFilter()
-    person = People(session)
-    verdicts = [{
+def verdict_dicts(session: Session) -> list[dict]:
+    """Return the verdict scale as the export has it."""
+    return [{
         "key": v.key, "label": v.label, "colour": v.colour, "alternate_name": v.alternate_name,
         "rating_value": v.rating_value, "needs_source": v.needs_source,
-    } for v in session.exec(select(Verdict).order_by(Verdict.position)).all()]
+    } for v in verdict_scale(session)]
+
+
+def export_json(session: Session, filters: ExportFilter | None = None, *,
+                progress: Callable[[int], None] | None = None, **_options) -> Iterator[str]:
+    """Stream the export document as text chunks; memory stays flat at any size.
+
+    With a filter on state, verdict or dates, only articles with a selected claim appear.
+    """
+    filters = filters or ExportFilter()
+    person = People(session)
     head = {"schema_version": SCHEMA_VERSION, "exported_at": iso(utcnow()),
-            "generator": f"annotator {__version__}", "verdict_scale": verdicts,
+            "generator": f"annotator {__version__}", "verdict_scale": verdict_dicts(session),
             "people": person.all()}
     yield _dumps(head)[:-1] + ',"articles":['
-    query = select(Article.id).order_by(Article.id)
-    if filters.article_ids:
-        query = query.where(Article.id.in_(filters.article_ids))
-    for n, article_id in enumerate(session.exec(query).all()):
-        article = session.get(Article, article_id)
-        yield ("," if n else "") + _dumps(article_head(article, person))[:-1] + ',"claims":['
-        for i, claim in enumerate(iter_claims(session, filters.claims_query(article_id), person)):
-            yield ("," if i else "") + _dumps(claim)
-        yield "]}"
-        session.expunge_all()
-    yield "]}\n"
+    current = None
+    first_claim = True
+    parts: list[str] = []
+    for article, row in iter_grouped(session, filters, progress=progress):
+        if article.id != current:
+            if current is not None:
+                parts.append("]}")
+            parts.append(("," if current is not None else "")
+                         + _dumps(article_head(article, person))[:-1] + ',"claims":[')
+            current, first_claim = article.id, True
+        if row is not None:
+            parts.append(("" if first_claim else ",") + _dumps(claim_dict(
+                row.claim, person, row.sources, row.notes, row.history)))
+            first_claim = False
+        if len(parts) >= 200:
+            yield "".join(parts)
+            parts.clear()
+    if current is not None:
+        parts.append("]}")
+    parts.append("]}\n")
+    yield "".join(parts)

@@ -63,6 +63,7 @@ _ATTR_HINTS = (
     " announced",
     " insisted",
 )
+_HEDGE_HINTS = ("reportedly", "allegedly", "apparently", "purportedly", "perhaps", "possibly")
 _HEDGES = re.compile(
     r"\b(?:reportedly|allegedly|apparently|purportedly|perhaps|possibly)\s+", re.IGNORECASE
 )
@@ -73,14 +74,17 @@ def statement_for(quote: str) -> str:
     """Return a concise, editable statement: attribution and hedges removed."""
     s = quote.strip()
     s = _LEADING_ACCORDING.sub("", s)
-    s = _INNER_ACCORDING.sub("", s)
+    if "ccording to" in s:
+        s = _INNER_ACCORDING.sub("", s)
     m = _LEADING_SAID.match(s)
     if m and len(s[m.end() :].split()) >= 4:
         s = s[m.end() :]
     m = _TRAILING_SAID.search(s) if any(v in s for v in _ATTR_HINTS) else None
     if m and len(s[: m.start()].split()) >= 4:
         s = s[: m.start()]
-    s = _HEDGES.sub("", s)
+    low = s.lower()
+    if any(h in low for h in _HEDGE_HINTS):
+        s = _HEDGES.sub("", s)
     s = s.strip(_EDGE)
     if s.endswith(".") and not s.endswith(".."):
         s = s[:-1].rstrip(_EDGE)
@@ -183,6 +187,19 @@ def _overlaps(a: int, b: int, spans: list[tuple[int, int]], starts: list[int]) -
     return i >= 0 and spans[i][1] > a
 
 
+def _score_chunk(args: tuple[str, int, str]) -> list[tuple[int, int, float, list[str], str]]:
+    """Split and score `text` (which starts at `offset` in the body); return raw candidates."""
+    text, offset, lang = args
+    spans: list[tuple[int, int]] = []
+    for s in split_sentences(text, lang):
+        spans.extend(atomic_spans(text, s.start, s.end))
+    scored = score_many([text[a:b] for a, b in spans])
+    return [
+        (offset + a, offset + b, sc.score, sc.reasons, statement_for(text[a:b]))
+        for (a, b), sc in zip(spans, scored, strict=True)
+    ]
+
+
 def extract_claims(
     body: str, lang: str | None = None, captions: Iterable[tuple[int, int]] = ()
 ) -> list[Candidate]:
@@ -194,25 +211,19 @@ def extract_claims(
     lang = lang or detect_language(body)
     captions = sorted(captions)
     caption_starts = [c[0] for c in captions]
-    spans: list[tuple[int, int]] = []
-    for s in split_sentences(body, lang):
-        spans.extend(atomic_spans(body, s.start, s.end))
-    scored = score_many([body[a:b] for a, b in spans])
     out = []
-    for (a, b), sc in zip(spans, scored, strict=True):
-        quote = body[a:b]
-        score, reasons = sc.score, list(sc.reasons)
+    for a, b, score, reasons, statement in _score_chunk((body, 0, lang)):
         if captions and _overlaps(a, b, captions, caption_starts):
             score = round(score * CAPTION_FACTOR, 6)
-            reasons.append("photo caption")
+            reasons = [*reasons, "photo caption"]
         out.append(
             Candidate(
                 start=a,
                 end=b,
-                quote=quote,
+                quote=body[a:b],
                 prefix=body[max(0, a - CONTEXT_CHARS) : a],
                 suffix=body[b : b + CONTEXT_CHARS],
-                statement=statement_for(quote),
+                statement=statement,
                 score=score,
                 reasons=reasons,
                 proposed=score >= PROPOSE_THRESHOLD,

@@ -15,7 +15,7 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-_TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+(?:[.,]\d+)*|[$%?!\"“”€£₽]")
+_TOKEN = re.compile(r"\w+(?:'\w+)?|[$%?!\"“”€£₽]")
 _DIGITS = re.compile(r"\d")
 _DATE = re.compile(
     r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
@@ -23,6 +23,11 @@ _DATE = re.compile(
     r"Thursday|Friday|Saturday|Sunday)\b(?:\s+\d{1,2}\b)?|\b(?:1[89]|20)\d\d\b|"
     r"\b(?:last|next|this) (?:year|month|week|decade)\b|\b\d+ (?:years?|months?|days?) ago\b|"
     r"\byesterday\b",
+)
+_DATE_HINTS = _words(
+    """january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday
+    saturday sunday last next this ago yesterday 0000"""
 )
 _MONTH_WORDS = _words(
     "January February March April May June July August September October November December "
@@ -56,7 +61,7 @@ _OPINION_WORDS = _words(
 )
 _HEDGE_WORDS = _words("maybe perhaps might could possibly probably likely")
 _QUOTE_CHARS = ('"', "“", "”", "«", "»")
-_CAP_RUN = re.compile(r"(?<![.!?]\s)\b([A-Z][\w'’.-]*(?:\s+(?:of\s+|the\s+)?[A-Z][\w'’.-]*)*)")
+_CAP_RUN = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:of\s+|the\s+)?[A-Z][\w'’.-]*)+")
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b|\b[A-Z]{2,}/[A-Z]{2,}\b")
 _ORG_WORDS = _words(
     """Ministry Department Party Committee Council University Agency Service Bank Corporation
@@ -65,10 +70,10 @@ _ORG_WORDS = _words(
     Office Board Bureau Federation Fund Times Post News Network Station Church School College
     Hospital Authority Assembly Movement Front Cabinet Kremlin Pentagon"""
 )
-_TITLES = _words(
-    """Mr Mrs Ms Dr President Senator Governor Minister Secretary Mayor Judge General Prime
-    Chancellor King Queen Prince Congressman Congresswoman Sen Rep Gov Speaker activist
-    lawyer spokesman spokeswoman spokesperson"""
+# A title before a single capitalised name ("activist Saghutdinov", "Mr. Smith").
+_TITLED = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|activist|lawyer|spokesman|spokeswoman|spokesperson)\.?"
+    r"\s+[A-Z][\w'’-]+\b(?!\s+[A-Z])"
 )
 
 # Hand cues, each with the reason shown to people when it raises the score.
@@ -101,27 +106,24 @@ _VERBISH = re.compile(
 )
 
 
-_FOLD_DIGITS = str.maketrans("123456789", "000000000")
+_NONZERO_DIGIT = re.compile(r"[1-9]")
 
 
 def tokens(text: str) -> list[str]:
     """Return lower-cased word tokens with every digit folded to "0"."""
-    return _TOKEN.findall(text.lower().translate(_FOLD_DIGITS))
+    return _TOKEN.findall(_NONZERO_DIGIT.sub("0", text.lower()))
 
 
 def _entities(text: str) -> tuple[int, int]:
     """Count capitalised runs that look like people and like organisations."""
     people = orgs = 0
-    for m in _CAP_RUN.finditer(text):
-        words = m.group(1).replace("’", "'").split()
-        if m.start() == 0 or (len(words) == 1 and words[0] in _MONTH_WORDS):
-            continue
-        before = text[max(0, m.start() - 20) : m.start()].split()
-        titled = bool(before) and before[-1].rstrip(".") in _TITLES
-        if any(w.rstrip(".,'s") in _ORG_WORDS for w in words):
+    for run in _CAP_RUN.findall(text):
+        words = run.split()
+        if not _ORG_WORDS.isdisjoint(w.rstrip(".,'’s") for w in words):
             orgs += 1
-        elif len(words) >= 2 or titled:
+        elif not (len(words) == 2 and words[0] in _MONTH_WORDS):
             people += 1
+    people += len(_TITLED.findall(text))
     orgs += len(_ACRONYM.findall(text))
     return people, orgs
 
@@ -136,7 +138,7 @@ def hand_cues(text: str, toks: list[str] | None = None) -> set[str]:
         cues.add("h:percent")
     if not words.isdisjoint(_MONEY_WORDS):
         cues.add("h:money")
-    if _DATE.search(text):
+    if not words.isdisjoint(_DATE_HINTS) and _DATE.search(text):
         cues.add("h:date")
     people, orgs = _entities(text)
     if people:
@@ -165,12 +167,12 @@ def hand_cues(text: str, toks: list[str] | None = None) -> set[str]:
         cues.add("h:question")
     if stripped.endswith("!"):
         cues.add("h:exclaim")
-    n = len(text.split())
+    n = len(words) if toks is None else len(toks)
     cues.add(
         "h:len<5" if n < 5 else "h:len<10" if n < 10 else "h:len<20" if n < 20
         else "h:len<40" if n < 40 else "h:len>=40"
     )  # fmt: skip
-    if not _VERBISH.search(text):
+    if n < 12 and not _VERBISH.search(text):  # long sentences practically always have one
         cues.add("h:no_verb")
     return cues
 

@@ -86,7 +86,7 @@ class _Model:
             padded = ["<s>", *k, "</s>"]
             z = self.offset + sum(filter(None, map(uni, set(k))))
             z += sum(filter(None, map(bi, set(zip(padded, padded[1:], strict=False)))))
-            z += sum(get(c, 0.0) for c in cues[i])
+            z += sum(filter(None, map(get, cues[i])))
             z += as_prev[i - 1] if i > 0 else self.edges[0]
             z += as_next[i + 1] if i + 1 < n else self.edges[1]
             out.append(z)

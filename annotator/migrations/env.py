@@ -37,7 +37,10 @@ def _run(connection) -> None:
         target_metadata=target_metadata,
         # SQLite can only change a table by copying it; batch mode does that.
         render_as_batch=connection.dialect.name == "sqlite",
+        # Autogenerate compares column types and server defaults too; tests/test_migrations.py
+        # checks with the same options that the diff against models.py is empty.
         compare_type=True,
+        compare_server_default=True,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,17 +1,22 @@
-"""Accounts: create, authenticate, passwords (Argon2id) and API tokens."""
+"""Accounts: create, authenticate, roles, deactivation, passwords (Argon2id) and API tokens.
+
+Every administrative change records an Event (``user_*`` and ``token_*`` actions) with the
+old and new values. Events never hold a password, a hash or a token secret.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
 from annotator.models import ROLES, ApiToken, User, utcnow
+from annotator.services import events
 from annotator.services.errors import Invalid, NotFound
 
 _hasher = PasswordHasher()
@@ -41,9 +46,14 @@ def validate_password(password: str) -> None:
 
 
 def create_user(
-    session: Session, username: str, role: str, password: str, display_name: str = ""
+    session: Session, username: str, role: str, password: str, display_name: str = "",
+    *, actor: User | None = None, audit: bool = False,
 ) -> User:
-    """Create an account; the username must be new."""
+    """Create an account; the username must be new.
+
+    Record a ``user_create`` event when an actor is given or ``audit`` is set (the CLI);
+    fixtures and first-run setup create users without one.
+    """
     username = (username or "").strip()
     if not USERNAME_RE.match(username):
         raise Invalid("A username has 2 to 64 letters, digits, dots, dashes or underscores.")
@@ -60,6 +70,9 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    if audit or actor is not None:
+        events.record(session, "user_create", actor=actor,
+                      new={**_who(user), "role": user.role, "display_name": user.display_name})
     return user
 
 
@@ -89,24 +102,209 @@ def _digest(token: str) -> str:
 
 
 def create_token(
-    session: Session, user: User, name: str = "", expires_at: datetime | None = None
+    session: Session, user: User, name: str = "", expires_at: datetime | None = None,
+    *, actor: User | None = None, audit: bool = False,
 ) -> tuple[ApiToken, str]:
-    """Create an API token; return the row and the secret, which is shown once only."""
+    """Create an API token; return the row and the secret, which is shown once only.
+
+    Record a ``token_create`` event when an actor is given or ``audit`` is set.
+    """
+    if not user.active:
+        raise Invalid(f"{user.username} is deactivated; reactivate them before making a token.")
     secret = "ann_" + secrets.token_urlsafe(32)
     token = ApiToken(
-        user_id=user.id, name=name.strip()[:120], token_hash=_digest(secret), expires_at=expires_at
+        user_id=user.id, name=(name or "").strip()[:120], token_hash=_digest(secret),
+        expires_at=expires_at,
     )
     session.add(token)
     session.flush()
+    if audit or actor is not None:
+        events.record(session, "token_create", actor=actor, new=_token_facts(token, user))
     return token, secret
 
 
 def user_for_token(session: Session, secret: str) -> User | None:
     """Return the active user a valid, unexpired, unrevoked token belongs to."""
     token = session.exec(select(ApiToken).where(ApiToken.token_hash == _digest(secret))).first()
-    if token is None or token.revoked_at is not None:
-        return None
-    if token.expires_at is not None and token.expires_at <= utcnow():
+    if token is None or token_status(token) != "active":
         return None
     user = session.get(User, token.user_id)
     return user if user is not None and user.active else None
+
+
+# -- administration -----------------------------------------------------------------------
+
+MAX_TOKEN_DAYS = 3650
+
+
+def _who(user: User) -> dict:
+    return {"user_id": user.id, "user": user.username}
+
+
+def _stamp(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _token_facts(token: ApiToken, owner: User) -> dict:
+    # Name and dates only: the secret is never stored, and its hash never leaves the table.
+    return {"token_id": token.id, **_who(owner), "name": token.name,
+            "expires_at": _stamp(token.expires_at)}
+
+
+def list_users(session: Session) -> list[User]:
+    """Return every user, active ones first, then by username."""
+    return list(session.exec(select(User).order_by(User.active.desc(), User.username)).all())
+
+
+def find_user(session: Session, username: str) -> User:
+    """Return the user with this username, or raise NotFound."""
+    user = user_by_name(session, (username or "").strip())
+    if user is None:
+        raise NotFound(f"No user called {username!r}.")
+    return user
+
+
+def _other_active_admins(session: Session, user: User) -> int:
+    query = select(User).where(User.role == "admin", User.active, User.id != user.id)
+    return len(session.exec(query).all())
+
+
+def _keep_an_admin(session: Session, user: User, doing: str) -> None:
+    """Refuse to leave the desk without an active admin."""
+    if user.role == "admin" and user.active and _other_active_admins(session, user) == 0:
+        raise Invalid(f"{user.username} is the last active admin and cannot be {doing}; "
+                      "make someone else an admin first.")
+
+
+def change_role(session: Session, actor: User | None, user: User, role: str) -> User:
+    """Give a user another role; the last active admin keeps theirs."""
+    role = (role or "").strip()
+    if role not in ROLES:
+        raise Invalid(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
+    if role == user.role:
+        return user
+    if role != "admin":
+        _keep_an_admin(session, user, "demoted")
+    old = user.role
+    user.role = role
+    session.add(user)
+    events.record(session, "user_role", actor=actor, old={**_who(user), "role": old},
+                  new={**_who(user), "role": role})
+    return user
+
+
+def deactivate(session: Session, actor: User | None, user: User) -> User:
+    """Stop a user signing in and their tokens working; their history stays."""
+    if not user.active:
+        return user
+    _keep_an_admin(session, user, "deactivated")
+    user.active = False
+    session.add(user)
+    events.record(session, "user_deactivate", actor=actor, old={**_who(user), "active": True},
+                  new={**_who(user), "active": False})
+    return user
+
+
+def reactivate(session: Session, actor: User | None, user: User) -> User:
+    """Let a deactivated user sign in again; their unrevoked tokens work again too."""
+    if user.active:
+        return user
+    user.active = True
+    session.add(user)
+    events.record(session, "user_reactivate", actor=actor, old={**_who(user), "active": False},
+                  new={**_who(user), "active": True})
+    return user
+
+
+def reset_password(session: Session, actor: User | None, user: User, password: str) -> User:
+    """Set a new password for a user (an admin does this; the old one is not needed)."""
+    validate_password(password)
+    user.password_hash = hash_password(password)
+    session.add(user)
+    events.record(session, "user_password_reset", actor=actor, new=_who(user))
+    return user
+
+
+def change_own_password(session: Session, user: User, current: str, new: str,
+                        confirm: str | None = None) -> User:
+    """Change the user's own password; the current one must be given."""
+    if not check_password(user, current or ""):
+        raise Invalid("The current password is wrong.")
+    if confirm is not None and confirm != new:
+        raise Invalid("The new password and its confirmation differ.")
+    validate_password(new)
+    if check_password(user, new):
+        raise Invalid("The new password is the same as the current one.")
+    user.password_hash = hash_password(new)
+    session.add(user)
+    events.record(session, "user_password", actor=user, new=_who(user))
+    return user
+
+
+def update_display_name(session: Session, actor: User | None, user: User, name: str) -> User:
+    """Change the name shown for a user; an empty name falls back to the username."""
+    name = " ".join((name or "").split())
+    if len(name) > 120:
+        raise Invalid("A display name has at most 120 characters.")
+    name = name or user.username
+    if name == user.display_name:
+        return user
+    old = user.display_name
+    user.display_name = name
+    session.add(user)
+    events.record(session, "user_name", actor=actor, old={**_who(user), "display_name": old},
+                  new={**_who(user), "display_name": name})
+    return user
+
+
+def expiry_in_days(days: int | str | None) -> datetime | None:
+    """Turn a number of days from now into an expiry time; empty means never."""
+    if days is None or (isinstance(days, str) and not days.strip()):
+        return None
+    try:
+        count = int(days)
+    except (TypeError, ValueError):
+        raise Invalid("Give the expiry as a whole number of days, or leave it empty.") from None
+    if not 1 <= count <= MAX_TOKEN_DAYS:
+        raise Invalid(f"A token expires after 1 to {MAX_TOKEN_DAYS} days, or never.")
+    return utcnow() + timedelta(days=count)
+
+
+def token_status(token: ApiToken, now: datetime | None = None) -> str:
+    """Say whether a token is active, expired or revoked."""
+    now = now or utcnow()
+    if token.revoked_at is not None:
+        return "revoked"
+    expires = token.expires_at
+    if expires is not None:
+        # SQLite hands back naive datetimes; they were stored as UTC.
+        if expires.tzinfo is None:
+            expires = expires.replace(tzinfo=now.tzinfo)
+        if expires <= now:
+            return "expired"
+    return "active"
+
+
+def list_tokens(session: Session, user: User | None = None) -> list[tuple[ApiToken, User]]:
+    """Return tokens with their owners, newest first; only one user's when given."""
+    query = select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+    if user is not None:
+        query = query.where(ApiToken.user_id == user.id)
+    return list(session.exec(query.order_by(ApiToken.id.desc())).all())
+
+
+def revoke_token(session: Session, actor: User | None, token_id: int,
+                 *, owner: User | None = None) -> ApiToken:
+    """Revoke a token; with an owner, only a token of theirs (the account page's case)."""
+    token = session.get(ApiToken, token_id)
+    if token is None or (owner is not None and token.user_id != owner.id):
+        raise NotFound("No such token.")
+    if token.revoked_at is not None:
+        return token
+    token.revoked_at = utcnow()
+    session.add(token)
+    holder = session.get(User, token.user_id)
+    events.record(session, "token_revoke", actor=actor,
+                  old={**_token_facts(token, holder), "revoked_at": None},
+                  new={**_token_facts(token, holder), "revoked_at": _stamp(token.revoked_at)})
+    return token

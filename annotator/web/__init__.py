@@ -14,9 +14,9 @@ from annotator.models import User
 def register(app: Flask) -> None:
     """Attach blueprints, the user loader, the permission guard and template helpers."""
     from annotator.api import bp as api_bp
-    from annotator.web import articles, auth, claims, exports, pages
+    from annotator.web import account, admin, articles, auth, claims, exports, live, pages, work
 
-    for module in (auth, articles, claims, exports, pages):
+    for module in (auth, articles, claims, exports, live, pages, work, account, admin):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_bp)
     from annotator.app import csrf

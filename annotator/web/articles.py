@@ -10,6 +10,7 @@ from annotator.db import get_session
 from annotator.models import Article, Claim
 from annotator.services import articles as article_service
 from annotator.services import claims as claim_service
+from annotator.services import events
 from annotator.services.errors import Duplicate, ServiceError
 from annotator.web import present
 from annotator.web.helpers import form_dict, render, user
@@ -71,7 +72,8 @@ def article_page(article_id: int, claim_id: int | None = None, status: int = 200
     claims = article_service.article_claims(db, article_id)
     context = {"article": article, "claims": claims,
                "paragraphs": present.paragraphs(article.body, claims, article.captions),
-               "current_id": claim_id, "claim": None}
+               "current_id": claim_id, "claim": None,
+               "latest": events.latest_event_id(db, article_id=article_id)}
     if claim_id is not None:
         from annotator.web.claims import panel_context
 

@@ -28,6 +28,7 @@ def panel_context(claim: Claim, *, error: str | None = None, conflict: dict | No
                            .order_by(Source.id)).all(),
         "notes": db.exec(select(Note).where(Note.claim_id == claim.id).order_by(Note.id)).all(),
         "history": events.claim_history(db, claim.id),
+        "live_since": events.latest_event_id(db, claim_id=claim.id),
         "verdicts": db.exec(select(Verdict).order_by(Verdict.position)).all(),
         "people": people,
         "assignable": [u for u in people.values()

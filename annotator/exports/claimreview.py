@@ -1,0 +1,151 @@
+"""ClaimReview (schema.org JSON-LD) for approved claims: one per claim, or a feed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+
+from sqlmodel import Session
+
+from annotator.exports.rows import ExportFilter, iso, iter_grouped, verdict_scale
+from annotator.models import Claim
+
+CONTEXT = "https://schema.org"
+APPROVED = "approved"
+
+
+class Scale:
+    """The verdict scale as ClaimReview needs it: names, numbers and their bounds."""
+
+    def __init__(self, session: Session):
+        verdicts = verdict_scale(session)
+        self.by_key = {v.key: v for v in verdicts}
+        numbers = [v.rating_value for v in verdicts if v.rating_value is not None]
+        # Google reads worstRating >= 1 and worst < best; otherwise the numbers are left out.
+        self.best = max(numbers) if numbers else None
+        self.worst = min(numbers) if numbers else None
+        self.numeric = bool(numbers) and self.worst >= 1 and self.worst < self.best
+
+    def rating(self, key: str | None) -> dict:
+        verdict = self.by_key.get(key or "")
+        rating = {"@type": "Rating",
+                  "alternateName": (verdict.alternate_name or verdict.label) if verdict
+                  else (key or "Unrated")}
+        if verdict is not None and verdict.rating_value is not None and self.numeric:
+            rating.update(ratingValue=verdict.rating_value, bestRating=self.best,
+                          worstRating=self.worst)
+        return rating
+
+
+def _base(base_url: str) -> str:
+    return (base_url or "").rstrip("/")
+
+
+def desk(desk_name: str, base_url: str) -> dict:
+    """Describe the publishing desk as a schema.org Organization."""
+    return {"@type": "Organization", "name": desk_name or "Fact-check desk",
+            "url": _base(base_url) + "/"}
+
+
+def _appearance(article) -> dict | None:
+    if not article.url:
+        return None
+    work = {"@type": "NewsArticle", "url": article.url, "headline": article.title[:110]}
+    if article.published:
+        work["datePublished"] = iso(article.published)
+    if article.outlet:
+        work["publisher"] = {"@type": "Organization", "name": article.outlet}
+    if article.byline:
+        work["author"] = {"@type": "Person", "name": article.byline}
+    return work
+
+
+def _item_reviewed(article) -> dict:
+    item: dict = {"@type": "Claim"}
+    appearance = _appearance(article)
+    if appearance:
+        item["appearance"] = appearance
+    if article.byline:
+        item["author"] = {"@type": "Person", "name": article.byline}
+    elif article.outlet:
+        item["author"] = {"@type": "Organization", "name": article.outlet}
+    if article.published:
+        item["datePublished"] = iso(article.published)
+    return item
+
+
+def review_dates(claim, history) -> tuple[str | None, str | None]:
+    """Return (datePublished, dateModified): first approval, and the latest after a reopen."""
+    approvals = [e.created_at for e in history if e.action == "approve"]
+    reopened = any(e.action == "reopen" for e in history)
+    latest = claim.approved_at or (approvals[-1] if approvals else None)
+    first = approvals[0] if approvals else latest
+    modified = latest if reopened and latest is not None and latest != first else None
+    return iso(first), iso(modified)
+
+
+def claim_review(claim, article, history, scale: Scale, *, base_url: str,
+                 desk_name: str) -> dict:
+    """Shape one approved claim as a ClaimReview node (without @context)."""
+    base = _base(base_url)
+    published, modified = review_dates(claim, history)
+    node = {
+        "@type": "ClaimReview",
+        "url": f"{base}/claims/{claim.id}",
+        "claimReviewed": claim.statement,
+        "reviewRating": scale.rating(claim.verdict),
+        "itemReviewed": _item_reviewed(article),
+        "author": desk(desk_name, base_url),
+        "datePublished": published,
+    }
+    if modified:
+        node["dateModified"] = modified
+    if claim.conclusion:
+        node["reviewBody"] = claim.conclusion
+    if article.language:
+        node["inLanguage"] = article.language
+    return {k: v for k, v in node.items() if v is not None}
+
+
+def _approved_only(filters: ExportFilter) -> ExportFilter:
+    states = [APPROVED] if not filters.states or APPROVED in filters.states else ["-none-"]
+    return ExportFilter(article_ids=filters.article_ids, states=states,
+                        verdicts=filters.verdicts, since=filters.since, until=filters.until)
+
+
+def export_claimreview(session: Session, filters: ExportFilter | None = None, *,
+                       base_url: str = "", desk_name: str = "",
+                       progress: Callable[[int], None] | None = None,
+                       **_options) -> Iterator[str]:
+    """Stream a feed of every selected approved claim: {"@context", "@graph": [...]}."""
+    filters = _approved_only(filters or ExportFilter())
+    scale = Scale(session)
+    yield '{"@context":"https://schema.org","@graph":['
+    parts: list[str] = []
+    first = True
+    for article, row in iter_grouped(session, filters, children=("history",),
+                                     include_empty=False, progress=progress):
+        node = claim_review(row.claim, article, row.history, scale, base_url=base_url,
+                            desk_name=desk_name)
+        parts.append(("" if first else ",") + json.dumps(node, ensure_ascii=False))
+        first = False
+        if len(parts) >= 200:
+            yield "".join(parts)
+            parts.clear()
+    parts.append("]}\n")
+    yield "".join(parts)
+
+
+def single_claimreview(session: Session, claim: Claim, *, base_url: str,
+                       desk_name: str) -> dict | None:
+    """Return one approved claim's ClaimReview document, or None if it is not approved."""
+    if claim.state != APPROVED:
+        return None
+    filters = ExportFilter(article_ids=[claim.article_id], states=[APPROVED])
+    extra = [Claim.__table__.c.id == claim.id]
+    for article, row in iter_grouped(session, filters, children=("history",),
+                                     include_empty=False, extra=extra):
+        return {"@context": CONTEXT, **claim_review(row.claim, article, row.history,
+                                                    Scale(session), base_url=base_url,
+                                                    desk_name=desk_name)}
+    return None

@@ -1,0 +1,61 @@
+"""CSV for spreadsheets: one row per claim, UTF-8 with a byte-order mark, formula-safe."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+
+from sqlmodel import Session
+
+from annotator.exports.rows import ExportFilter, People, iso, iter_grouped, verdict_scale
+
+COLUMNS = (
+    "article_id", "article_title", "article_url", "claim_id", "claim_url", "state",
+    "statement", "quote", "verdict", "verdict_label", "conclusion", "assignee",
+    "submitted_by", "approved_by", "approved_at", "score", "sources", "notes", "updated_at",
+)
+# A spreadsheet runs a cell that starts with one of these as a formula (or DDE command).
+FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
+ROWS_PER_CHUNK = 500
+
+
+def neutralise(value) -> str:
+    """Return the cell as text, with a leading apostrophe if it would start a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_LEAD) else text
+
+
+def sources_cell(sources) -> str:
+    """Join a claim's sources in one cell: "stance: title <url>; ..."."""
+    return "; ".join(
+        f"{s.stance}: {s.title} <{s.url}>" if s.title else f"{s.stance}: <{s.url}>"
+        for s in sources)
+
+
+def export_csv(session: Session, filters: ExportFilter | None = None, *, base_url: str = "",
+               progress: Callable[[int], None] | None = None, **_options) -> Iterator[str]:
+    """Stream the CSV text; the first chunk starts with the byte-order mark."""
+    filters = filters or ExportFilter()
+    person = People(session)
+    labels = {v.key: v.label for v in verdict_scale(session)}
+    base = (base_url or "").rstrip("/")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write("\ufeff")
+    writer.writerow(COLUMNS)
+    grouped = iter_grouped(session, filters, children=("sources", "notes"), include_empty=False,
+                           progress=progress)
+    for rows, (article, row) in enumerate(grouped, 1):
+        c = row.claim
+        writer.writerow([neutralise(v) for v in (
+            article.id, article.title, article.url, c.id, f"{base}/claims/{c.id}", c.state,
+            c.statement, c.quote, c.verdict or "", labels.get(c.verdict or "", ""),
+            c.conclusion, person.username(c.assignee_id), person.username(c.submitted_by_id),
+            person.username(c.approved_by_id), iso(c.approved_at) or "", c.score,
+            sources_cell(row.sources), len(row.notes), iso(c.updated_at) or "")])
+        if rows % ROWS_PER_CHUNK == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()

@@ -1,0 +1,256 @@
+"""The one streaming reader every exporter shares: filtered claims in batches, with children.
+
+It reads plain rows through SQLAlchemy Core (no ORM identity map), pages with keyset
+pagination over (article_id, start, id), and loads each batch's sources, notes and history
+with one query per kind, so an export makes a handful of queries per thousand claims and its
+memory stays flat at any size.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlmodel import Session
+from sqlmodel import select as orm_select
+
+from annotator.models import Article, Claim, Event, Note, Source, User, Verdict
+
+BATCH = 1000
+ARTICLE_BATCH = 100
+CHILDREN = ("sources", "notes", "history")
+
+_claims = Claim.__table__
+_articles = Article.__table__
+# Everything but raw: the export never carries the input the article came from.
+_ARTICLE_COLUMNS = [c for c in _articles.c if c.name != "raw"]
+
+
+@dataclass
+class ExportFilter:
+    """Which claims to export; empty means everything.
+
+    ``since`` and ``until`` bound the claim's last change (``updated_at``): since is
+    inclusive, until exclusive. ``parse_day`` turns a plain date into the right bound.
+    """
+
+    article_ids: list[int] = field(default_factory=list)
+    states: list[str] = field(default_factory=list)
+    verdicts: list[str] = field(default_factory=list)
+    since: datetime | None = None
+    until: datetime | None = None
+
+    @property
+    def narrows_claims(self) -> bool:
+        """Tell whether the filter leaves out some claims of the selected articles."""
+        return bool(self.states or self.verdicts or self.since or self.until)
+
+    def conditions(self) -> list:
+        """Return the WHERE conditions on the claim table."""
+        where = []
+        if self.article_ids:
+            where.append(_claims.c.article_id.in_(self.article_ids))
+        if self.states:
+            where.append(_claims.c.state.in_(self.states))
+        if self.verdicts:
+            where.append(_claims.c.verdict.in_(self.verdicts))
+        if self.since:
+            where.append(_claims.c.updated_at >= _naive(self.since))
+        if self.until:
+            where.append(_claims.c.updated_at < _naive(self.until))
+        return where
+
+    def claims_query(self, article_id: int):
+        """Return an ORM query for one article's selected claims, in reading order."""
+        query = orm_select(Claim).where(Claim.article_id == article_id, *self.conditions())
+        return query.order_by(Claim.start, Claim.id)
+
+    def as_params(self) -> dict:
+        """Return the filter as JSON-ready values (a background job keeps them)."""
+        return {"article_ids": list(self.article_ids), "states": list(self.states),
+                "verdicts": list(self.verdicts),
+                "since": self.since.isoformat() if self.since else None,
+                "until": self.until.isoformat() if self.until else None}
+
+    @classmethod
+    def from_params(cls, params: dict) -> ExportFilter:
+        """Rebuild a filter from ``as_params`` output."""
+        return cls(article_ids=[int(a) for a in params.get("article_ids") or []],
+                   states=list(params.get("states") or []),
+                   verdicts=list(params.get("verdicts") or []),
+                   since=datetime.fromisoformat(params["since"]) if params.get("since") else None,
+                   until=datetime.fromisoformat(params["until"]) if params.get("until") else None)
+
+
+def _naive(value: datetime) -> datetime:
+    # Timestamps are stored in UTC; SQLite keeps them without an offset, so compare alike.
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None)
+
+
+def parse_day(value: str | None, *, end: bool = False) -> datetime | None:
+    """Parse a --since/--until value: a date (YYYY-MM-DD) or an ISO timestamp.
+
+    A plain date as the end of a range means "up to and including that day".
+    Raise ValueError with a readable message for anything else.
+    """
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            moment = datetime.combine(day, time(0), tzinfo=UTC)
+            return moment + timedelta(days=1) if end else moment
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{value[:40]!r} is not a date like 2026-05-20") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def iso(value) -> str | None:
+    """Format a date or time as ISO 8601 (UTC times end in Z)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+class People:
+    """Turn user ids into the public shape: username, display name, role; never secrets."""
+
+    def __init__(self, session: Session):
+        rows = session.exec(select(User.id, User.username, User.display_name, User.role,
+                                      User.active)).all()
+        self._by_id = {r.id: {"username": r.username, "display_name": r.display_name,
+                              "role": r.role} for r in rows}
+        self._active = {r.id: r.active for r in rows}
+
+    def __call__(self, user_id: int | None) -> dict | None:
+        person = self._by_id.get(user_id) if user_id is not None else None
+        return dict(person) if person else None
+
+    def username(self, user_id: int | None) -> str:
+        person = self._by_id.get(user_id) if user_id is not None else None
+        return person["username"] if person else ""
+
+    def all(self) -> list[dict]:
+        return [self(uid) | {"active": self._active[uid]} for uid in sorted(self._by_id)]
+
+
+def verdict_scale(session: Session) -> list[Verdict]:
+    """Return the verdict scale in its display order."""
+    return list(session.exec(orm_select(Verdict).order_by(Verdict.position, Verdict.key)).all())
+
+
+@dataclass
+class ClaimRow:
+    """One claim (a Core row: attribute access by column name) and its loaded children."""
+
+    claim: Any
+    sources: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    history: list = field(default_factory=list)
+
+
+def count_claims(session: Session, filters: ExportFilter, extra: list | None = None) -> int:
+    """Count the claims an export will contain (for progress and collection totals)."""
+    query = select(func.count()).select_from(_claims).where(*filters.conditions(), *(extra or []))
+    return session.exec(query).scalar_one()
+
+
+def _children(session: Session, model, ids: list[int]) -> dict[int, list]:
+    table = model.__table__
+    groups: dict[int, list] = defaultdict(list)
+    rows = session.exec(select(table).where(table.c.claim_id.in_(ids)).order_by(table.c.id))
+    for row in rows:
+        groups[row.claim_id].append(row)
+    return groups
+
+
+def iter_claim_rows(session: Session, filters: ExportFilter, *, children=CHILDREN,
+                    extra: list | None = None,
+                    progress: Callable[[int], None] | None = None) -> Iterator[ClaimRow]:
+    """Yield the selected claims in (article, start, id) order, batch by batch.
+
+    ``children`` names what to load with each batch: any of sources, notes, history.
+    ``extra`` adds conditions on the claim table; ``progress`` hears the running count.
+    """
+    where = [*filters.conditions(), *(extra or [])]
+    order = (_claims.c.article_id, _claims.c.start, _claims.c.id)
+    last = None
+    done = 0
+    while True:
+        query = select(_claims).where(*where)
+        if last is not None:
+            a, s, i = last
+            query = query.where(or_(
+                _claims.c.article_id > a,
+                and_(_claims.c.article_id == a, _claims.c.start > s),
+                and_(_claims.c.article_id == a, _claims.c.start == s, _claims.c.id > i)))
+        batch = session.exec(query.order_by(*order).limit(BATCH)).all()
+        if not batch:
+            return
+        ids = [c.id for c in batch]
+        kids = {name: _children(session, model, ids) for name, model in
+                (("sources", Source), ("notes", Note), ("history", Event)) if name in children}
+        for claim in batch:
+            yield ClaimRow(claim, *(kids[name].get(claim.id, []) if name in kids else []
+                                    for name in CHILDREN))
+        done += len(batch)
+        if progress is not None:
+            progress(done)
+        tail = batch[-1]
+        last = (tail.article_id, tail.start, tail.id)
+
+
+def iter_articles(session: Session, filters: ExportFilter, *, only_with_claims: bool,
+                  extra: list | None = None) -> Iterator[Any]:
+    """Yield selected articles (Core rows, without raw) in id order, a batch at a time."""
+    last = 0
+    where = [_articles.c.id > 0]
+    if filters.article_ids:
+        where.append(_articles.c.id.in_(filters.article_ids))
+    if only_with_claims:
+        picked = select(_claims.c.article_id).where(*filters.conditions(), *(extra or []))
+        where.append(_articles.c.id.in_(picked))
+    while True:
+        rows = session.exec(select(*_ARTICLE_COLUMNS).where(*where, _articles.c.id > last)
+                               .order_by(_articles.c.id).limit(ARTICLE_BATCH)).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].id
+
+
+def iter_grouped(session: Session, filters: ExportFilter, *, children=CHILDREN,
+                 include_empty: bool | None = None, extra: list | None = None,
+                 progress: Callable[[int], None] | None = None,
+                 ) -> Iterator[tuple[Any, ClaimRow | None]]:
+    """Yield (article, claim row) pairs in order; (article, None) for an article with none.
+
+    Articles without a selected claim come out only when ``include_empty`` is true, which
+    by default it is unless the filter narrows the claims (state, verdict or dates).
+    """
+    if include_empty is None:
+        include_empty = not filters.narrows_claims and not extra
+    claims = iter_claim_rows(session, filters, children=children, extra=extra,
+                             progress=progress)
+    pending = next(claims, None)
+    for article in iter_articles(session, filters, only_with_claims=not include_empty,
+                                 extra=extra):
+        found = False
+        while pending is not None and pending.claim.article_id == article.id:
+            found = True
+            yield article, pending
+            pending = next(claims, None)
+        if not found and include_empty:
+            yield article, None

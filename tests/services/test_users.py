@@ -1,0 +1,166 @@
+"""Accounts: roles, deactivation, passwords, tokens, and the events each change leaves."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from annotator.db import session_scope
+from annotator.models import ApiToken, Event, User, utcnow
+from annotator.services import users
+from annotator.services.errors import Invalid, NotFound
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def db(engine, people):
+    with session_scope(engine) as session:
+        yield session
+
+
+def _get(session, people, name) -> User:
+    return session.get(User, people[name])
+
+
+def _events(session, action: str) -> list[Event]:
+    return list(session.exec(select(Event).where(Event.action == action)).all())
+
+
+def test_it_records_who_created_a_user_without_the_password(db, people):
+    admin = _get(db, people, "admin")
+    user = users.create_user(db, "nadia", "reviewer", "long-enough-1", actor=admin)
+    (event,) = _events(db, "user_create")
+    assert event.actor_id == admin.id
+    assert event.new == {"user_id": user.id, "user": "nadia", "role": "reviewer",
+                         "display_name": "nadia"}
+    assert "long-enough" not in str(event.new) and "argon" not in str(event.new)
+
+
+def test_it_creates_users_quietly_without_an_actor(db):
+    users.create_user(db, "setup", "admin", "long-enough-1")
+    assert _events(db, "user_create") == []
+
+
+def test_it_changes_a_role_and_records_old_and_new(db, people):
+    admin, reviewer = _get(db, people, "admin"), _get(db, people, "reviewer")
+    users.change_role(db, admin, reviewer, "editor")
+    assert reviewer.role == "editor"
+    (event,) = _events(db, "user_role")
+    assert (event.old["role"], event.new["role"]) == ("reviewer", "editor")
+    with pytest.raises(Invalid, match="Unknown role"):
+        users.change_role(db, admin, reviewer, "boss")
+
+
+def test_it_keeps_the_last_active_admin(db, people):
+    admin = _get(db, people, "admin")
+    with pytest.raises(Invalid, match="last active admin"):
+        users.deactivate(db, admin, admin)
+    with pytest.raises(Invalid, match="last active admin"):
+        users.change_role(db, admin, admin, "editor")
+    users.change_role(db, admin, _get(db, people, "editor"), "admin")
+    users.deactivate(db, admin, admin)
+    assert admin.active is False
+
+
+def test_a_deactivated_user_cannot_sign_in_and_their_tokens_stop(db, people):
+    admin, viewer = _get(db, people, "admin"), _get(db, people, "viewer")
+    _, secret = users.create_token(db, viewer, "script")
+    assert users.user_for_token(db, secret) is viewer
+    users.deactivate(db, admin, viewer)
+    assert users.authenticate(db, "viewer", PASSWORD) is None
+    assert users.user_for_token(db, secret) is None
+    assert [e.new["active"] for e in _events(db, "user_deactivate")] == [False]
+    users.reactivate(db, admin, viewer)
+    assert users.authenticate(db, "viewer", PASSWORD) is viewer
+    assert users.user_for_token(db, secret) is viewer
+
+
+def test_deactivating_twice_records_one_event(db, people):
+    admin, viewer = _get(db, people, "admin"), _get(db, people, "viewer")
+    users.deactivate(db, admin, viewer)
+    users.deactivate(db, admin, viewer)
+    assert len(_events(db, "user_deactivate")) == 1
+
+
+def test_an_admin_resets_a_password_without_the_old_one(db, people):
+    admin, viewer = _get(db, people, "admin"), _get(db, people, "viewer")
+    with pytest.raises(Invalid, match="at least 8"):
+        users.reset_password(db, admin, viewer, "short")
+    users.reset_password(db, admin, viewer, "a-new-secret-1")
+    assert users.authenticate(db, "viewer", "a-new-secret-1") is viewer
+    assert users.authenticate(db, "viewer", PASSWORD) is None
+    (event,) = _events(db, "user_password_reset")
+    assert "a-new-secret-1" not in str(event.new) and viewer.password_hash not in str(event.new)
+
+
+def test_changing_your_own_password_needs_the_current_one(db, people):
+    viewer = _get(db, people, "viewer")
+    with pytest.raises(Invalid, match="current password is wrong"):
+        users.change_own_password(db, viewer, "wrong-wrong", "brand-new-pass")
+    with pytest.raises(Invalid, match="differ"):
+        users.change_own_password(db, viewer, PASSWORD, "brand-new-pass", "brand-new-pas")
+    with pytest.raises(Invalid, match="same"):
+        users.change_own_password(db, viewer, PASSWORD, PASSWORD)
+    users.change_own_password(db, viewer, PASSWORD, "brand-new-pass", "brand-new-pass")
+    assert users.authenticate(db, "viewer", "brand-new-pass") is viewer
+
+
+def test_it_updates_a_display_name(db, people):
+    viewer = _get(db, people, "viewer")
+    users.update_display_name(db, viewer, viewer, "  Vera   V ")
+    assert viewer.display_name == "Vera V"
+    users.update_display_name(db, viewer, viewer, "")
+    assert viewer.display_name == "viewer"
+    with pytest.raises(Invalid, match="120"):
+        users.update_display_name(db, viewer, viewer, "x" * 121)
+    assert len(_events(db, "user_name")) == 2
+
+
+def test_it_lists_and_revokes_tokens(db, people):
+    admin, editor = _get(db, people, "admin"), _get(db, people, "editor")
+    token, secret = users.create_token(db, editor, "CMS", users.expiry_in_days(7), actor=admin)
+    (created,) = _events(db, "token_create")
+    assert created.new["name"] == "CMS" and secret not in str(created.new)
+    assert token.token_hash not in str(created.new)
+    assert [(t.name, u.username) for t, u in users.list_tokens(db)] == [("CMS", "editor")]
+    assert users.list_tokens(db, admin) == []
+    users.revoke_token(db, admin, token.id)
+    assert token.revoked_at is not None
+    assert users.token_status(token) == "revoked"
+    assert users.user_for_token(db, secret) is None
+    (revoked,) = _events(db, "token_revoke")
+    assert revoked.old["revoked_at"] is None and revoked.new["revoked_at"]
+
+
+def test_someone_cannot_revoke_a_token_that_is_not_theirs(db, people):
+    editor, viewer = _get(db, people, "editor"), _get(db, people, "viewer")
+    token, _ = users.create_token(db, editor)
+    with pytest.raises(NotFound):
+        users.revoke_token(db, viewer, token.id, owner=viewer)
+    with pytest.raises(NotFound):
+        users.revoke_token(db, viewer, 999)
+
+
+def test_an_expired_token_stops_working(db, people, engine):
+    editor = _get(db, people, "editor")
+    token, secret = users.create_token(db, editor, expires_at=utcnow() + timedelta(days=1))
+    assert users.user_for_token(db, secret) is editor
+    token.expires_at = utcnow() - timedelta(seconds=1)
+    db.add(token)
+    db.flush()
+    db.expire(token)
+    assert users.token_status(db.get(ApiToken, token.id)) == "expired"
+    assert users.user_for_token(db, secret) is None
+
+
+@pytest.mark.parametrize("days", ["0", "-3", "soon", "99999"])
+def test_it_refuses_a_bad_expiry(days):
+    with pytest.raises(Invalid):
+        users.expiry_in_days(days)
+
+
+def test_an_empty_expiry_means_never():
+    assert users.expiry_in_days("") is None and users.expiry_in_days(None) is None

@@ -1,0 +1,150 @@
+"""The migrations build exactly the schema models.py declares, and upgrade data without loss.
+
+Each test runs on SQLite and on PostgreSQL (a fresh schema, as the suite's fixtures make it).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import MetaData, select
+from sqlmodel import SQLModel
+
+from annotator import migrate
+from annotator import models  # noqa: F401  (registers every table on SQLModel.metadata)
+from annotator.db import get_engine, session_scope
+from annotator.models import Claim, Event, Note, Source, User, Verdict
+
+KINDS = ["sqlite", "postgresql"]
+DEFAULT_VERDICTS = ["true", "mostly_true", "mixed", "misleading", "mostly_false", "false",
+                    "unproven", "not_a_claim", "opinion"]
+WHEN = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
+
+
+def schema_diff(url: str) -> list:
+    """Return Alembic's autogenerate diff between the database and the models."""
+    with get_engine(url).connect() as conn:
+        # The same comparison options as annotator/migrations/env.py uses.
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "compare_server_default": True})
+        return compare_metadata(context, SQLModel.metadata)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_migrations_build_exactly_the_models_schema(fresh_database, kind):
+    url = fresh_database(kind)
+    assert migrate.current(url) == migrate.head(url)
+    assert schema_diff(url) == []
+
+
+def _seed_0001(conn, tables) -> None:
+    """Fill a revision-0001 database with one of everything, as a desk would have it."""
+    t = tables
+    conn.execute(t["user"].insert(), [
+        {"id": 1, "username": "ed", "display_name": "Édith Editor", "role": "editor",
+         "password_hash": "$argon2id$fake", "active": True, "created_at": WHEN},
+        {"id": 2, "username": "rev", "display_name": "Rev Iewer", "role": "reviewer",
+         "password_hash": "$argon2id$fake2", "active": False, "created_at": WHEN},
+    ])
+    conn.execute(t["apitoken"].insert(), [
+        {"id": 1, "user_id": 1, "name": "cms", "token_hash": "a" * 64, "created_at": WHEN,
+         "expires_at": None, "revoked_at": None, "last_used_at": WHEN},
+    ])
+    conn.execute(t["setting"].insert(), [{"id": 1, "key": "desk", "value": {"name": "Desk"}}])
+    # A desk's own label, added before 0002 seeded the default scale.
+    conn.execute(t["verdict"].insert(), [
+        {"key": "satire", "label": "Satire", "colour": "#123456", "alternate_name": "Satire",
+         "rating_value": None, "needs_source": False, "position": 20},
+    ])
+    body = "Ministers said 40 percent of schools closed. Nobody — not even «them» — agreed."
+    conn.execute(t["article"].insert(), [
+        {"id": 1, "title": "Schools “closed”", "url": "https://example.org/a", "outlet": "Gazette",
+         "byline": "A. Writer", "published": date(2026, 2, 28), "language": "en", "body": body,
+         "raw": body + "\n", "captions": [[0, 5]], "content_hash": "c" * 64,
+         "blind_review": False, "version": 3, "created_by_id": 1, "created_at": WHEN,
+         "updated_at": WHEN},
+    ])
+    conn.execute(t["claim"].insert(), [
+        {"id": 1, "article_id": 1, "start": 0, "end": 44, "quote": body[:44], "prefix": "",
+         "suffix": body[44:76], "statement": "40% of schools closed", "score": 0.8125,
+         "reasons": ["number", "official"], "origin": "machine", "state": "in_progress",
+         "verdict": "satire", "conclusion": "Needs **care**.", "assignee_id": 2,
+         "submitted_by_id": None, "submitted_at": None, "approved_by_id": None,
+         "approved_at": None, "orphaned": False, "version": 4, "created_at": WHEN,
+         "updated_at": WHEN},
+        {"id": 2, "article_id": 1, "start": 45, "end": 80, "quote": body[45:80],
+         "prefix": body[13:45], "suffix": "", "statement": "Nobody agreed", "score": 0.25,
+         "reasons": [], "origin": "person", "state": "proposed", "verdict": None,
+         "conclusion": "", "assignee_id": None, "submitted_by_id": None,
+         "submitted_at": None, "approved_by_id": None, "approved_at": None,
+         "orphaned": True, "version": 1, "created_at": WHEN, "updated_at": WHEN},
+    ])
+    conn.execute(t["source"].insert(), [
+        {"id": 1, "claim_id": 1, "url": "https://gov.example/stats", "title": "Statistics",
+         "publisher": "Ministry", "published": date(2026, 1, 2), "stance": "refutes",
+         "excerpt": "12 percent", "archived_url": "https://archive.example/x",
+         "created_by_id": 2, "created_at": WHEN, "updated_at": WHEN},
+    ])
+    conn.execute(t["note"].insert(), [
+        {"id": 1, "claim_id": 1, "author_id": 2, "body": "Call the *ministry*.",
+         "created_at": WHEN},
+    ])
+    conn.execute(t["event"].insert(), [
+        {"id": 1, "article_id": 1, "claim_id": None, "actor_id": 1, "action": "import",
+         "old": None, "new": {"title": "Schools", "proposed": 2}, "comment": "",
+         "created_at": WHEN},
+        {"id": 2, "article_id": 1, "claim_id": 1, "actor_id": 2, "action": "edit",
+         "old": {"statement": "x"}, "new": {"statement": "40% of schools closed"},
+         "comment": "tightened", "created_at": WHEN},
+    ])
+
+
+def _snapshot(conn, tables) -> dict:
+    """Read every row of the given tables, ordered by primary key."""
+    out = {}
+    for name, table in tables.items():
+        order = list(table.primary_key.columns)
+        out[name] = [dict(row._mapping) for row in conn.execute(select(table).order_by(*order))]
+    return out
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_upgrade_from_the_first_revision_keeps_every_row(fresh_database, kind):
+    url = fresh_database(kind, revision="0001")
+    engine = get_engine(url)
+    old = MetaData()
+    old.reflect(engine)
+    tables = {name: table for name, table in old.tables.items() if name != "alembic_version"}
+    with engine.begin() as conn:
+        _seed_0001(conn, tables)
+        before = _snapshot(conn, tables)
+    engine.dispose()
+
+    migrate.upgrade(url)
+
+    assert migrate.current(url) == migrate.head(url)
+    new = MetaData()
+    new.reflect(engine)
+    with engine.connect() as conn:
+        # The columns 0001 had, read through the head schema's tables.
+        after = _snapshot(conn, {name: new.tables[name] for name in tables})
+    for name, rows in before.items():
+        if name == "verdict":
+            continue
+        assert [{k: r[k] for k in rows[0]} for r in after[name]] == rows, name
+    assert len(before["claim"]) == 2 and len(before["event"]) == 2
+
+    with session_scope(engine, write=False) as session:
+        keys = [v.key for v in session.exec(select(Verdict).order_by(Verdict.position)).scalars()]
+        assert keys == [*DEFAULT_VERDICTS, "satire"]
+        claim = session.get(Claim, 1)
+        assert claim.verdict == "satire" and claim.version == 4 and claim.reasons[0] == "number"
+        assert claim.created_at == WHEN
+        assert session.get(User, 1).display_name == "Édith Editor"
+        assert session.get(Source, 1).published == date(2026, 1, 2)
+        assert session.get(Note, 1).body == "Call the *ministry*."
+        assert session.get(Event, 2).new == {"statement": "40% of schools closed"}
+    assert schema_diff(url) == []
