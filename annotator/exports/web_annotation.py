@@ -37,9 +37,10 @@ def _agent(person: dict | None) -> dict | None:
             "name": person["display_name"] or person["username"]}
 
 
-def _text(value: str, purpose: str, ident: str, fmt: str = "text/plain", **extra) -> dict:
-    body = {"id": ident, "type": "TextualBody", "purpose": purpose, "value": value,
-            "format": fmt}
+def _text(value: str, purpose: str, fmt: str = "text/plain", **extra) -> dict:
+    # No id: the W3C tests take a body with an id and no source for an External Web
+    # Resource, which may not carry a purpose.
+    body = {"type": "TextualBody", "purpose": purpose, "value": value, "format": fmt}
     body.update({k: v for k, v in extra.items() if v})
     return body
 
@@ -49,19 +50,18 @@ def annotation(claim, article, sources, notes, labels: dict[str, str], person, *
     """Shape one claim as an Annotation (without @context)."""
     base = _base(base_url)
     ident = f"{base}/claims/{claim.id}"
-    bodies = [_text(claim.statement, "describing", f"{ident}#statement",
-                    language=article.language)]
+    # Bodies come in a fixed order: statement, verdict label, verdict key, conclusion,
+    # notes, sources.
+    bodies = [_text(claim.statement, "describing", language=article.language)]
     if claim.verdict:
-        bodies.append(_text(labels.get(claim.verdict, claim.verdict), "assessing",
-                            f"{ident}#verdict"))
-        bodies.append(_text(claim.verdict, "tagging", f"{ident}#verdict-key"))
+        bodies.append(_text(labels.get(claim.verdict, claim.verdict), "assessing"))
+        bodies.append(_text(claim.verdict, "tagging"))
     if claim.conclusion:
-        bodies.append(_text(claim.conclusion, "assessing", f"{ident}#conclusion",
-                            language=article.language,
+        bodies.append(_text(claim.conclusion, "assessing", language=article.language,
                             creator=_agent(person(claim.submitted_by_id))))
     for note in notes:
-        bodies.append(_text(note.body, "commenting", f"{ident}#note-{note.id}",
-                            "text/markdown", creator=_agent(person(note.author_id)),
+        bodies.append(_text(note.body, "commenting", "text/markdown",
+                            creator=_agent(person(note.author_id)),
                             created=iso(note.created_at)))
     for source in sources:
         label = f"{source.stance}: {source.title}" if source.title else source.stance
@@ -108,7 +108,8 @@ def export_wadm(session: Session, filters: ExportFilter | None = None, *, base_u
         label = f"annotator claims of article {filters.article_ids[0]}"
     head = {"@context": CONTEXT, "id": ident, "type": "AnnotationCollection", "label": label,
             "total": total, "first": {"id": page_id, "type": "AnnotationPage",
-                                      "partOf": ident, "startIndex": 0}}
+                                      "partOf": {"id": ident, "label": label, "total": total},
+                                      "startIndex": 0}}
     text = json.dumps(head, ensure_ascii=False)
     yield text[:-2] + ',"items":['
     parts: list[str] = []

@@ -1,4 +1,4 @@
-"""Live updates by polling: a cheap check of the newest event id answers 204 when nothing changed."""
+"""Live updates by polling: a cheap newest-event check answers 204 when nothing changed."""
 
 from __future__ import annotations
 

@@ -39,8 +39,11 @@ def test_an_annotation_targets_the_quote_and_holds_the_review(export, work, engi
     assert ("TextualBody", "assessing") in purposes  # verdict and conclusion
     assert ("TextualBody", "commenting") in purposes  # the note
     assert purposes.count(("SpecificResource", "linking")) == 2  # the sources
-    verdict = next(b for b in note["body"] if b["id"].endswith("#verdict"))
-    assert verdict["value"] == "Mostly true"
+    statement, verdict, key, conclusion = note["body"][:4]
+    assert statement["value"] == "at least six activists conscripted"
+    assert (verdict["value"], key["value"]) == ("Mostly true", "mostly_true")
+    assert key["purpose"] == "tagging"
+    assert conclusion["value"] == "Six names are documented."
 
 
 def test_the_collection_its_page_and_each_annotation_pass_the_w3c_musts(export, work, shared,
