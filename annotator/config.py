@@ -30,9 +30,18 @@ def _secret_key(folder: Path) -> str:
         return os.environ["SECRET_KEY"]
     path = folder / "secret_key"
     if not path.exists():
+        # Several gunicorn workers may start at once: write a private temporary file and
+        # link it into place, so exactly one key wins and nobody reads a half-written one.
         folder.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        tmp = folder / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        tmp.write_text(secrets.token_hex(32))
+        tmp.chmod(0o600)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
     return path.read_text().strip()
 
 
@@ -63,6 +72,11 @@ def load(overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "LIVE_POLL_SECONDS": int(os.environ.get("LIVE_POLL_SECONDS", 3)),
         "CLAIMS_PER_PAGE": 50,
+        # Import from a URL: private, loopback and link-local addresses are refused against
+        # SSRF unless this is on (an intranet desk, or tests).
+        "ALLOW_PRIVATE_URLS": _bool("ALLOW_PRIVATE_URLS", False),
+        "FETCH_TIMEOUT": float(os.environ.get("FETCH_TIMEOUT", 10)),
+        "FETCH_MAX_BYTES": int(os.environ.get("FETCH_MAX_BYTES", 5 * 1024 * 1024)),
     }
     extra = folder / "config.py"
     if extra.exists():

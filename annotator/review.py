@@ -334,6 +334,31 @@ def apply(claim: ClaimFacts, transition: Transition) -> ClaimFacts:
     )
 
 
+# -- blind second review ------------------------------------------------------------------
+
+
+def blind_to(*, article_blind: bool, actor: Actor, assignee_id: int | None,
+             submitted_by_id: int | None, recorded_own: bool) -> bool:
+    """Tell whether the first verdict must be hidden from this person (blind second review).
+
+    On a blind article, anyone below editor who is neither the claim's assignee nor its
+    submitter sees no verdict or conclusion until they have recorded their own.
+    """
+    if not article_blind or role_at_least(actor.role, EDITOR):
+        return False
+    if actor.id in (assignee_id, submitted_by_id):
+        return False
+    return not recorded_own
+
+
+def may_record_blind(*, article_blind: bool, state: str, actor: Actor,
+                     assignee_id: int | None, submitted_by_id: int | None) -> bool:
+    """Tell whether this person may record an independent second verdict now."""
+    return (article_blind and state == IN_REVIEW and actor.active
+            and role_at_least(actor.role, REVIEWER)
+            and actor.id not in (assignee_id, submitted_by_id))
+
+
 # -- route permissions -------------------------------------------------------------------
 
 # The least role each permission needs. Views check a permission, never a role by name.
@@ -369,6 +394,7 @@ ROUTES: dict[str, str] = {
     "articles.create": "import",
     "articles.show": "read",
     "articles.add_claim": "review",
+    "articles.set_blind": "assign",
     "claims.show": "read",
     "claims.update": "review",
     "claims.add_source": "review",
@@ -376,6 +402,7 @@ ROUTES: dict[str, str] = {
     "claims.remove_source": "review",
     "claims.add_note": "review",
     "claims.transition": "review",
+    "claims.record_blind": "review",
     "exports.json_download": "export",
     "work.claim_list": "read",
     "work.bulk_assign": "assign",
@@ -391,6 +418,20 @@ ROUTES: dict[str, str] = {
     "api.add_source": "review",
     "api.add_note": "review",
     "api.transition": "review",
+    "api.export": "export",
+    "api.claimreview": "export",
+    "api.import_export": "import",
+    "api.openapi": "public",
+    "exchange.index": "export",
+    "exchange.download": "export",
+    "exchange.start_job": "export",
+    "exchange.job": "export",
+    "exchange.job_download": "export",
+    "exchange.claimreview": "export",
+    "exchange.import_url_form": "import",
+    "exchange.import_url": "import",
+    "exchange.import_json_form": "import",
+    "exchange.import_json": "import",
     "admin.index": "admin",
     "admin.users": "admin",
     "admin.create_user": "admin",

@@ -11,14 +11,17 @@ from annotator.db import get_session
 from annotator.exports.json_export import People, iso
 from annotator.models import Article, Claim, Note, Source
 from annotator.services import articles as article_service
+from annotator.services import blind
 from annotator.services import claims as claim_service
 from annotator.services.errors import Conflict, Duplicate, ServiceError
 
 MAX_PER_PAGE = 200
 
 
-def claim_json(claim: Claim, person, full: bool = False) -> dict:
-    """Present a claim for the API."""
+def claim_json(claim: Claim, person, full: bool = False, hidden: set[int] | None = None) -> dict:
+    """Present a claim for the API, hiding a first verdict from a blind second reviewer."""
+    if hidden is None:
+        hidden = blind.hidden_claim_ids(get_session(), g.user, [claim.id])
     out = {
         "id": claim.id, "article_id": claim.article_id, "start": claim.start, "end": claim.end,
         "quote": claim.quote, "prefix": claim.prefix, "suffix": claim.suffix,
@@ -29,6 +32,8 @@ def claim_json(claim: Claim, person, full: bool = False) -> dict:
         "approved_at": iso(claim.approved_at), "orphaned": claim.orphaned,
         "version": claim.version, "updated_at": iso(claim.updated_at),
     }
+    if claim.id in hidden:
+        out.update(verdict=None, conclusion="", blinded=True)
     if full:
         db = get_session()
         out["sources"] = [source_json(s, person) for s in db.exec(
@@ -95,7 +100,7 @@ def list_articles():
 
 @bp.post("/articles")
 def create_article():
-    """Create an article from text (or HTML) and propose its claims."""
+    """Create an article from text, HTML or a URL to fetch, and propose its claims."""
     data = _body()
     fields = {k: data.get(k) for k in ("text", "html", "title", "url", "outlet", "byline",
                                         "published", "language")}
@@ -104,7 +109,18 @@ def create_article():
     req = article_service.ImportRequest(**{k: v or "" for k, v in fields.items()})
     db = get_session()
     try:
-        article = article_service.import_article(db, g.user, req)
+        if req.url.strip() and not (req.text.strip() or req.html.strip()):
+            # Only a URL: fetch the page (SSRF-checked) and extract its text and metadata.
+            from flask import current_app
+
+            from annotator.services import fetch
+
+            rest = {k: v or "" for k, v in fields.items() if k not in ("text", "html", "url")}
+            article = fetch.import_url(db, g.user, req.url,
+                                       fetch.FetchSettings.from_config(current_app.config),
+                                       **rest)
+        else:
+            article = article_service.import_article(db, g.user, req)
         db.commit()
     except Duplicate as exc:
         db.rollback()
@@ -124,8 +140,10 @@ def get_article(article_id: int):
     except ServiceError as exc:
         return _error(exc)
     person = People(db)
+    claims = article_service.article_claims(db, article_id)
+    hidden = blind.hidden_claim_ids(db, g.user, [c.id for c in claims])
     out = article_json(article) | {"body": article.body, "claims": [
-        claim_json(c, person) for c in article_service.article_claims(db, article_id)]}
+        claim_json(c, person, hidden=hidden) for c in claims]}
     return jsonify(out), 200
 
 

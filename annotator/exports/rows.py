@@ -59,9 +59,9 @@ class ExportFilter:
         if self.verdicts:
             where.append(_claims.c.verdict.in_(self.verdicts))
         if self.since:
-            where.append(_claims.c.updated_at >= _naive(self.since))
+            where.append(_claims.c.updated_at >= _utc(self.since))
         if self.until:
-            where.append(_claims.c.updated_at < _naive(self.until))
+            where.append(_claims.c.updated_at < _utc(self.until))
         return where
 
     def claims_query(self, article_id: int):
@@ -86,11 +86,9 @@ class ExportFilter:
                    until=datetime.fromisoformat(params["until"]) if params.get("until") else None)
 
 
-def _naive(value: datetime) -> datetime:
-    # Timestamps are stored in UTC; SQLite keeps them without an offset, so compare alike.
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC)
-    return value.replace(tzinfo=None)
+def _utc(value: datetime) -> datetime:
+    # Timestamp columns take aware values only, and store UTC.
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def parse_day(value: str | None, *, end: bool = False) -> datetime | None:
@@ -106,7 +104,10 @@ def parse_day(value: str | None, *, end: bool = False) -> datetime | None:
         if len(value) == 10:
             day = date.fromisoformat(value)
             moment = datetime.combine(day, time(0), tzinfo=UTC)
-            return moment + timedelta(days=1) if end else moment
+            if end:
+                # The last day there is has no next day: no upper bound then.
+                return moment + timedelta(days=1) if day < date.max else None
+            return moment
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(f"{value[:40]!r} is not a date like 2026-05-20") from None
@@ -254,3 +255,22 @@ def iter_grouped(session: Session, filters: ExportFilter, *, children=CHILDREN,
             pending = next(claims, None)
         if not found and include_empty:
             yield article, None
+
+
+def filters_from_query(args) -> ExportFilter:
+    """Build a filter from query-string style args (article, state, verdict, since, until).
+
+    ``args`` needs ``getlist`` and ``get`` (a werkzeug MultiDict). Raise ValueError with a
+    readable message for a bad value.
+    """
+    try:
+        article_ids = [int(a) for a in args.getlist("article") if a != ""]
+    except ValueError:
+        raise ValueError("article must be an article id (a whole number).") from None
+    if any(not 0 < a < 2**63 for a in article_ids):
+        raise ValueError("article must be a positive article id.")
+    return ExportFilter(article_ids=article_ids,
+                        states=[s for s in args.getlist("state") if s],
+                        verdicts=[v for v in args.getlist("verdict") if v],
+                        since=parse_day(args.get("since")),
+                        until=parse_day(args.get("until"), end=True))

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from annotator import extract
 from annotator.models import Article, Claim, User
 from annotator.sanitize import is_safe_url
-from annotator.services import events
+from annotator.services import events, settings
 from annotator.services.errors import Duplicate, Invalid, NotFound
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
@@ -109,6 +109,7 @@ def import_article(session: Session, actor: User, req: ImportRequest) -> Article
         captions=[list(span) for span in cleaned.captions],
         content_hash=digest,
         created_by_id=actor.id,
+        blind_review=bool(settings.get(session, settings.BLIND_REVIEW_DEFAULT, False)),
     )
     session.add(article)
     session.flush()

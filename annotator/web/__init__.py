@@ -16,7 +16,10 @@ def register(app: Flask) -> None:
     from annotator.api import bp as api_bp
     from annotator.web import account, admin, articles, auth, claims, exports, live, pages, work
 
-    for module in (auth, articles, claims, exports, live, pages, work, account, admin):
+    from annotator.api import exchange as _api_exchange  # noqa: F401  (adds its endpoints)
+    from annotator.web import exchange
+
+    for module in (auth, articles, claims, exports, live, pages, work, account, admin, exchange):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_bp)
     from annotator.app import csrf

@@ -9,8 +9,8 @@ from sqlmodel import select
 from annotator.db import get_session
 from annotator.models import Article, Claim
 from annotator.services import articles as article_service
+from annotator.services import blind, events
 from annotator.services import claims as claim_service
-from annotator.services import events
 from annotator.services.errors import Duplicate, ServiceError
 from annotator.web import present
 from annotator.web.helpers import form_dict, render, user
@@ -71,6 +71,7 @@ def article_page(article_id: int, claim_id: int | None = None, status: int = 200
     article = article_service.get_article(db, article_id)
     claims = article_service.article_claims(db, article_id)
     context = {"article": article, "claims": claims,
+               "hidden": blind.hidden_claim_ids(db, user(), [c.id for c in claims]),
                "paragraphs": present.paragraphs(article.body, claims, article.captions),
                "current_id": claim_id, "claim": None,
                "latest": events.latest_event_id(db, article_id=article_id)}
@@ -105,3 +106,14 @@ def add_claim(article_id: int):
         flash(exc.message, "error")
         return redirect(url_for("articles.show", article_id=article_id), 303)
     return redirect(url_for("claims.show", claim_id=claim.id), 303)
+
+
+@bp.route("/articles/<int:article_id>/blind", methods=["POST"])
+def set_blind(article_id: int):
+    """Switch blind second review on or off for this article."""
+    db = get_session()
+    on = request.form.get("on") == "1"
+    blind.set_article_blind(db, user(), article_id, on)
+    db.commit()
+    flash("Blind second review is " + ("on" if on else "off") + " for this article.", "info")
+    return redirect(url_for("articles.show", article_id=article_id), 303)

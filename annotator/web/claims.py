@@ -7,9 +7,9 @@ from sqlmodel import select
 
 from annotator import review
 from annotator.db import get_session
-from annotator.models import Claim, Note, Source, User, Verdict
+from annotator.models import Article, Claim, Note, Source, User, Verdict
+from annotator.services import blind, events
 from annotator.services import claims as claim_service
-from annotator.services import events
 from annotator.services.errors import Conflict, ServiceError
 from annotator.web.helpers import form_dict, is_htmx, render, user
 
@@ -22,12 +22,27 @@ def panel_context(claim: Claim, *, error: str | None = None, conflict: dict | No
     db = get_session()
     me = user()
     people = {u.id: u for u in db.exec(select(User)).all()}
+    article = db.get(Article, claim.article_id)
+    blinded = claim.id in blind.hidden_claim_ids(db, me, [claim.id])
+    history = events.claim_history(db, claim.id)
+    if blinded:
+        history = [(blind.redacted_event(e), actor) for e, actor in history]
     return {
         "claim": claim,
         "sources": db.exec(select(Source).where(Source.claim_id == claim.id)
                            .order_by(Source.id)).all(),
         "notes": db.exec(select(Note).where(Note.claim_id == claim.id).order_by(Note.id)).all(),
-        "history": events.claim_history(db, claim.id),
+        "history": history,
+        "blinded": blinded,
+        "hidden": {claim.id} if blinded else set(),
+        "blind_article": article.blind_review,
+        "may_record_blind": review.may_record_blind(
+            article_blind=article.blind_review, state=claim.state,
+            actor=claim_service.actor_of(me), assignee_id=claim.assignee_id,
+            submitted_by_id=claim.submitted_by_id) and not any(
+                r.reviewer_id == me.id for r, _ in blind.reviews_of(db, claim.id)),
+        "blind_reviews": (blind.reviews_of(db, claim.id)
+                          if review.role_at_least(me.role, review.EDITOR) else []),
         "live_since": events.latest_event_id(db, claim_id=claim.id),
         "verdicts": db.exec(select(Verdict).order_by(Verdict.position)).all(),
         "people": people,
@@ -141,3 +156,12 @@ def transition(claim_id: int):
     return _run(claim_id, lambda db: claim_service.transition(
         db, user(), claim_id, form.get("action", ""), comment=form.get("comment"),
         assignee_id=assignee_id, version=form.get("version")), "Done.")
+
+
+@bp.route("/claims/<int:claim_id>/blind", methods=["POST"])
+def record_blind(claim_id: int):
+    """Record an independent second verdict without seeing the first."""
+    form = form_dict()
+    return _run(claim_id, lambda db: blind.record(db, user(), claim_id, form.get("verdict", ""),
+                                                  form.get("conclusion", "")),
+                "Your independent verdict is recorded.")

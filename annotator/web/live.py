@@ -7,9 +7,9 @@ from sqlmodel import select
 
 from annotator.db import get_session
 from annotator.models import Claim, Event, User
+from annotator.services import blind, events
 from annotator.services import claims as claim_service
-from annotator.services import events
-from annotator.web.helpers import render
+from annotator.web.helpers import render, user
 
 bp = Blueprint("live", __name__)
 
@@ -61,5 +61,6 @@ def article(article_id: int):
                                                    Event.id > since,
                                                    Event.claim_id.is_not(None))).all()
     claims = db.exec(select(Claim).where(Claim.id.in_(set(changed)))).all() if changed else []
+    hidden = blind.hidden_claim_ids(db, user(), [c.id for c in claims])
     return render("live/_article.html", "live/_article.html", article_id=article_id,
-                  latest=latest, changed=claims)
+                  latest=latest, changed=claims, hidden=hidden)

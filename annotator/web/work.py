@@ -8,7 +8,7 @@ from sqlmodel import select
 from annotator import review
 from annotator.db import get_session
 from annotator.models import Article, User, Verdict
-from annotator.services import assignment, queries
+from annotator.services import assignment, blind, queries
 from annotator.services.errors import ServiceError
 from annotator.web.helpers import render, user
 
@@ -40,11 +40,15 @@ def claim_list():
     filters = _filters()
     page = _page()
     rows, total = queries.find_claims(db, filters, user(), limit=PAGE, offset=(page - 1) * PAGE)
+    hidden = blind.hidden_claim_ids(db, user(), [c.id for c, _ in rows])
+    if hidden and (filters.verdicts or filters.q):
+        # A verdict filter or a search of conclusions would reveal what blind review hides.
+        rows = [(c, a) for c, a in rows if c.id not in hidden]
     people = {u.id: u for u in db.exec(select(User)).all()}
     if request.args.get("format") == "json":
         return jsonify({"total": total, "page": page, "items": [{
             "id": c.id, "article_id": a.id, "article": a.title, "statement": c.statement,
-            "state": c.state, "verdict": c.verdict,
+            "state": c.state, "verdict": None if c.id in hidden else c.verdict,
             "assignee": people[c.assignee_id].username if c.assignee_id else None,
         } for c, a in rows]})
     args = request.args.to_dict(flat=False)
@@ -52,7 +56,7 @@ def claim_list():
                  for p in range(1, -(-total // PAGE) + 1)]
     return render_template(
         "work/claims.html", rows=rows, total=total, page=page, page_urls=page_urls,
-        filters=filters, people=people, states=review.STATES,
+        filters=filters, people=people, states=review.STATES, hidden=hidden,
         verdicts=db.exec(select(Verdict).order_by(Verdict.position)).all(),
         articles=db.exec(select(Article.id, Article.title).order_by(Article.id.desc())).all(),
         reviewers=[u for u in people.values()
@@ -90,6 +94,8 @@ def queue():
     db = get_session()
     me = user()
     q = queries.queue_for(db, me)
+    shown = [c.id for c in (*q.assigned, *q.returned, *q.waiting_approval)]
+    hidden = blind.hidden_claim_ids(db, me, shown + [c.id for _, c in q.mentions])
     if request.args.get("format") == "json":
         def ids(claims):
             return [{"id": c.id, "statement": c.statement, "state": c.state} for c in claims]
@@ -97,7 +103,7 @@ def queue():
                         "returned": ids(q.returned),
                         "mentions": [{"note": n.id, "claim": c.id} for n, c in q.mentions]})
     people = {u.id: u for u in db.exec(select(User)).all()}
-    return render_template("work/queue.html", q=q, people=people)
+    return render_template("work/queue.html", q=q, people=people, hidden=hidden)
 
 
 @bp.route("/articles/<int:article_id>/activity")
@@ -108,4 +114,7 @@ def activity(article_id: int):
 
     article = get_article(db, article_id)
     events = queries.article_activity(db, article_id)
+    hidden = blind.hidden_claim_ids(db, user(), [c.id for _, _, c in events if c])
+    events = [(blind.redacted_event(e) if c and c.id in hidden else e, who, c)
+              for e, who, c in events]
     return render("work/activity.html", "work/_activity.html", article=article, events=events)
