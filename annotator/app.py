@@ -32,6 +32,12 @@ def build(overrides: dict | None = None) -> Flask:
         instance_path=str(settings.instance_path()),
     )
     app.config.update(settings.load(overrides))
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Trust exactly that many proxies' X-Forwarded-* headers: client address and https.
+        hops = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     db.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)

@@ -72,6 +72,13 @@ def load(overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "LIVE_POLL_SECONDS": int(os.environ.get("LIVE_POLL_SECONDS", 3)),
         "CLAIMS_PER_PAGE": 50,
+        # Login throttling: failed sign-ins allowed per account and per address in the window.
+        "LOGIN_MAX_PER_ACCOUNT": int(os.environ.get("LOGIN_MAX_PER_ACCOUNT", 5)),
+        "LOGIN_MAX_PER_ADDRESS": int(os.environ.get("LOGIN_MAX_PER_ADDRESS", 20)),
+        "LOGIN_WINDOW_MINUTES": int(os.environ.get("LOGIN_WINDOW_MINUTES", 15)),
+        # How many reverse proxies in front set X-Forwarded-For/-Proto (0: none, trust no
+        # header). Behind one proxy set 1, or every sign-in seems to come from the proxy.
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", 0)),
         # Import from a URL: private, loopback and link-local addresses are refused against
         # SSRF unless this is on (an intranet desk, or tests).
         "ALLOW_PRIVATE_URLS": _bool("ALLOW_PRIVATE_URLS", False),

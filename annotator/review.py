@@ -407,6 +407,8 @@ ROUTES: dict[str, str] = {
     "work.claim_list": "read",
     "work.bulk_assign": "assign",
     "work.queue": "read",
+    "dashboard.show": "read",
+    "dashboard.blind_default": "assign",
     "work.activity": "read",
     "live.claim": "read",
     "live.article": "read",

@@ -14,9 +14,8 @@ from sqlalchemy import MetaData, select
 from sqlmodel import SQLModel
 
 from annotator import migrate
-from annotator import models  # noqa: F401  (registers every table on SQLModel.metadata)
 from annotator.db import get_engine, session_scope
-from annotator.models import Claim, Event, Note, Source, User, Verdict
+from annotator.models import Claim, Event, Note, Source, User, Verdict  # registers every table
 
 KINDS = ["sqlite", "postgresql"]
 DEFAULT_VERDICTS = ["true", "mostly_true", "mixed", "misleading", "mostly_false", "false",

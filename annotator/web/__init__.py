@@ -14,12 +14,23 @@ from annotator.models import User
 def register(app: Flask) -> None:
     """Attach blueprints, the user loader, the permission guard and template helpers."""
     from annotator.api import bp as api_bp
-    from annotator.web import account, admin, articles, auth, claims, exports, live, pages, work
-
     from annotator.api import exchange as _api_exchange  # noqa: F401  (adds its endpoints)
-    from annotator.web import exchange
+    from annotator.web import (
+        account,
+        admin,
+        articles,
+        auth,
+        claims,
+        dashboard,
+        exchange,
+        exports,
+        live,
+        pages,
+        work,
+    )
 
-    for module in (auth, articles, claims, exports, live, pages, work, account, admin, exchange):
+    for module in (auth, dashboard, articles, claims, exports, live, pages, work, account,
+                   admin, exchange):
         app.register_blueprint(module.bp)
     app.register_blueprint(api_bp)
     from annotator.app import csrf

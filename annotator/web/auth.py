@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import login_user, logout_user
 
 from annotator.db import get_session
-from annotator.services import users
+from annotator.services import throttle, users
 
 bp = Blueprint("auth", __name__)
 
@@ -27,15 +36,28 @@ def login():
     """Show the sign-in form and sign the user in."""
     if request.method == "POST":
         db = get_session()
-        user = users.authenticate(db, request.form.get("username", ""),
-                                  request.form.get("password", ""))
+        username = request.form.get("username", "")
+        address = request.remote_addr or ""
+        limits = throttle.Limits.from_config(current_app.config)
+        try:
+            # Before the password is even looked at: a guesser learns nothing more.
+            throttle.check(db, username, address, limits)
+        except throttle.Throttled as exc:
+            flash(exc.message, "error")
+            page = render_template("auth/login.html", username=username)
+            return page, 429, {"Retry-After": str(exc.detail)}
+        user = users.authenticate(db, username, request.form.get("password", ""))
         if user is not None:
+            throttle.clear(db, username)
+            db.commit()
             # A fresh session on sign-in, so a planted session id is worth nothing.
             session.clear()
             login_user(user)
             return redirect(_safe_next(request.args.get("next")), 303)
+        throttle.record_failure(db, username, address, limits)
+        db.commit()
         flash("Wrong username or password, or the account is deactivated.", "error")
-        return render_template("auth/login.html", username=request.form.get("username", "")), 401
+        return render_template("auth/login.html", username=username), 401
     return render_template("auth/login.html", username="")
 
 
