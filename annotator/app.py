@@ -51,6 +51,7 @@ def build(overrides: dict | None = None) -> Flask:
     register(app)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(413, _too_large)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(Exception, _unexpected_error)
@@ -85,6 +86,17 @@ def _error_page(status: int, title: str, message: str):
 
 def _http_error(exc: HTTPException):
     return _error_page(exc.code or 500, exc.name, exc.description or "")
+
+
+def _too_large(exc: HTTPException):
+    from flask import current_app
+
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    return _error_page(
+        413, "Too large",
+        f"That is more than this desk accepts in one request ({limit / 1048576:.1f} MB). "
+        "Upload a smaller file or paste just the article's text.",
+    )
 
 
 def _service_error(exc: ServiceError):

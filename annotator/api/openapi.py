@@ -7,8 +7,8 @@ the answers against it.
 from __future__ import annotations
 
 from annotator import __version__
-from annotator.review import ACTIONS, STATES
 from annotator.models import ROLES, STANCES
+from annotator.review import ACTIONS, STATES
 
 MAX_ID = 2**31 - 1
 FORMATS = ("json", "claimreview", "wadm", "csv")

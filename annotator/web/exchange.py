@@ -31,9 +31,11 @@ bp = Blueprint("exchange", __name__)
 
 def _index(status: int = 200, error: str | None = None, form=None):
     db = get_session()
+    form = form if form is not None else request.args
     return render_template("exchange/index.html", formats=FORMATS, states=review.STATES,
                            verdicts=verdict_scale(db), jobs=jobs.recent_jobs(db, user()),
-                           form=form or {}, error=error), status
+                           form=form, chosen_states=form.getlist("state"),
+                           chosen_verdicts=form.getlist("verdict"), error=error), status
 
 
 @bp.get("/exports")
@@ -42,10 +44,17 @@ def index():
     return _index()
 
 
-@bp.get("/exports/<fmt>/download")
-def download(fmt: str):
-    """Stream an export straight away (the same as GET /api/v1/exports/<fmt>)."""
-    return stream_export(fmt, request.args)
+@bp.route("/exports/download", methods=["GET", "POST"])
+def download():
+    """Stream an export straight away (the same as GET /api/v1/exports/<format>).
+
+    The exports form posts here (its CSRF token stays out of URLs); a link may GET it.
+    """
+    args = request.form if request.method == "POST" else request.args
+    fmt = args.get("format", "")
+    if fmt not in FORMATS:
+        return _index(400, f"Choose a format: {', '.join(FORMATS)}.", args)
+    return stream_export(fmt, args)
 
 
 @bp.post("/exports/jobs")
