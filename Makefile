@@ -7,16 +7,27 @@ HTMX := static/vendor/htmx.min.js
 CHROMIUM := /usr/bin/chromium
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres install assets chromium lint lock bench clean
+.PHONY: run test test-sqlite test-postgres install assets chromium lint lock bench bench-load clean
 
 run: install assets
 	$(BIN)/annotator db upgrade
 	$(BIN)/annotator demo
 	$(BIN)/annotator serve --host 127.0.0.1 --port 5000
 
-test: install assets chromium
-	$(BIN)/ruff check .
+# The suite runs twice: on SQLite (everything, browser tests included), then on PostgreSQL
+# (each test in a fresh schema; the browser tests are left out, they test the browser side).
+test: lint test-sqlite test-postgres
+
+test-sqlite: install assets chromium
 	$(BIN)/python -m pytest
+
+test-postgres: install
+	@for i in $$(seq 30); do \
+	  $(BIN)/python -c "import sys, sqlalchemy; sqlalchemy.create_engine(sys.argv[1]).connect()" \
+	    '$(PG_URL)' 2>/dev/null && break; \
+	  [ $$i = 30 ] && { echo "PostgreSQL does not answer at $(PG_URL)" >&2; exit 1; }; \
+	  sleep 1; done
+	TEST_DATABASE_URL='$(PG_URL)' $(BIN)/python -m pytest -m "not browser"
 
 install: $(STAMP)
 
@@ -51,6 +62,13 @@ lock:
 
 bench: install
 	$(BIN)/python bench/extract_speed.py
+
+# The load benchmark, e.g. `make bench-load BENCH_DB=postgres BENCH_MODE=max BENCH_SECONDS=30`.
+BENCH_DB ?= sqlite
+BENCH_MODE ?= human
+BENCH_SECONDS ?= 60
+bench-load: install
+	$(BIN)/python bench/load.py --db $(BENCH_DB) --mode $(BENCH_MODE) --seconds $(BENCH_SECONDS)
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor

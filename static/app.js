@@ -67,6 +67,8 @@
   }
 
   document.addEventListener("selectionchange", syncSelection);
+  document.addEventListener("mouseup", syncSelection);
+  document.addEventListener("keyup", function (ev) { if (ev.shiftKey || ev.key.indexOf("Arrow") === 0) { syncSelection(); } });
 
   document.addEventListener("keydown", function (ev) {
     if (ev.ctrlKey || ev.metaKey || ev.altKey || typing(ev.target)) { return; }
@@ -76,6 +78,7 @@
       var cur = document.querySelector("#claim-list .claim-item.current a") || document.querySelector("#claim-list .claim-item a");
       if (cur && !document.querySelector("#claim-panel[data-claim]")) { cur.click(); ev.preventDefault(); }
     } else if (ev.key === "c") {
+      syncSelection();
       var form = document.getElementById("new-claim");
       if (form && form.elements.start.value) { form.requestSubmit(); ev.preventDefault(); }
     } else if (ev.key === "x" || ev.key === "d") {
@@ -113,6 +116,7 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () {
+    syncSelection();
     var panel = document.getElementById("claim-panel");
     if (panel && panel.dataset.claim) { markCurrent(panel.dataset.claim); }
   });

@@ -153,14 +153,15 @@ def test_conflicting_updates_lose_nothing_and_never_fail(database, tmp_path):
         claim = session.get(Claim, claim_id)
         edits = session.exec(select(Event).where(Event.claim_id == claim_id,
                                                  Event.action == "edit")
-                             .order_by(Event.id)).scalars().all()
+                             .order_by(Event.id)).all()
     get_engine(database).dispose()
     assert claim.version == start_version + len(accepted)
     written = [e.new["statement"] for e in edits]
     assert sorted(written) == sorted(accepted), "each accepted write is one edit event"
     assert not {statement for statement, _, _ in refused} & set(written)
     # The history chains: each edit's old statement is the previous edit's new one.
-    assert all(e.old["statement"] == p.new["statement"] for p, e in zip(edits, edits[1:]))
+    assert all(e.old["statement"] == p.new["statement"]
+               for p, e in zip(edits, edits[1:], strict=False))
     latest = max(accepted, key=accepted.get)
     assert claim.statement == latest == written[-1]
     assert elapsed < 60

@@ -28,10 +28,10 @@ def _trim(body: str, start: int, end: int) -> tuple[int, int]:
 
 
 def next_claim(session: Session, claim: Claim) -> Claim | None:
-    """Return the next open-for-work claim after this one in reading order, if any."""
+    """Return the first workable claim that starts after this one ends, if any."""
     return session.exec(
         select(Claim).where(Claim.article_id == claim.article_id, Claim.id != claim.id,
-                            Claim.start >= claim.start, Claim.state.not_in(CLOSED),
+                            Claim.start >= claim.end, Claim.state.not_in(CLOSED),
                             Claim.orphaned.is_(False))
         .order_by(Claim.start, Claim.id)).first()
 

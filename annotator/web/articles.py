@@ -9,7 +9,7 @@ from sqlmodel import select
 from annotator.db import get_session
 from annotator.models import Article, Claim
 from annotator.services import articles as article_service
-from annotator.services import blind, events
+from annotator.services import blind, events, spans
 from annotator.services import claims as claim_service
 from annotator.services.errors import Duplicate, ServiceError
 from annotator.web import present
@@ -116,4 +116,30 @@ def set_blind(article_id: int):
     blind.set_article_blind(db, user(), article_id, on)
     db.commit()
     flash("Blind second review is " + ("on" if on else "off") + " for this article.", "info")
+    return redirect(url_for("articles.show", article_id=article_id), 303)
+
+
+@bp.route("/articles/<int:article_id>/edit")
+def edit(article_id: int):
+    """Show the form to correct an article's text."""
+    article = article_service.get_article(get_session(), article_id)
+    return render_template("articles/edit.html", article=article, body=article.body, error=None)
+
+
+@bp.route("/articles/<int:article_id>/edit", methods=["POST"])
+def correct(article_id: int):
+    """Save a corrected text and re-anchor the claims; orphans are reported, never dropped."""
+    db = get_session()
+    form = form_dict()
+    try:
+        result = spans.correct_body(db, user(), article_id, form.get("body", ""),
+                                    form.get("version"))
+        db.commit()
+    except ServiceError as exc:
+        db.rollback()
+        article = article_service.get_article(db, article_id)
+        return render_template("articles/edit.html", article=article,
+                               body=form.get("body", ""), error=exc.message), exc.status
+    flash(f"Text corrected: {result['moved']} claim(s) moved, {result['orphaned']} orphaned.",
+          "info")
     return redirect(url_for("articles.show", article_id=article_id), 303)

@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_login import login_user, logout_user
 
-from annotator.db import get_session
+from annotator.db import engine_for, get_session, new_session
 from annotator.services import throttle, users
 
 bp = Blueprint("auth", __name__)
@@ -35,18 +35,23 @@ def _safe_next(target: str | None) -> str:
 def login():
     """Show the sign-in form and sign the user in."""
     if request.method == "POST":
-        db = get_session()
         username = request.form.get("username", "")
         address = request.remote_addr or ""
         limits = throttle.Limits.from_config(current_app.config)
+        # Check in a read-only session: hashing the password takes a while, and SQLite's
+        # write lock must not be held meanwhile. Only the bookkeeping below writes.
+        reader = new_session(engine_for(current_app))
         try:
             # Before the password is even looked at: a guesser learns nothing more.
-            throttle.check(db, username, address, limits)
+            throttle.check(reader, username, address, limits)
+            user = users.authenticate(reader, username, request.form.get("password", ""))
         except throttle.Throttled as exc:
             flash(exc.message, "error")
             page = render_template("auth/login.html", username=username)
             return page, 429, {"Retry-After": str(exc.detail)}
-        user = users.authenticate(db, username, request.form.get("password", ""))
+        finally:
+            reader.close()
+        db = get_session()
         if user is not None:
             throttle.clear(db, username)
             db.commit()

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, url_for
+from flask import Blueprint, flash, make_response, redirect, url_for
 from sqlmodel import select
 
 from annotator import review
 from annotator.db import get_session
 from annotator.models import Article, Claim, Note, Source, User, Verdict
-from annotator.services import blind, events
+from annotator.services import blind, events, spans
 from annotator.services import claims as claim_service
-from annotator.services.errors import Conflict, ServiceError
+from annotator.services.errors import Conflict, Invalid, ServiceError
 from annotator.web.helpers import form_dict, is_htmx, render, user
 
 bp = Blueprint("claims", __name__)
@@ -25,6 +25,7 @@ def panel_context(claim: Claim, *, error: str | None = None, conflict: dict | No
     article = db.get(Article, claim.article_id)
     blinded = claim.id in blind.hidden_claim_ids(db, me, [claim.id])
     history = events.claim_history(db, claim.id)
+    can_edit_now = claim_service.can_edit(db, claim, me)
     if blinded:
         history = [(blind.redacted_event(e), actor) for e, actor in history]
     return {
@@ -49,13 +50,26 @@ def panel_context(claim: Claim, *, error: str | None = None, conflict: dict | No
         "assignable": [u for u in people.values()
                        if u.active and review.role_at_least(u.role, review.REVIEWER)],
         "actions": claim_service.allowed_actions(db, claim, me),
-        "can_edit": claim_service.can_edit(db, claim, me),
+        "can_edit": can_edit_now,
         "can_note": review.may(me.role, "review"),
         "error": error,
         "conflict": conflict,
         "draft": draft or {},
         "state_labels": review.STATE_LABELS,
+        "split_points": split_points(claim) if can_edit_now else [],
+        "next_claim": spans.next_claim(db, claim) if can_edit_now else None,
     }
+
+
+def split_points(claim: Claim) -> list[tuple[int, str]]:
+    """Offer the word gaps of a claim as split points, each labelled by the words after it."""
+    points = []
+    quote = claim.quote
+    for i, ch in enumerate(quote):
+        if ch == " " and 3 <= i <= len(quote) - 3:
+            words = quote[i + 1:].split()[:5]
+            points.append((claim.start + i, "before “" + " ".join(words) + "…”"))
+    return points
 
 
 def _panel(claim_id: int, status: int = 200, **extra):
@@ -70,14 +84,21 @@ def _panel(claim_id: int, status: int = 200, **extra):
     return article_page(claim.article_id, claim_id, status=status, **extra)
 
 
-def _after_write(claim_id: int, message: str):
+def _after_write(claim_id: int, message: str, reload: bool = False):
+    if is_htmx() and reload:
+        # Spans moved: the whole page (highlights and list) must be drawn again.
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url_for("claims.show", claim_id=claim_id)
+        flash(message, "info")
+        return response
     if is_htmx():
         return _panel(claim_id)
     flash(message, "info")
     return redirect(url_for("claims.show", claim_id=claim_id), 303)
 
 
-def _run(claim_id: int, action, message: str, draft: dict | None = None):
+def _run(claim_id: int, action, message: str, draft: dict | None = None,
+         reload: bool = False):
     """Run one service call in the request's transaction and answer with the panel."""
     db = get_session()
     try:
@@ -91,7 +112,7 @@ def _run(claim_id: int, action, message: str, draft: dict | None = None):
     except ServiceError as exc:
         db.rollback()
         return _panel(claim_id, status=exc.status, error=exc.message, draft=draft)
-    return _after_write(claim_id, message)
+    return _after_write(claim_id, message, reload)
 
 
 @bp.route("/claims/<int:claim_id>")
@@ -165,3 +186,29 @@ def record_blind(claim_id: int):
     return _run(claim_id, lambda db: blind.record(db, user(), claim_id, form.get("verdict", ""),
                                                   form.get("conclusion", "")),
                 "Your independent verdict is recorded.")
+
+
+@bp.route("/claims/<int:claim_id>/merge", methods=["POST"])
+def merge(claim_id: int):
+    """Merge the next claim (or the one named) into this one."""
+    form = form_dict()
+
+    def run(db):
+        other = form.get("other", "")
+        if not other.isdigit():
+            following = spans.next_claim(db, claim_service.get_claim(db, claim_id))
+            if following is None:
+                raise Invalid("There is no following claim to merge with.")
+            other = following.id
+        spans.merge(db, user(), claim_id, int(other), form.get("version"))
+
+    return _run(claim_id, run, "Claims merged.", reload=True)
+
+
+@bp.route("/claims/<int:claim_id>/split", methods=["POST"])
+def split(claim_id: int):
+    """Split this claim in two at the chosen point."""
+    form = form_dict()
+    return _run(claim_id, lambda db: spans.split(db, user(), claim_id, form.get("at"),
+                                                 form.get("version")), "Claim split in two.",
+                reload=True)

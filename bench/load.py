@@ -1,0 +1,566 @@
+"""Load benchmark: simulated reviewers against the app served by gunicorn, as in production.
+
+    .venv/bin/python bench/load.py --db sqlite|postgres --mode human|max --seconds N
+
+It seeds a fresh database (SQLite in a temporary folder, or a throwaway schema on the
+PostgreSQL at 127.0.0.1:5432), serves the app with gunicorn on 127.0.0.1 only, and runs 20
+reviewers. Each signs in through the HTML form and works through the claims of its own
+article: queue, article page, claim panel (htmx), accept, start, save a verdict, add a source
+and a note, submit, with live-update polls between. `human` pauses 0.5-2 s between actions,
+`max` never pauses and also measures a bare Flask route served the same way, for a ratio.
+It then checks that every accepted write is in the database, and times the server-side
+render of an article page with 300 claims through Flask's test client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_ARTICLE = ROOT.parent / "shared" / "articles" / "kazakh-conscriptions.txt"
+GUNICORN = Path(sys.executable).parent / "gunicorn"
+PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+TARGETS_MS = {"panel": 50, "save": 50}
+VERSION_RE = re.compile(r'name="version" value="(\d+)"')
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+# Measurements
+
+@dataclass
+class Stats:
+    """Latencies per action, errors, and the ledger of writes the server accepted."""
+
+    times: dict = field(default_factory=lambda: defaultdict(list))
+    errors: list = field(default_factory=list)
+    ledger: list = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, action: str, seconds: float) -> None:
+        with self.lock:
+            self.times[action].append(seconds)
+
+    def error(self, action: str, message: str) -> None:
+        with self.lock:
+            self.errors.append((action, message))
+
+    def wrote(self, kind: str, claim_id: int, value: str) -> None:
+        with self.lock:
+            self.ledger.append((kind, claim_id, value))
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Return the p-th percentile (nearest rank) of values."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+# Database and seed data
+
+def database_url(kind: str, folder: Path) -> tuple[str, str | None]:
+    """Return a fresh database URL, and the PostgreSQL schema to drop afterwards."""
+    if kind == "sqlite":
+        return f"sqlite:///{folder / 'bench.db'}", None
+    from sqlalchemy import text
+
+    from annotator.db import get_engine
+
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    with get_engine(PG_BASE).begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    return f"{PG_BASE}?options=-csearch_path%3D{schema}", schema
+
+
+def drop_schema(schema: str) -> None:
+    from sqlalchemy import text
+
+    from annotator.db import get_engine
+
+    with get_engine(PG_BASE).begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+
+
+@dataclass
+class Seed:
+    password: str
+    reviewers: list[tuple[str, int]]  # username, article id
+    claims: dict[int, list[int]]  # article id -> proposed claim ids in reading order
+    big_article: int
+    big_reader: int
+
+
+def seed(url: str, reviewers: int, copies: int = 3) -> Seed:
+    """Create the desk: an editor, reviewers, one article each, and a 300-claim article."""
+    from sqlmodel import select
+
+    from annotator import extract, migrate
+    from annotator.db import get_engine, session_scope
+    from annotator.models import Article, Claim
+    from annotator.services import articles, events, users
+
+    migrate.upgrade(url)
+    engine = get_engine(url)
+    password = secrets.token_urlsafe(16)
+    text = SHARED_ARTICLE.read_text(encoding="utf-8")
+    out_reviewers, out_claims = [], {}
+    with session_scope(engine) as session:
+        editor = users.create_user(session, "bench-editor", "editor", password)
+        first = articles.import_article(session, editor, articles.ImportRequest(
+            text=text, title="Kazakh conscriptions", outlet="RFE/RL"))
+        proposed = articles.article_claims(session, first.id)
+        # Each reviewer gets a copy of the article, the text `copies` times over, so there
+        # is enough work for a long run without pauses.
+        unit = first.body + "\n\n"
+        for i in range(reviewers):
+            name = f"bench-r{i + 1:02d}"
+            reviewer = users.create_user(session, name, "reviewer", password, f"Reviewer {i + 1}")
+            body = unit * copies + f"Desk copy {i + 1}."
+            article = Article(title=f"Kazakh conscriptions, desk copy {i + 1}", body=body,
+                              raw=body, outlet="RFE/RL", language=first.language,
+                              content_hash=articles.content_hash(body),
+                              created_by_id=editor.id)
+            session.add(article)
+            session.flush()
+            session.add_all(
+                Claim(article_id=article.id, start=c.start + k * len(unit),
+                      end=c.end + k * len(unit), quote=c.quote, prefix=c.prefix,
+                      suffix=c.suffix, statement=c.statement, score=c.score,
+                      reasons=c.reasons, origin="machine", state="proposed")
+                for k in range(copies) for c in proposed)
+            events.record(session, "import", actor=editor, article_id=article.id,
+                          new={"title": article.title, "proposed": copies * len(proposed)})
+            session.flush()
+            out_claims[article.id] = list(session.exec(
+                select(Claim.id).where(Claim.article_id == article.id)
+                .order_by(Claim.start)).all())
+            out_reviewers.append((name, article.id))
+        big, reader = _big_article(session, editor, text, extract), reviewer.id
+    engine.dispose()
+    return Seed(password, out_reviewers, out_claims, big, reader)
+
+
+def _big_article(session, editor, text: str, extract) -> int:
+    """An article with 300 claims in every state, for the page-render timing."""
+    from annotator.models import Article, Claim, Source
+    from annotator.services import articles, events
+
+    body = "\n\n".join(text.replace("Kazakh", f"Kazakh ({i})") for i in range(6))
+    sentences = [s for s in extract.split_sentences(body, "en") if len(s.text) > 25][:300]
+    assert len(sentences) == 300, len(sentences)
+    article = Article(title="Three hundred claims", body=body, raw=body,
+                      content_hash=articles.content_hash(body), created_by_id=editor.id)
+    session.add(article)
+    session.flush()
+    states = ["proposed", "open", "in_progress", "in_review", "approved", "dismissed"]
+    claims = []
+    for n, s in enumerate(sentences):
+        state = states[n % len(states)]
+        done = state in {"in_review", "approved"}
+        claims.append(Claim(
+            article_id=article.id, start=s.start, end=s.end, quote=s.text,
+            prefix=body[max(0, s.start - 32):s.start], suffix=body[s.end:s.end + 32],
+            statement=s.text, score=0.5, reasons=["bench"], state=state,
+            verdict="mixed" if done else None, conclusion="Checked." if done else "",
+            assignee_id=editor.id if state == "in_progress" else None))
+    session.add_all(claims)
+    session.flush()
+    for c in claims[::3]:
+        session.add(Source(claim_id=c.id, url="https://example.org/s", title="Source",
+                           stance="context", created_by_id=editor.id))
+        events.record(session, "add_source", actor=editor, article_id=article.id,
+                      claim_id=c.id, new={"url": "https://example.org/s"})
+    session.flush()
+    return article.id
+
+
+# Serving
+
+@contextlib.contextmanager
+def gunicorn(app: str, env: dict, workers: int, threads: int, log: Path, chdir: Path = ROOT):
+    """Serve app with gunicorn on 127.0.0.1 in its own process group; yield the base URL."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with log.open("a") as out:
+        proc = subprocess.Popen(
+            [str(GUNICORN), "-w", str(workers), "--threads", str(threads),
+             "-b", f"127.0.0.1:{port}", "--timeout", "60", "--chdir", str(chdir), app],
+            env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("gunicorn did not start:\n" + log.read_text()[-3000:])
+            with contextlib.suppress(requests.RequestException):
+                requests.get(base + "/", timeout=30)
+                break
+            time.sleep(0.2)
+        # Let every worker finish importing the app before the clock starts.
+        time.sleep(2)
+        yield base
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+
+
+# The simulated reviewer
+
+class Reviewer(threading.Thread):
+    """One person at the desk, working through the claims of their article."""
+
+    def __init__(self, base, username, password, article_id, claim_ids, deadline, pause,
+                 stats, seed_value):
+        super().__init__(daemon=True)
+        self.base, self.username, self.password = base, username, password
+        self.article_id, self.claim_ids = article_id, list(claim_ids)
+        self.deadline, self.pause, self.stats = deadline, pause, stats
+        self.random = random.Random(seed_value)
+        self.http = requests.Session()
+        self.latest_poll = 0.0
+        self.done: list[int] = []
+        self.htmx = {"HX-Request": "true"}
+
+    def call(self, action, method, path, expect=(200,), **kwargs):
+        """Send one request, timing it; return the response, or None on any error."""
+        began = time.perf_counter()
+        try:
+            response = self.http.request(method, self.base + path, timeout=30,
+                                         allow_redirects=False, **kwargs)
+        except requests.RequestException as exc:
+            self.stats.error(action, f"{method} {path}: {exc!r}")
+            return None
+        self.stats.add(action, time.perf_counter() - began)
+        if response.status_code not in expect:
+            self.stats.error(action, f"{method} {path}: {response.status_code} "
+                                     f"{response.text[:200]!r}")
+            return None
+        return response
+
+    def wait(self) -> bool:
+        """Pause like a person, poll for live updates as htmx would; False when time is up."""
+        if self.pause:
+            time.sleep(self.random.uniform(*self.pause))
+        now = time.monotonic()
+        if now - self.latest_poll >= 3:
+            self.latest_poll = now
+            self.call("live_poll", "GET", f"/articles/{self.article_id}/live?since=0",
+                      expect=(200, 204), headers=self.htmx)
+        return time.monotonic() < self.deadline
+
+    def login(self) -> bool:
+        page = self.call("login_page", "GET", "/login")
+        if page is None:
+            return False
+        response = self.call("login", "POST", "/login", expect=(303,), data={
+            "csrf_token": CSRF_RE.search(page.text).group(1), "username": self.username,
+            "password": self.password})
+        if response is None:
+            return False
+        home = self.call("queue", "GET", "/queue")
+        if home is None:
+            return False
+        self.htmx["X-CSRFToken"] = CSRF_RE.search(home.text).group(1)
+        return True
+
+    def post(self, action, path, data, kind=None, claim_id=None, value=None):
+        response = self.call(action, "POST", path, data=data, headers=self.htmx,
+                             expect=(200, 201))
+        if response is not None and kind:
+            self.stats.wrote(kind, claim_id, value)
+        return response
+
+    def transition(self, claim_id: int, name: str, version: str):
+        response = self.post("transition", f"/claims/{claim_id}/transitions",
+                             {"action": name, "version": version}, "transition", claim_id, name)
+        return _version(response)
+
+    def work_on(self, claim_id: int, n: int) -> bool:
+        """Take one claim from proposed to submitted; False when time is up."""
+        panel = self.call("panel", "GET", f"/claims/{claim_id}", headers=self.htmx)
+        version = _version(panel)
+        for step in ("accept", "start"):
+            if version is None or not self.wait():
+                return False
+            version = self.transition(claim_id, step, version)
+        if version is None or not self.wait():
+            return False
+        statement = f"{self.username} checked claim {claim_id} ({n})"
+        saved = self.post("save", f"/claims/{claim_id}", {
+            "version": version, "statement": statement, "verdict": "mostly_false",
+            "conclusion": f"The record does not support it. {n}"}, "save", claim_id, statement)
+        version = _version(saved)
+        if version is None or not self.wait():
+            return False
+        url = f"https://example.org/{self.username}/{claim_id}/{n}"
+        self.post("add_source", f"/claims/{claim_id}/sources", {
+            "url": url, "title": "Ministry statement", "stance": "refutes",
+            "publisher": "Ministry", "excerpt": "Figures for 2019."},
+            "source", claim_id, url)
+        if not self.wait():
+            return False
+        note = f"Called the ministry about **claim {claim_id}**, {self.username}."
+        self.post("add_note", f"/claims/{claim_id}/notes", {"body": note}, "note",
+                  claim_id, note)
+        if not self.wait():
+            return False
+        panel = self.call("panel", "GET", f"/claims/{claim_id}", headers=self.htmx)
+        version = _version(panel)
+        if version is None or not self.wait():
+            return False
+        self.transition(claim_id, "submit", version)
+        return self.wait()
+
+    def run(self) -> None:
+        if not self.login():
+            return
+        n = 0
+        while time.monotonic() < self.deadline:
+            if self.call("queue", "GET", "/queue") is None or not self.wait():
+                continue
+            if self.call("article_page", "GET", f"/articles/{self.article_id}") is None:
+                continue
+            if not self.wait():
+                break
+            if not self.claim_ids:
+                # Out of work: keep reading, as a reviewer with an empty queue would.
+                if self.done:
+                    self.call("panel", "GET", f"/claims/{self.random.choice(self.done)}",
+                              headers=self.htmx)
+                continue
+            claim_id = self.claim_ids.pop(0)
+            self.done.append(claim_id)
+            n += 1
+            if not self.work_on(claim_id, n):
+                break
+
+
+def _version(response) -> str | None:
+    if response is None:
+        return None
+    found = VERSION_RE.search(response.text)
+    return found.group(1) if found else None
+
+
+# Checks and reports
+
+def lost_writes(url: str, ledger: list) -> list:
+    """Return the accepted writes the database does not hold."""
+    from sqlmodel import select
+
+    from annotator.db import get_engine, session_scope
+    from annotator.models import Event, Note, Source
+
+    with session_scope(get_engine(url), write=False) as session:
+        edits = {(e.claim_id, (e.new or {}).get("statement"))
+                 for e in session.exec(select(Event).where(Event.action == "edit")).all()}
+        actions = Counter((e.claim_id, e.action) for e in session.exec(select(Event)).all())
+        sources = {(s.claim_id, s.url) for s in session.exec(select(Source)).all()}
+        notes = {(n.claim_id, n.body) for n in session.exec(select(Note)).all()}
+    expected_actions = Counter((c, v) for kind, c, v in ledger if kind == "transition")
+    lost = [w for w in ledger if w[0] == "save" and (w[1], w[2]) not in edits]
+    lost += [w for w in ledger if w[0] == "source" and (w[1], w[2]) not in sources]
+    lost += [w for w in ledger if w[0] == "note" and (w[1], w[2]) not in notes]
+    lost += [("transition", c, a) for (c, a), n in expected_actions.items()
+             if actions[(c, a)] != n]
+    return lost
+
+
+def render_timing(url: str, seed_data: Seed, samples: int) -> dict:
+    """Time the 300-claim article page and one of its panels through Flask's test client."""
+    from annotator import create_app
+    from annotator.db import get_engine
+
+    with tempfile.TemporaryDirectory() as folder:
+        os.environ["ANNOTATOR_INSTANCE"] = folder
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = str(seed_data.big_reader)
+            session["_fresh"] = True
+        out = {}
+        for name, path, headers in [
+                ("article_page_300_claims", f"/articles/{seed_data.big_article}", {}),
+        ]:
+            client.get(path, headers=headers)  # warm the template cache
+            times = []
+            for _ in range(samples):
+                began = time.perf_counter()
+                response = client.get(path, headers=headers)
+                times.append(time.perf_counter() - began)
+                assert response.status_code == 200, response.status_code
+            out[name] = {"n": samples, "p50_ms": percentile(times, 50) * 1000,
+                         "p99_ms": percentile(times, 99) * 1000,
+                         "bytes": len(response.data)}
+        get_engine(url).dispose()
+    return out
+
+
+def run_reviewers(base: str, seed_data: Seed, seconds: float, pause) -> tuple[Stats, float]:
+    stats = Stats()
+    deadline = time.monotonic() + seconds
+    crew = [Reviewer(base, name, seed_data.password, article_id, seed_data.claims[article_id],
+                     deadline, pause, stats, i)
+            for i, (name, article_id) in enumerate(seed_data.reviewers)]
+    began = time.monotonic()
+    for person in crew:
+        person.start()
+    for person in crew:
+        person.join(seconds + 60)
+    return stats, time.monotonic() - began
+
+
+def run_bare(workers: int, threads: int, seconds: float, clients: int, log: Path) -> float:
+    """Return the requests per second a bare Flask route serves with the same setup."""
+    count = [0]
+    lock = threading.Lock()
+    with gunicorn("bare_app:create_app()", {}, workers, threads, log,
+                  chdir=ROOT / "bench") as base:
+        deadline = time.monotonic() + seconds
+
+        def hammer():
+            http = requests.Session()
+            done = 0
+            while time.monotonic() < deadline:
+                if http.get(base + "/", timeout=30).status_code == 200:
+                    done += 1
+            with lock:
+                count[0] += done
+
+        began = time.monotonic()
+        crew = [threading.Thread(target=hammer, daemon=True) for _ in range(clients)]
+        for t in crew:
+            t.start()
+        for t in crew:
+            t.join(seconds + 30)
+        return count[0] / (time.monotonic() - began)
+
+
+def report(args, stats: Stats, elapsed: float, lost: list, render: dict, bare: float | None,
+           log_text: str) -> dict:
+    total = sum(len(v) for v in stats.times.values())
+    rows = []
+    print(f"\n{args.db} · {args.mode} · {args.reviewers} reviewers · {elapsed:.1f} s · "
+          f"gunicorn -w {args.workers} --threads {args.threads}")
+    print(f"{'action':<16}{'n':>7}{'per s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+    for action in sorted(stats.times):
+        times = stats.times[action]
+        row = {"action": action, "n": len(times), "per_s": len(times) / elapsed,
+               "p50_ms": percentile(times, 50) * 1000, "p99_ms": percentile(times, 99) * 1000,
+               "max_ms": max(times) * 1000}
+        rows.append(row)
+        print(f"{action:<16}{row['n']:>7}{row['per_s']:>9.1f}{row['p50_ms']:>9.1f}"
+              f"{row['p99_ms']:>9.1f}{row['max_ms']:>9.1f}")
+    throughput = total / elapsed
+    print(f"{'all':<16}{total:>7}{throughput:>9.1f}")
+    errors = Counter(action for action, _ in stats.errors)
+    print(f"errors: {len(stats.errors)} {dict(errors) if errors else ''}")
+    for action, message in stats.errors[:10]:
+        print(f"  {action}: {message}")
+    writes = Counter(kind for kind, _, _ in stats.ledger)
+    print(f"accepted writes: {sum(writes.values())} {dict(writes)}; lost: {len(lost)}")
+    for item in lost[:10]:
+        print(f"  lost {item}")
+    locked = log_text.count("database is locked")
+    tracebacks = log_text.count("Traceback")
+    print(f"gunicorn log: {tracebacks} tracebacks, {locked} 'database is locked'")
+    for name, r in render.items():
+        print(f"server-side render, {name}: p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms "
+              f"over {r['n']} renders ({r['bytes'] // 1024} KB)")
+    if bare:
+        print(f"bare Flask route, same gunicorn: {bare:.1f} req/s; "
+              f"ours {throughput:.1f} req/s = {throughput / bare:.2f} of it")
+    verdicts = []
+    for action, limit in TARGETS_MS.items():
+        if action in stats.times:
+            p99 = percentile(stats.times[action], 99) * 1000
+            verdicts.append(f"{action} p99 {p99:.1f} ms {'<' if p99 < limit else '>='} {limit}")
+    if render:
+        p = render["article_page_300_claims"]["p99_ms"]
+        verdicts.append(f"300-claim page p99 {p:.1f} ms {'<' if p < 100 else '>='} 100")
+    print("targets: " + "; ".join(verdicts))
+    return {"db": args.db, "mode": args.mode, "seconds": elapsed, "reviewers": args.reviewers,
+            "workers": args.workers, "threads": args.threads, "actions": rows,
+            "throughput": throughput, "errors": len(stats.errors), "lost": len(lost),
+            "accepted_writes": dict(writes), "render": render, "bare_throughput": bare,
+            "ratio": throughput / bare if bare else None, "tracebacks": tracebacks,
+            "database_locked": locked}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--mode", choices=["human", "max"], default="human")
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--reviewers", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=2, help="threads per worker")
+    parser.add_argument("--render-samples", type=int, default=50)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="annotator-bench-") as tmp:
+        folder = Path(tmp)
+        url, schema = database_url("sqlite" if args.db == "sqlite" else "postgresql", folder)
+        try:
+            print(f"seeding {args.db} ...", flush=True)
+            seed_data = seed(url, args.reviewers)
+            log = folder / "gunicorn.log"
+            env = {"DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(16),
+                   "ANNOTATOR_INSTANCE": str(folder / "instance")}
+            pause = (0.5, 2.0) if args.mode == "human" else None
+            with gunicorn("annotator:create_app()", env, args.workers, args.threads,
+                          log) as base:
+                print(f"serving at {base}; {args.reviewers} reviewers for {args.seconds:.0f} s",
+                      flush=True)
+                stats, elapsed = run_reviewers(base, seed_data, args.seconds, pause)
+            log_text = log.read_text()
+            lost = lost_writes(url, stats.ledger)
+            bare = None
+            if args.mode == "max":
+                bare = run_bare(args.workers, args.threads, min(args.seconds, 30),
+                                args.reviewers, folder / "bare.log")
+            render = render_timing(url, seed_data, args.render_samples)
+            result = report(args, stats, elapsed, lost, render, bare, log_text)
+        finally:
+            from annotator.db import get_engine
+
+            get_engine(url).dispose()
+            if schema:
+                drop_schema(schema)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+    ok = not result["errors"] and not result["lost"] and not result["database_locked"]
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
