@@ -313,6 +313,27 @@ def sentences(file: Path, jsonl: bool, lang: str) -> None:
 
 
 @main.command()
+@click.option("--min-examples", default=20, show_default=True,
+              help="Refuse to retrain on fewer decisions than this.")
+def retrain(min_examples: int) -> None:
+    """Retrain the desk's claim scorer on its accepted, dismissed and added claims."""
+    from annotator.db import session_scope
+    from annotator.services import learning
+    from annotator.services.errors import ServiceError
+
+    engine = _engine()
+    try:
+        with session_scope(engine) as session:
+            report = learning.retrain_desk(session, None, min_examples=min_examples)
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.echo(f"Retrained on {report.examples} decisions ({report.positives} check-worthy).")
+    if report.ap_before is not None:
+        click.echo(f"Held-out decisions: {report.held_out}; average precision "
+                   f"{report.ap_before:.3f} before, {report.ap_after:.3f} after.")
+
+
+@main.command()
 def score() -> None:
     """Read sentences one per line on stdin; print one check-worthiness score per line."""
     from annotator import extract as ex

@@ -1,7 +1,8 @@
 """Time every export format on a large database and measure the exporter's peak memory.
 
 Builds a SQLite database of --claims claims (default 100,000), each with 2 sources, 1 note
-and 3 history events, half of them approved, in articles of --per-article claims. Then it
+and --events history events (default 0; a reviewed claim has 5 to 8), half of them
+approved, in articles of --per-article claims. Then it
 runs each format in a fresh subprocess, writing to /dev/null, and prints claims/s, output
 size and the process's peak resident memory (and its growth over the baseline after imports).
 
@@ -34,7 +35,7 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
 
 
-def build(path: Path, claims: int, per_article: int) -> None:
+def build(path: Path, claims: int, per_article: int, events: int = 0) -> None:
     """Create and fill the database with bulk inserts."""
     from sqlalchemy import insert
 
@@ -91,7 +92,8 @@ def build(path: Path, claims: int, per_article: int) -> None:
             rows["note"].append({"id": note_id, "claim_id": claim_id, "author_id": 3,
                                  "body": "Checked the **names** against the registry.",
                                  "created_at": now})
-            for action in ("accept", "start", "submit"):
+            for action in ("accept", "start", "edit", "add_source", "note", "submit",
+                           "approve", "reopen")[:events]:
                 event_id += 1
                 rows["event"].append({
                     "id": event_id, "article_id": a, "claim_id": claim_id, "actor_id": 2,
@@ -106,7 +108,8 @@ def build(path: Path, claims: int, per_article: int) -> None:
                 "updated_at": now}])
             for table, model in (("claim", Claim), ("source", Source), ("note", Note),
                                  ("event", Event)):
-                conn.execute(insert(model.__table__), rows[table])
+                if rows[table]:
+                    conn.execute(insert(model.__table__), rows[table])
     engine.dispose()
 
 
@@ -142,6 +145,7 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=100_000)
     parser.add_argument("--per-article", type=int, default=50)
     parser.add_argument("--db", type=Path, help="Reuse or keep the database at this path.")
+    parser.add_argument("--events", type=int, default=0, help="History events per claim (<= 8).")
     parser.add_argument("--formats", default=",".join(FORMATS))
     parser.add_argument("--run-one", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -153,8 +157,8 @@ def main() -> None:
         path = args.db or Path(tmp) / "bench.db"
         if not path.exists():
             started = time.perf_counter()
-            build(path, args.claims, args.per_article)
-            print(f"built {args.claims:,} claims (2 sources, 1 note, 3 events each) in "
+            build(path, args.claims, args.per_article, args.events)
+            print(f"built {args.claims:,} claims (2 sources, 1 note, {args.events} events each) in "
                   f"{time.perf_counter() - started:.1f} s; {path.stat().st_size / 1e6:.0f} MB")
         print(f"{'format':<12} {'claims':>9} {'seconds':>8} {'claims/s':>10} {'output MB':>10} "
               f"{'peak RSS MB':>12} {'growth MB':>10}")

@@ -14,6 +14,7 @@ from annotator.exports.rows import (
     People,
     iso,
     iter_grouped,
+    loads,
     verdict_scale,
 )
 from annotator.models import Article, Claim, Event, Note, Source, utcnow
@@ -32,7 +33,7 @@ def claim_dict(claim: Claim, person, sources: Iterable[Source], notes: Iterable[
     return {
         "id": claim.id, "start": claim.start, "end": claim.end, "quote": claim.quote,
         "prefix": claim.prefix, "suffix": claim.suffix, "statement": claim.statement,
-        "score": claim.score, "reasons": list(claim.reasons or []), "origin": claim.origin,
+        "score": claim.score, "reasons": list(loads(claim.reasons) or []), "origin": claim.origin,
         "state": claim.state, "verdict": claim.verdict, "conclusion": claim.conclusion,
         "assignee": person(claim.assignee_id), "submitted_by": person(claim.submitted_by_id),
         "submitted_at": iso(claim.submitted_at), "approved_by": person(claim.approved_by_id),
@@ -51,7 +52,7 @@ def claim_dict(claim: Claim, person, sources: Iterable[Source], notes: Iterable[
         } for n in notes],
         "history": [{
             "id": e.id, "action": e.action, "actor": person(e.actor_id),
-            "at": iso(e.created_at), "old": e.old, "new": e.new, "comment": e.comment,
+            "at": iso(e.created_at), "old": loads(e.old), "new": loads(e.new), "comment": e.comment,
         } for e in history],
     }
 

@@ -187,13 +187,15 @@ def _overlaps(a: int, b: int, spans: list[tuple[int, int]], starts: list[int]) -
     return i >= 0 and spans[i][1] > a
 
 
-def _score_chunk(args: tuple[str, int, str]) -> list[tuple[int, int, float, list[str], str]]:
+def _score_chunk(
+    args: tuple[str, int, str], weights: dict | None = None
+) -> list[tuple[int, int, float, list[str], str]]:
     """Split and score `text` (which starts at `offset` in the body); return raw candidates."""
     text, offset, lang = args
     spans: list[tuple[int, int]] = []
     for s in split_sentences(text, lang):
         spans.extend(atomic_spans(text, s.start, s.end))
-    scored = score_many([text[a:b] for a, b in spans])
+    scored = score_many([text[a:b] for a, b in spans], weights)
     return [
         (offset + a, offset + b, sc.score, sc.reasons, statement_for(text[a:b]))
         for (a, b), sc in zip(spans, scored, strict=True)
@@ -201,18 +203,22 @@ def _score_chunk(args: tuple[str, int, str]) -> list[tuple[int, int, float, list
 
 
 def extract_claims(
-    body: str, lang: str | None = None, captions: Iterable[tuple[int, int]] = ()
+    body: str,
+    lang: str | None = None,
+    captions: Iterable[tuple[int, int]] = (),
+    weights: dict | None = None,
 ) -> list[Candidate]:
     """Return scored claim candidates, one per atomic assertion, in body order.
 
     `captions` are spans of photo captions in `body` (see `Cleaned.captions`);
-    their sentences are kept but never proposed.
+    their sentences are kept but never proposed. `weights` is a scorer document (a
+    desk's retrained one); the shipped weights are used when it is None.
     """
     lang = lang or detect_language(body)
     captions = sorted(captions)
     caption_starts = [c[0] for c in captions]
     out = []
-    for a, b, score, reasons, statement in _score_chunk((body, 0, lang)):
+    for a, b, score, reasons, statement in _score_chunk((body, 0, lang), weights):
         if captions and _overlaps(a, b, captions, caption_starts):
             score = round(score * CAPTION_FACTOR, 6)
             reasons = [*reasons, "photo caption"]

@@ -113,7 +113,8 @@ def import_article(session: Session, actor: User, req: ImportRequest) -> Article
     )
     session.add(article)
     session.flush()
-    candidates = extract.extract_claims(body, language, captions=cleaned.captions)
+    candidates = extract.extract_claims(body, language, captions=cleaned.captions,
+                                        weights=settings.get(session, settings.SCORER_WEIGHTS))
     proposed = [c for c in candidates if c.proposed]
     session.add_all(
         Claim(

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from annotator.models import Setting
 
 BLIND_REVIEW_DEFAULT = "blind_review_default"
+SCORER_WEIGHTS = "scorer_weights"  # the desk's retrained check-worthiness scorer
 
 
 def get(session: Session, key: str, default: Any = None) -> Any:
