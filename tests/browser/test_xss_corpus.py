@@ -39,13 +39,15 @@ INJECTION_PROBE = """() => {
         bad.push(el.tagName + ' ' + attr + '=' + el.getAttribute(attr));
       }
     }
-    if (/^(IFRAME|OBJECT|EMBED|BASE|FRAME|FRAMESET|APPLET|VIDEO|AUDIO|MATH|IMG)$/.test(el.tagName)) {
-      bad.push(el.tagName);
+    const tag = el.tagName;
+    if (/^(IFRAME|OBJECT|EMBED|BASE|FRAME|FRAMESET|APPLET|VIDEO|AUDIO|MATH|IMG)$/.test(tag)) {
+      bad.push(tag);
     }
   }
   const scripts = Array.from(document.scripts).map(s => s.getAttribute('src'));
   for (const src of scripts) {
-    if (!src || !/^\\/static\\/(vendor\\/htmx\\.min|app)\\.js$/.test(src)) bad.push('script ' + src);
+    const ours = /^\\/static\\/(vendor\\/htmx\\.min|app)\\.js$/;
+    if (!src || !ours.test(src)) bad.push('script ' + src);
   }
   if (document.querySelectorAll('svg').length !== document.querySelectorAll('svg.chart').length) {
     bad.push('svg');
