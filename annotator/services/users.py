@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
 from annotator.models import ROLES, ApiToken, User, utcnow
@@ -123,13 +124,35 @@ def create_token(
     return token, secret
 
 
-def user_for_token(session: Session, secret: str) -> User | None:
-    """Return the active user a valid, unexpired, unrevoked token belongs to."""
+def token_for_secret(session: Session, secret: str) -> ApiToken | None:
+    """Return the valid, unexpired, unrevoked token with this secret, if any."""
     token = session.exec(select(ApiToken).where(ApiToken.token_hash == _digest(secret))).first()
     if token is None or token_status(token) != "active":
         return None
+    return token
+
+
+def user_for_token(session: Session, secret: str) -> User | None:
+    """Return the active user a valid, unexpired, unrevoked token belongs to."""
+    token = token_for_secret(session, secret)
+    if token is None:
+        return None
     user = session.get(User, token.user_id)
     return user if user is not None and user.active else None
+
+
+TOKEN_TOUCH_SECONDS = 60
+
+
+def touch_token(session: Session, token_id: int) -> None:
+    """Record that a token was used, at most once a minute so reads stay cheap."""
+    now = utcnow()
+    session.exec(
+        update(ApiToken)
+        .where(ApiToken.id == token_id,
+               or_(ApiToken.last_used_at.is_(None),
+                   ApiToken.last_used_at < now - timedelta(seconds=TOKEN_TOUCH_SECONDS)))
+        .values(last_used_at=now))
 
 
 # -- administration -----------------------------------------------------------------------

@@ -97,3 +97,18 @@ def test_the_api_refuses_missing_and_wrong_tokens(app, client):
         bad = client.open(_url(rule), method=method, headers={"Authorization": "Bearer nope"})
         assert bad.status_code == 401
         assert bad.get_json()["error"]
+
+
+def test_the_api_stamps_when_a_token_was_last_used(app, client, tokens, engine):
+    from sqlmodel import select
+
+    from annotator.db import session_scope
+    from annotator.models import ApiToken
+
+    client.get("/api/v1/articles", headers={"Authorization": f"Bearer {tokens['viewer']}"})
+    client.post("/api/v1/articles", json={"text": "The port handled 3 million boxes."},
+                headers={"Authorization": f"Bearer {tokens['editor']}"})
+    with session_scope(engine) as session:
+        used = {t.user_id for t in session.exec(select(ApiToken)).all()
+                if t.last_used_at is not None}
+    assert len(used) == 2
