@@ -7,10 +7,19 @@ from flask_htmx import HTMX
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from annotator import config as settings
 from annotator import db
 from annotator.services.errors import ServiceError
+
+class BoundedInt(IntegerConverter):
+    """An <int:...> URL part that only matches what a database id can hold."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
 
 csrf = CSRFProtect()
 htmx = HTMX()
@@ -32,6 +41,8 @@ def build(overrides: dict | None = None) -> Flask:
         instance_path=str(settings.instance_path()),
     )
     app.config.update(settings.load(overrides))
+    # Ids beyond a 64-bit integer are no id of ours: a 404, not an overflow in the driver.
+    app.url_map.converters["int"] = BoundedInt
     if app.config.get("PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -61,8 +61,18 @@ def is_sqlite(engine: Engine) -> bool:
 
 def new_session(engine: Engine, *, write: bool = False) -> Session:
     """Open a session; a write session takes SQLite's write lock when it begins."""
-    bind = engine.execution_options(write=True) if write else engine
-    return Session(bind, expire_on_commit=False)
+    if not write:
+        return Session(engine, expire_on_commit=False)
+    session = Session(engine.execution_options(write=True), expire_on_commit=False)
+    session.info["read_engine"] = engine
+    # Views commit once; what they read afterwards (the page or fragment they answer with)
+    # needs no write lock, so other writers need not wait while it renders.
+    event.listen(session, "after_commit", _read_from_now_on)
+    return session
+
+
+def _read_from_now_on(session: Session) -> None:
+    session.bind = session.info["read_engine"]
 
 
 @contextlib.contextmanager

@@ -14,6 +14,8 @@ from annotator.exports.rows import filters_from_query
 from annotator.services import claims as claim_service
 from annotator.services.errors import ServiceError
 
+MAX_DB_ID = 2**63 - 1
+
 
 def stream_export(fmt_name: str, args) -> Response:
     """Answer with the export streamed from its own session (the body outlives the request)."""
@@ -52,6 +54,8 @@ def export(fmt: str):
 @bp.get("/claims/<int:claim_id>/claimreview")
 def claimreview(claim_id: int):
     """Return one approved claim's ClaimReview JSON-LD."""
+    if claim_id > MAX_DB_ID:  # the database cannot even look it up
+        abort(404, description="No such claim.")
     db = get_session()
     try:
         claim = claim_service.get_claim(db, claim_id)

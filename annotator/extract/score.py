@@ -103,10 +103,30 @@ def score_many(texts: list[str], doc: dict | None = None) -> list[Scored]:
     model = _Model(doc) if doc is not None else _model(weights_path())
     logits, cues = model.logits(list(texts))
     out = []
-    for z, cs in zip(logits, cues, strict=True):
+    for text, z, cs in zip(texts, logits, cues, strict=True):
         s = _sigmoid(z)
-        out.append(Scored(round(s, 6), _explain(cs, model.weights, s)))
+        reasons = _explain(cs, model.weights, s) or [_wording(model, text, s)]
+        out.append(Scored(round(s, 6), reasons))
     return out
+
+
+# Function words explain nothing to a reader, whatever their weight.
+_STOP = frozenset("""a an and are as at be been but by for from had has have he her his i in
+is it its of on or our she so that the their them they this to was we were which while who
+will with you""".split())
+
+
+def _wording(model: _Model, text: str, score: float) -> str:
+    """Explain a score that no hand cue explains by the words that weighed most."""
+    sign = 1 if score >= PROPOSE_THRESHOLD else -1
+    words = {w for w in tokens(text) if w.isalpha() and len(w) > 2 and w not in _STOP}
+    ranked = sorted(((sign * model.uni.get(w, 0.0), w) for w in words), reverse=True)
+    top = [w for weight, w in ranked[:3] if weight > 0]
+    if not top:
+        return "overall wording"
+    words = ", ".join(f"“{w}”" for w in top)
+    kind = "check-worthy" if sign > 0 else "unremarkable"
+    return f"words often in {kind} sentences: {words}"
 
 
 def score_texts(texts: list[str]) -> list[float]:

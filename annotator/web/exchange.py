@@ -16,7 +16,7 @@ from flask import (
 )
 
 from annotator import review
-from annotator.api.exchange import stream_export
+from annotator.api.exchange import MAX_DB_ID, stream_export
 from annotator.db import engine_for, get_session
 from annotator.exports import FORMATS
 from annotator.exports.claimreview import single_claimreview
@@ -81,6 +81,8 @@ def start_job():
 @bp.get("/jobs/<int:job_id>")
 def job(job_id: int):
     """Show a job's progress; htmx polls the fragment every second until it finishes."""
+    if job_id > MAX_DB_ID:
+        abort(404)
     db = get_session()
     found = jobs.get_job(db, user(), job_id)
     db.commit()  # a stale job was just marked failed
@@ -96,6 +98,8 @@ def job(job_id: int):
 @bp.get("/jobs/<int:job_id>/download")
 def job_download(job_id: int):
     """Stream a finished export job's file from the database."""
+    if job_id > MAX_DB_ID:
+        abort(404)
     db = get_session()
     found = jobs.get_job(db, user(), job_id)
     if found.kind != "export" or found.status != "done":
@@ -110,6 +114,8 @@ def job_download(job_id: int):
 @bp.get("/claims/<int:claim_id>/claimreview.jsonld")
 def claimreview(claim_id: int):
     """Serve one approved claim's ClaimReview JSON-LD."""
+    if claim_id > MAX_DB_ID:
+        abort(404)
     db = get_session()
     claim = claim_service.get_claim(db, claim_id)
     doc = single_claimreview(db, claim, base_url=current_app.config["PUBLIC_BASE_URL"],

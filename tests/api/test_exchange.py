@@ -135,3 +135,9 @@ def test_the_openapi_document_is_public_and_covers_every_api_route(app, client):
             assert "200" in operation["responses"] or "201" in operation["responses"]
             for param in re.findall(r"{(\w+)}", path):
                 assert param in [p["name"] for p in operation.get("parameters", [])]
+
+
+def test_ids_beyond_the_database_range_are_not_found(client, desk):
+    with client.get("/api/v1/claims/99999999999999999999/claimreview",
+                    headers=_auth(desk)) as response:
+        assert response.status_code == 404

@@ -167,3 +167,10 @@ def test_an_unknown_claim_is_a_404_page_not_a_crash(editor):
     assert response.status_code == 404
     assert "No such claim" in response.get_data(True)
     assert editor.post("/claims/999", data={"version": "1"}).status_code == 404
+
+
+def test_an_id_too_large_for_the_database_is_a_404(editor):
+    assert editor.get("/claims/99999999999999999999").status_code == 404
+    assert editor.get("/articles/99999999999999999999").status_code == 404
+    assert editor.post("/claims/99999999999999999999", data={"version": "1"}).status_code in (
+        404, 405)
