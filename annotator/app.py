@@ -13,6 +13,7 @@ from annotator import config as settings
 from annotator import db
 from annotator.services.errors import ServiceError
 
+
 class BoundedInt(IntegerConverter):
     """An <int:...> URL part that only matches what a database id can hold."""
 
