@@ -11,6 +11,7 @@ from annotator.exports import FORMATS, filename, run_export
 from annotator.exports.claimreview import single_claimreview
 from annotator.exports.json_import import import_json
 from annotator.exports.rows import filters_from_query
+from annotator.services import blind
 from annotator.services import claims as claim_service
 from annotator.services.errors import ServiceError
 
@@ -26,6 +27,8 @@ def stream_export(fmt_name: str, args) -> Response:
         filters = filters_from_query(args)
     except ValueError as exc:
         abort(400, description=str(exc))
+    # Blind second review: what this reader may not see stays out of the file too.
+    filters.hidden = blind.hidden_claim_ids(get_session(), g.user)
     engine = engine_for(current_app)
     base_url, desk = current_app.config["PUBLIC_BASE_URL"], current_app.config["DESK_NAME"]
 

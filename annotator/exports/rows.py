@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, String, and_, func, or_, select, type_coerce
@@ -57,6 +58,8 @@ def raw_columns(table) -> list:
 def loads(value):
     """Return a JSON column's value: SQLite gives its text, PostgreSQL the parsed value."""
     return json.loads(value) if isinstance(value, str) else value
+
+
 # Everything but raw: the export never carries the input the article came from.
 _ARTICLE_COLUMNS = [c for c in _articles.c if c.name != "raw"]
 
@@ -74,6 +77,8 @@ class ExportFilter:
     verdicts: list[str] = field(default_factory=list)
     since: datetime | None = None
     until: datetime | None = None
+    # Claims whose verdict and conclusion the reader may not see (blind second review).
+    hidden: set[int] = field(default_factory=set)
 
     @property
     def narrows_claims(self) -> bool:
@@ -105,7 +110,8 @@ class ExportFilter:
         return {"article_ids": list(self.article_ids), "states": list(self.states),
                 "verdicts": list(self.verdicts),
                 "since": self.since.isoformat() if self.since else None,
-                "until": self.until.isoformat() if self.until else None}
+                "until": self.until.isoformat() if self.until else None,
+                "hidden": sorted(self.hidden)}
 
     @classmethod
     def from_params(cls, params: dict) -> ExportFilter:
@@ -114,7 +120,8 @@ class ExportFilter:
                    states=list(params.get("states") or []),
                    verdicts=list(params.get("verdicts") or []),
                    since=datetime.fromisoformat(params["since"]) if params.get("since") else None,
-                   until=datetime.fromisoformat(params["until"]) if params.get("until") else None)
+                   until=datetime.fromisoformat(params["until"]) if params.get("until") else None,
+                   hidden=set(params.get("hidden") or []))
 
 
 def _utc(value: datetime) -> datetime:
@@ -208,6 +215,28 @@ class ClaimRow:
     history: list = field(default_factory=list)
 
 
+HIDDEN = "hidden (blind review)"
+
+
+def _hide(value):
+    if isinstance(value, dict):
+        return {k: (HIDDEN if k in ("verdict", "conclusion") and v not in (None, "") else v)
+                for k, v in value.items()}
+    return value
+
+
+def _redacted(row: ClaimRow) -> ClaimRow:
+    """Copy a claim row without its verdict and conclusion, in the claim and its history."""
+    claim = SimpleNamespace(**row.claim._mapping)
+    claim.verdict, claim.conclusion = None, ""
+    history = []
+    for event in row.history:
+        copy = SimpleNamespace(**event._mapping)
+        copy.old, copy.new = _hide(loads(copy.old)), _hide(loads(copy.new))
+        history.append(copy)
+    return ClaimRow(claim, row.sources, row.notes, history)
+
+
 def count_claims(session: Session, filters: ExportFilter, extra: list | None = None) -> int:
     """Count the claims an export will contain (for progress and collection totals)."""
     query = select(func.count()).select_from(_claims).where(*filters.conditions(), *(extra or []))
@@ -251,8 +280,9 @@ def iter_claim_rows(session: Session, filters: ExportFilter, *, children=CHILDRE
         kids = {name: _children(session, model, ids) for name, model in
                 (("sources", Source), ("notes", Note), ("history", Event)) if name in children}
         for claim in batch:
-            yield ClaimRow(claim, *(kids[name].get(claim.id, []) if name in kids else []
+            row = ClaimRow(claim, *(kids[name].get(claim.id, []) if name in kids else []
                                     for name in CHILDREN))
+            yield _redacted(row) if claim.id in filters.hidden else row
         done += len(batch)
         if progress is not None:
             progress(done)

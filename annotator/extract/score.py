@@ -111,9 +111,12 @@ def score_many(texts: list[str], doc: dict | None = None) -> list[Scored]:
 
 
 # Function words explain nothing to a reader, whatever their weight.
-_STOP = frozenset("""a an and are as at be been but by for from had has have he her his i in
-is it its of on or our she so that the their them they this to was we were which while who
-will with you""".split())
+_STOP = frozenset([
+    "a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "for", "from", "had",
+    "has", "have", "he", "her", "his", "i", "in", "is", "it", "its", "of", "on", "or", "our",
+    "she", "so", "that", "the", "their", "them", "they", "this", "to", "was", "we", "were",
+    "which", "while", "who", "will", "with", "you",
+])
 
 
 def _wording(model: _Model, text: str, score: float) -> str:

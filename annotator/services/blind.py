@@ -52,6 +52,8 @@ def hidden_claim_ids(session: Session, user: User | None,
         return set()
     query = (select(Claim.id).join(Article, Article.id == Claim.article_id)
              .where(Article.blind_review,
+                    # Once approved, the verdict is the desk's published answer.
+                    Claim.state.in_((review.IN_PROGRESS, review.IN_REVIEW)),
                     or_(Claim.verdict.is_not(None), Claim.conclusion != ""),
                     or_(Claim.assignee_id.is_(None), Claim.assignee_id != user.id),
                     or_(Claim.submitted_by_id.is_(None), Claim.submitted_by_id != user.id)))

@@ -21,8 +21,8 @@ from annotator.db import engine_for, get_session
 from annotator.exports import FORMATS
 from annotator.exports.claimreview import single_claimreview
 from annotator.exports.rows import filters_from_query, verdict_scale
+from annotator.services import blind, fetch, jobs
 from annotator.services import claims as claim_service
-from annotator.services import fetch, jobs
 from annotator.services.errors import Duplicate, ServiceError
 from annotator.web.helpers import form_dict, render, user
 
@@ -66,6 +66,7 @@ def start_job():
     except ValueError as exc:
         return _index(400, str(exc), request.form)
     db = get_session()
+    filters.hidden = blind.hidden_claim_ids(db, user())
     try:
         job = jobs.create_export_job(db, user(), fmt, filters)
         db.commit()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, request, stream_with_context
 
-from annotator.db import engine_for, new_session
+from annotator.db import engine_for, get_session, new_session
 from annotator.exports import ExportFilter, export_json
+from annotator.services import blind
+from annotator.web.helpers import user
 
 bp = Blueprint("exports", __name__)
 
@@ -26,6 +28,7 @@ def json_download():
     from flask import current_app
 
     filters = filters_from_args()
+    filters.hidden = blind.hidden_claim_ids(get_session(), user())
     engine = engine_for(current_app)
 
     def generate():

@@ -73,6 +73,16 @@ def test_the_page_api_history_and_activity_hide_the_first_verdict(
     assert api.get_json()["verdict"] is None and api.get_json()["blinded"] is True
     assert FIRST_CONCLUSION not in api.get_data(True)
 
+    for fmt in ("json", "csv", "wadm"):
+        export = second.get(f"/exports/download?format={fmt}").get_data(True)
+        assert FIRST_CONCLUSION not in export, fmt
+        assert FIRST_CONCLUSION in as_user("editor").get(f"/exports/download?format={fmt}"
+                                                         ).get_data(True), fmt
+    assert FIRST_CONCLUSION not in second.get("/exports/json").get_data(True)
+    api_export = client.get("/api/v1/exports/json",
+                            headers={"Authorization": f"Bearer {token}"}).get_data(True)
+    assert FIRST_CONCLUSION not in api_export and "hidden (blind review)" in api_export
+
     editor = as_user("editor")
     second.post(f"/claims/{in_review}/blind", data={"verdict": "false", "conclusion": "No."})
     both = editor.get(f"/claims/{in_review}", headers={"HX-Request": "true"}).get_data(True)
