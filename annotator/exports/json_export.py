@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator
 
+import orjson
 from sqlmodel import Session
 
 from annotator import __version__
@@ -24,7 +24,8 @@ __all__ = ["BATCH", "ExportFilter", "People", "export_json", "iso"]
 
 
 def _dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    # orjson: the same compact UTF-8 JSON as json.dumps, several times faster.
+    return orjson.dumps(value).decode("utf-8")
 
 
 def claim_dict(claim: Claim, person, sources: Iterable[Source], notes: Iterable[Note],

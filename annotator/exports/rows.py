@@ -8,7 +8,6 @@ memory stays flat at any size.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
 from typing import Any
 
+import orjson
 from sqlalchemy import JSON, DateTime, String, and_, func, or_, select, type_coerce
 from sqlmodel import Session
 from sqlmodel import select as orm_select
@@ -57,7 +57,7 @@ def raw_columns(table) -> list:
 
 def loads(value):
     """Return a JSON column's value: SQLite gives its text, PostgreSQL the parsed value."""
-    return json.loads(value) if isinstance(value, str) else value
+    return orjson.loads(value) if isinstance(value, str) else value
 
 
 # Everything but raw: the export never carries the input the article came from.
@@ -189,8 +189,8 @@ class People:
         self._active = {r.id: r.active for r in rows}
 
     def __call__(self, user_id: int | None) -> dict | None:
-        person = self._by_id.get(user_id) if user_id is not None else None
-        return dict(person) if person else None
+        # Shared, never mutated: callers serialise it.
+        return self._by_id.get(user_id) if user_id is not None else None
 
     def username(self, user_id: int | None) -> str:
         person = self._by_id.get(user_id) if user_id is not None else None
