@@ -17,9 +17,20 @@ def when(value) -> str:
     return "" if value is None else str(value)
 
 
+def shown(value, key: str, people: dict) -> str:
+    """Show a history value: people by name, empty values as a dash."""
+    if value is None or value == "":
+        return "—"
+    if key.endswith("_id") and key != "claim_id" and value in people:
+        person = people[value]
+        return person.display_name or person.username
+    return str(value).replace("_", " ") if key in ("state", "verdict") else str(value)
+
+
 def init_app(app: Flask) -> None:
     """Register the filters and globals."""
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["shown"] = shown
     app.jinja_env.globals["may"] = review.may
     app.jinja_env.globals["STATE_LABELS"] = review.STATE_LABELS

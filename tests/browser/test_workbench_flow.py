@@ -67,7 +67,7 @@ def test_a_reviewer_takes_a_claim_through_review_and_exports_it(team, open_page,
     page.select_option("#claim-panel select[name=verdict]", "mostly_true")
     page.fill("#claim-panel textarea[name=conclusion]", "Six activists are named; two sources.")
     page.click("#claim-panel button:has-text('Save claim')")
-    expect(page.locator("#claim-panel .timeline")).to_contain_text("mostly_true")
+    expect(page.locator("#claim-panel .timeline")).to_contain_text("mostly true")
 
     page.fill("#claim-panel textarea[name=body]", XSS_NOTE)
     page.click("#claim-panel button:has-text('Add note')")

@@ -65,6 +65,24 @@ def test_the_counts_hold_across_app_servers(app, people, database_url, tmp_path)
     get_engine(database_url).dispose()
 
 
+def test_behind_a_proxy_the_forwarded_address_is_counted(database_url, people):
+    proxied = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "s", "TESTING": True,
+                          "WTF_CSRF_ENABLED": False, "PROXY_COUNT": 1})
+    client = proxied.test_client()
+
+    def attempt(username, password, client_address):
+        return client.post("/login", data={"username": username, "password": password},
+                           environ_base={"REMOTE_ADDR": "192.168.0.1"},
+                           headers={"X-Forwarded-For": client_address})
+
+    for i in range(20):
+        assert attempt(f"guess{i}", "wrong-password", "203.0.113.9").status_code == 401
+    assert attempt("editor", PASSWORD, "203.0.113.9").status_code == 429
+    # Everyone else behind the same proxy still signs in.
+    assert attempt("editor", PASSWORD, "198.51.100.7").status_code == 303
+    get_engine(database_url).dispose()
+
+
 def test_unknown_accounts_are_throttled_like_real_ones(client, people):
     for _ in range(5):
         assert _login(client, "nobody-here", "wrong-password").status_code == 401
