@@ -189,7 +189,7 @@ def _overlaps(a: int, b: int, spans: list[tuple[int, int]], starts: list[int]) -
 
 def _score_chunk(
     args: tuple[str, int, str], weights: dict | None = None
-) -> list[tuple[int, int, float, list[str], str]]:
+) -> list[tuple[int, int, float, list[str]]]:
     """Split and score `text` (which starts at `offset` in the body); return raw candidates."""
     text, offset, lang = args
     spans: list[tuple[int, int]] = []
@@ -197,7 +197,7 @@ def _score_chunk(
         spans.extend(atomic_spans(text, s.start, s.end))
     scored = score_many([text[a:b] for a, b in spans], weights)
     return [
-        (offset + a, offset + b, sc.score, sc.reasons, statement_for(text[a:b]))
+        (offset + a, offset + b, sc.score, sc.reasons)
         for (a, b), sc in zip(spans, scored, strict=True)
     ]
 
@@ -218,10 +218,13 @@ def extract_claims(
     captions = sorted(captions)
     caption_starts = [c[0] for c in captions]
     out = []
-    for a, b, score, reasons, statement in _score_chunk((body, 0, lang), weights):
+    for a, b, score, reasons in _score_chunk((body, 0, lang), weights):
         if captions and _overlaps(a, b, captions, caption_starts):
             score = round(score * CAPTION_FACTOR, 6)
             reasons = [*reasons, "photo caption"]
+        proposed = score >= PROPOSE_THRESHOLD
+        # Only a proposal needs a concise statement; other sentences keep their words.
+        statement = statement_for(body[a:b]) if proposed else body[a:b].strip()
         out.append(
             Candidate(
                 start=a,
@@ -232,7 +235,7 @@ def extract_claims(
                 statement=statement,
                 score=score,
                 reasons=reasons,
-                proposed=score >= PROPOSE_THRESHOLD,
+                proposed=proposed,
             )
         )
     return _dedupe(out)
