@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import os
 import random
@@ -404,12 +405,15 @@ def lost_writes(url: str, ledger: list) -> list:
 
 def render_timing(url: str, seed_data: Seed, samples: int) -> dict:
     """Time the 300-claim article page and one of its panels through Flask's test client."""
-    from annotator import create_app
+    from annotator import create_app, extract
     from annotator.db import get_engine
 
     with tempfile.TemporaryDirectory() as folder:
         os.environ["ANNOTATOR_INSTANCE"] = folder
         app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
+        # As annotator.wsgi does in production: long-lived objects out of the GC's way.
+        extract.score_texts(["The council spent 4 million euros."])
+        gc.freeze()
         client = app.test_client()
         with client.session_transaction() as session:
             session["_user_id"] = str(seed_data.big_reader)
@@ -554,7 +558,7 @@ def main(argv=None) -> int:
             env = {"DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(16),
                    "ANNOTATOR_INSTANCE": str(folder / "instance")}
             pause = (0.5, 2.0) if args.mode == "human" else None
-            with gunicorn("annotator:create_app()", env, args.workers, args.threads,
+            with gunicorn("annotator.wsgi:app", env, args.workers, args.threads,
                           log) as base:
                 print(f"serving at {base}; {args.reviewers} reviewers for {args.seconds:.0f} s",
                       flush=True)

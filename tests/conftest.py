@@ -6,13 +6,15 @@ database, in which case each test gets a fresh schema there.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from annotator import create_app, migrate
 from annotator.db import get_engine, session_scope
@@ -52,10 +54,25 @@ def migrated_template(tmp_path_factory) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def _admin(base: str):
+    """Connect to the server for housekeeping, keeping no pooled connection afterwards.
+
+    (An engine left in get_engine's cache would be evicted later with a connection still
+    open, and its ResourceWarning would fail whichever test happened to be running.)
+    """
+    engine = create_engine(base, poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
 def _postgres_schema(base: str) -> tuple[str, str]:
     """Create a fresh schema; return its name and a URL whose connections use it."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    with get_engine(base).begin() as conn:
+    with _admin(base) as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in base else "?"
     # The application name tags this test's connections so teardown can find stragglers.
@@ -65,7 +82,7 @@ def _postgres_schema(base: str) -> tuple[str, str]:
 def _drop_postgres_schema(base: str, schema: str, url: str) -> None:
     """Close the test's connections, end any that leaked, and drop its schema."""
     get_engine(url).dispose()
-    with get_engine(base).begin() as conn:
+    with _admin(base) as conn:
         conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                           "WHERE application_name = :name AND pid <> pg_backend_pid()"),
                      {"name": schema})
@@ -101,7 +118,7 @@ def postgres_base_url() -> str | None:
     base = os.environ.get("TEST_DATABASE_URL", "")
     base = base if base.startswith("postgresql") else DEFAULT_PG_URL
     try:
-        with get_engine(base).connect() as conn:
+        with _admin(base) as conn:
             conn.execute(text("SELECT 1"))
     except Exception:
         if os.environ.get("CI"):

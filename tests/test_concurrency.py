@@ -45,7 +45,7 @@ def gunicorn(url: str, folder: Path, log: Path):
     with log.open("w") as out:
         proc = subprocess.Popen(
             [str(GUNICORN), "-w", "4", "--threads", "2", "-b", f"127.0.0.1:{port}",
-             "--timeout", "60", "annotator:create_app()"],
+             "--timeout", "60", "annotator.wsgi:app"],
             env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:

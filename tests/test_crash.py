@@ -54,7 +54,7 @@ class Server:
         with self.log.open("a") as log:
             self.proc = subprocess.Popen(
                 [str(GUNICORN), "-w", str(self.workers), "-b", f"127.0.0.1:{port}",
-                 "--timeout", "120", "annotator:create_app()"],
+                 "--timeout", "120", "annotator.wsgi:app"],
                 env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60

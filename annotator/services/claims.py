@@ -72,8 +72,11 @@ def _require_edit(session: Session, claim: Claim, user: User) -> None:
 def _bump(session: Session, claim: Claim, expected: int, values: dict) -> None:
     """Write values only if the claim is still at the expected version, else refuse."""
     values = {**values, "version": expected + 1, "updated_at": utcnow()}
+    # No session synchronisation: the claim is refreshed just below, and scanning every
+    # loaded object per update would make a bulk assignment quadratic.
     result = session.exec(
         update(Claim).where(Claim.id == claim.id, Claim.version == expected).values(**values)
+        .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         session.refresh(claim)

@@ -1,0 +1,18 @@
+"""The production entry point: `gunicorn annotator.wsgi:app`.
+
+Settings come from the environment (DATABASE_URL, SECRET_KEY, ...). Once the app and its
+models are loaded, gc.freeze() moves them out of the garbage collector's view: long-lived
+objects (the scorer's weights, SQLAlchemy's mappers, compiled templates) are then not
+traversed again by every full collection, which otherwise adds 50-100 ms pauses to the
+render of a long article.
+"""
+
+import gc
+
+from annotator import create_app, extract
+
+app = create_app()
+# Load the language model and the scorer now, not on the first import a person makes.
+extract.detect_language("The council met on Tuesday to discuss the budget.")
+extract.score_texts(["The council spent 4 million euros."])
+gc.freeze()
