@@ -3,7 +3,7 @@
 Pure Python (plus numpy for training); no Flask. The public API is re-exported here.
 """
 
-from annotator.extract.anchor import reanchor
+from annotator.extract.anchor import reanchor, trim_span
 from annotator.extract.claims import extract_claims
 from annotator.extract.clean import clean_html, clean_text
 from annotator.extract.lang import detect_language
@@ -25,4 +25,5 @@ __all__ = [
     "score_sentence",
     "score_texts",
     "split_sentences",
+    "trim_span",
 ]

@@ -93,7 +93,7 @@ def _approximate(body: str, quote: str, hint: int | None):
         start = lo + max(0, blocks[0].b - blocks[0].a)
         last = blocks[-1]
         end = min(len(body), lo + last.b + last.size + (n - last.a - last.size))
-        start, end = _trim(body, start, end)
+        start, end = trim_span(body, start, end)
         sim = _ratio(quote, body[start:end])
         dist = abs(start - hint) if hint is not None else 0
         if sim >= MIN_SIMILARITY and (best is None or (sim, -dist) > best[0]):
@@ -101,7 +101,7 @@ def _approximate(body: str, quote: str, hint: int | None):
     return best[1] if best else None
 
 
-def _trim(body: str, start: int, end: int) -> tuple[int, int]:
+def trim_span(body: str, start: int, end: int) -> tuple[int, int]:
     """Shrink a span so it neither starts nor ends with whitespace."""
     while start < end and body[start].isspace():
         start += 1

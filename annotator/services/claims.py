@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from annotator import review
+from annotator import extract, review
 from annotator.models import STANCES, Article, Claim, Note, Source, User, Verdict, utcnow
 from annotator.sanitize import is_safe_url
 from annotator.services import events
@@ -297,11 +297,8 @@ def create_claim(session: Session, user: User, article_id: int, start, end,
     body = article.body
     if not 0 <= start < end <= len(body):
         raise Invalid("The selection is outside the article's text.")
-    # Trim surrounding white space so the span starts and ends on text.
-    while start < end and body[start].isspace():
-        start += 1
-    while end > start and body[end - 1].isspace():
-        end -= 1
+    # The span starts and ends on text, whatever white space the selection took in.
+    start, end = extract.trim_span(body, start, end)
     if end - start < 3:
         raise Invalid("Select at least a few words to make a claim.")
     quote = body[start:end]

@@ -19,14 +19,6 @@ def _context(body: str, start: int, end: int) -> dict:
             "prefix": body[max(0, start - CONTEXT):start], "suffix": body[end:end + CONTEXT]}
 
 
-def _trim(body: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and body[start].isspace():
-        start += 1
-    while end > start and body[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
 def next_claim(session: Session, claim: Claim) -> Claim | None:
     """Return the first workable claim that starts after this one ends, if any."""
     return session.exec(
@@ -95,7 +87,8 @@ def split(session: Session, user: User, claim_id: int, at, version) -> tuple[Cla
     except (TypeError, ValueError):
         raise Invalid("Choose where to split the claim.") from None
     body = session.get(Article, claim.article_id).body
-    left, right = _trim(body, claim.start, at), _trim(body, at, claim.end)
+    left = extract.trim_span(body, claim.start, at)
+    right = extract.trim_span(body, at, claim.end)
     if not (claim.start < at < claim.end) or left[1] - left[0] < 3 or right[1] - right[0] < 3:
         raise Invalid("Split inside the claim, leaving a few words on each side.")
     old = {"start": claim.start, "end": claim.end, "statement": claim.statement}

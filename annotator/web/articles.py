@@ -11,9 +11,9 @@ from annotator.models import Article, Claim
 from annotator.services import articles as article_service
 from annotator.services import blind, events, spans
 from annotator.services import claims as claim_service
-from annotator.services.errors import Duplicate, ServiceError
+from annotator.services.errors import ServiceError
 from annotator.web import present
-from annotator.web.helpers import form_dict, render, user
+from annotator.web.helpers import form_dict, import_or_form, render, user
 
 bp = Blueprint("articles", __name__)
 
@@ -46,23 +46,15 @@ def create():
         outlet=form.get("outlet", ""), byline=form.get("byline", ""),
         published=form.get("published", ""), language=form.get("language", ""),
     )
-    db = get_session()
-    try:
+
+    def create_article(db):
         upload = request.files.get("file")
+        chosen = req
         if upload is not None and upload.filename:
-            req = article_service.request_from_upload(upload.filename, upload.read(), req)
-        article = article_service.import_article(db, user(), req)
-        db.commit()
-    except Duplicate as exc:
-        db.rollback()
-        return render_template("articles/new.html", form=form, error=exc.message,
-                               duplicate=exc.detail), 409
-    except ServiceError as exc:
-        db.rollback()
-        return render_template("articles/new.html", form=form, error=exc.message,
-                               duplicate=None), exc.status
-    flash(f"Imported “{article.title}”.", "info")
-    return redirect(url_for("articles.show", article_id=article.id), 303)
+            chosen = article_service.request_from_upload(upload.filename, upload.read(), req)
+        return article_service.import_article(db, user(), chosen)
+
+    return import_or_form("articles/new.html", form, create_article)
 
 
 def article_page(article_id: int, claim_id: int | None = None, status: int = 200, **extra):

@@ -23,8 +23,8 @@ from annotator.exports.claimreview import single_claimreview
 from annotator.exports.rows import filters_from_query, verdict_scale
 from annotator.services import blind, fetch, jobs
 from annotator.services import claims as claim_service
-from annotator.services.errors import Duplicate, ServiceError
-from annotator.web.helpers import form_dict, render, user
+from annotator.services.errors import ServiceError
+from annotator.web.helpers import form_dict, import_or_form, render, user
 
 bp = Blueprint("exchange", __name__)
 
@@ -141,21 +141,9 @@ def import_url():
     if not form.get("url", "").strip():
         return render_template("exchange/import_url.html", form=form,
                                error="Give the article's address.", duplicate=None), 400
-    db = get_session()
-    try:
-        article = fetch.import_url(db, user(), form["url"],
-                                   fetch.FetchSettings.from_config(current_app.config),
-                                   title=form.get("title", ""), language=form.get("language", ""))
-        db.commit()
-    except Duplicate as exc:
-        db.rollback()
-        return render_template("exchange/import_url.html", form=form, error=exc.message,
-                               duplicate=exc.detail), 409
-    except ServiceError as exc:
-        db.rollback()
-        return render_template("exchange/import_url.html", form=form, error=exc.message,
-                               duplicate=None), exc.status
-    return redirect(url_for("articles.show", article_id=article.id), 303)
+    return import_or_form("exchange/import_url.html", form, lambda db: fetch.import_url(
+        db, user(), form["url"], fetch.FetchSettings.from_config(current_app.config),
+        title=form.get("title", ""), language=form.get("language", "")))
 
 
 @bp.get("/imports/json")
