@@ -11,7 +11,7 @@ SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 def shared() -> Path:
     """Return the shared test-data folder (../shared beside the repo)."""
     if not SHARED.is_dir():
-        pytest.skip("../shared is not beside the repo")
+        pytest.fail("../shared is not beside the repo")
     return SHARED
 
 
