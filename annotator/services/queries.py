@@ -66,6 +66,12 @@ def find_claims(session: Session, filters: ClaimFilter, me: User | None, *, limi
     return list(rows), total
 
 
+def matching_ids(session: Session, filters: ClaimFilter, me: User | None) -> list[int]:
+    """Return the ids of every claim the filter matches, in reading order."""
+    query = filters.apply(select(Claim.id), me).order_by(Claim.article_id, Claim.start, Claim.id)
+    return list(session.exec(query).all())
+
+
 def mentioned_usernames(text: str) -> set[str]:
     """Return the usernames @mentioned in a note."""
     return set(MENTION_RE.findall(text or ""))

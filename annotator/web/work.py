@@ -16,13 +16,14 @@ bp = Blueprint("work", __name__)
 PAGE = 100
 
 
-def _filters() -> queries.ClaimFilter:
-    args = request.args
+def _filters(args=None, assignee_key: str = "assignee") -> queries.ClaimFilter:
+    """Read the claim filters from the query string (or the bulk-assign form's copy)."""
+    args = request.args if args is None else args
     article = args.get("article", "").strip()
     return queries.ClaimFilter(
         states=[s for s in args.getlist("state") if s in review.STATES],
         verdicts=[v for v in args.getlist("verdict") if v],
-        assignee=args.get("assignee", "").strip(),
+        assignee=args.get(assignee_key, "").strip(),
         article_id=int(article) if article.isdigit() else None,
         q=args.get("q", "").strip()[:200],
     )
@@ -72,8 +73,12 @@ def bulk_assign():
     if not back.startswith("/claims"):
         back = url_for("work.claim_list")
     try:
-        claim_ids = [int(x) for x in request.form.getlist("claim")]
         assignee_ids = [int(x) for x in request.form.getlist("assignee")]
+        if request.form.get("scope") == "filter":
+            # Every claim the shared filter matches, not only the ticked ones on this page.
+            claim_ids = queries.matching_ids(db, _filters(request.form, "assignee_filter"), user())
+        else:
+            claim_ids = [int(x) for x in request.form.getlist("claim")]
         done = assignment.bulk_assign(db, user(), claim_ids, assignee_ids)
         db.commit()
     except ValueError:

@@ -113,3 +113,16 @@ def test_the_activity_feed_lists_what_happened(as_user, ids):
     editor.post(f"/claims/{ids['claims'][1]}/notes", data={"body": "Checked the minutes"})
     page = editor.get(f"/articles/{ids['article']}/activity").get_data(True)
     assert "note" in page and "import" in page and "Mayor Ana Silva" in page
+
+
+def test_bulk_assign_can_take_every_claim_matching_the_filter(as_user, ids, people, engine):
+    client = as_user("editor")
+    response = client.post("/claims/bulk-assign", data={
+        "scope": "filter", "q": "said", "assignee_filter": "", "state": "open",
+        "assignee": [people["reviewer2"]], "back": "/claims?q=said"})
+    assert response.status_code == 303
+    with session_scope(engine) as s:
+        rows = s.exec(select(Claim).where(Claim.origin == "person")).all()
+        assigned = {c.id for c in rows if c.assignee_id == people["reviewer2"]}
+    # "said" is in the mayor's and the officials' sentences, not the port's.
+    assert assigned == {ids["claims"][1], ids["claims"][2]}
