@@ -438,6 +438,8 @@ ROUTES: dict[str, str] = {
     "exchange.import_url": "import",
     "exchange.import_json_form": "import",
     "exchange.import_json": "import",
+    "admin.scorer": "admin",
+    "admin.retrain": "admin",
     "admin.index": "admin",
     "admin.users": "admin",
     "admin.create_user": "admin",

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from annotator import review
 from annotator.extract import score, train
-from annotator.models import Claim, User
+from annotator.models import Claim, Event, User
 from annotator.services import events, settings
 from annotator.services.errors import Forbidden, Invalid
 
@@ -89,3 +89,9 @@ def retrain_desk(session: Session, actor: User | None,
         "examples": report.examples, "positives": report.positives,
         "held_out": report.held_out, "ap_before": before, "ap_after": after})
     return report
+
+
+def last_retrain(session: Session) -> Event | None:
+    """Return the event of the newest retraining, with its figures, if any."""
+    return session.exec(select(Event).where(Event.action == "retrain")
+                        .order_by(Event.id.desc())).first()

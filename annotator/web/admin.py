@@ -11,6 +11,7 @@ from flask import Blueprint, flash, redirect, url_for
 from annotator import review
 from annotator.db import get_session
 from annotator.models import User
+from annotator.services import learning
 from annotator.services import users as user_service
 from annotator.services import verdicts as verdict_service
 from annotator.services.errors import Invalid, ServiceError
@@ -253,3 +254,29 @@ def delete_verdict(key: str):
     except ServiceError as exc:
         return _refused(exc, _verdicts_page)
     return _done(f"Removed the verdict {key}.", "admin.verdicts")
+
+
+# -- the claim scorer ---------------------------------------------------------------------
+
+
+@bp.route("/scorer")
+def scorer():
+    """Show whether the desk's retrained scorer is in use, and how the last retraining went."""
+    db = get_session()
+    return render("admin/scorer.html", decisions=len(learning.decisions(db)),
+                  retrained=learning.desk_weights(db) is not None,
+                  last=learning.last_retrain(db), minimum=learning.MIN_EXAMPLES)
+
+
+@bp.route("/scorer", methods=["POST"])
+def retrain():
+    """Retrain the claim scorer on the desk's decisions (as `annotator retrain` does)."""
+    db = get_session()
+    try:
+        report = learning.retrain_desk(db, user())
+    except ServiceError as exc:
+        db.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("admin.scorer"), 303)
+    return _done(f"Retrained on {report.examples} decisions; the next import uses it.",
+                 "admin.scorer")

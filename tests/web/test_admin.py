@@ -234,3 +234,24 @@ def test_a_user_manages_only_their_own_tokens(as_user, engine, people, client):
     assert reviewer.post(f"/account/tokens/{mine.id}/revoke").status_code == 303
     assert client.get("/api/v1/articles",
                       headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+
+
+def test_the_scorer_page_retrains_on_the_desks_decisions(as_user, engine, people):
+    from annotator.db import session_scope
+    from annotator.models import User
+    from annotator.services import articles, claims
+
+    admin = as_user("admin")
+    page = admin.get("/admin/scorer").get_data(True)
+    assert "the shipped scorer" in page
+    refused = admin.post("/admin/scorer", follow_redirects=True).get_data(True)
+    assert "at least 20" in refused
+    with session_scope(engine) as s:
+        editor = s.get(User, people["editor"])
+        text = "\n\n".join(f"The council spent {n} million euros on project {n} in 2023."
+                           for n in range(2, 26))
+        article = articles.import_article(s, editor, articles.ImportRequest(text=text))
+        for c in articles.article_claims(s, article.id):
+            claims.transition(s, editor, c.id, "accept" if c.id % 2 else "dismiss")
+    done = admin.post("/admin/scorer", follow_redirects=True).get_data(True)
+    assert "Retrained on" in done and "this desk's retrained scorer" in done
