@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 
 from sqlmodel import Session
 
-from annotator.exports.rows import ExportFilter, iso, iter_grouped, verdict_scale
+from annotator.exports.rows import ExportFilter, iso, iter_grouped, json_sequence, verdict_scale
 from annotator.models import Claim
 
 CONTEXT = "https://schema.org"
@@ -121,19 +120,12 @@ def export_claimreview(session: Session, filters: ExportFilter | None = None, *,
     filters = _approved_only(filters or ExportFilter())
     scale = Scale(session)
     yield '{"@context":"https://schema.org","@graph":['
-    parts: list[str] = []
-    first = True
-    for article, row in iter_grouped(session, filters, children=("history",),
-                                     include_empty=False, progress=progress):
-        node = claim_review(row.claim, article, row.history, scale, base_url=base_url,
-                            desk_name=desk_name)
-        parts.append(("" if first else ",") + json.dumps(node, ensure_ascii=False))
-        first = False
-        if len(parts) >= 200:
-            yield "".join(parts)
-            parts.clear()
-    parts.append("]}\n")
-    yield "".join(parts)
+    yield from json_sequence(
+        claim_review(row.claim, article, row.history, scale, base_url=base_url,
+                     desk_name=desk_name)
+        for article, row in iter_grouped(session, filters, children=("history",),
+                                         include_empty=False, progress=progress))
+    yield "]}\n"
 
 
 def single_claimreview(session: Session, claim: Claim, *, base_url: str,

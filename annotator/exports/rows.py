@@ -9,7 +9,7 @@ memory stays flat at any size.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
@@ -351,3 +351,17 @@ def filters_from_query(args) -> ExportFilter:
                         verdicts=[v for v in args.getlist("verdict") if v],
                         since=parse_day(args.get("since")),
                         until=parse_day(args.get("until"), end=True))
+
+
+def json_sequence(nodes: Iterable[dict], batch: int = 200) -> Iterator[str]:
+    """Serialise items as the inside of a JSON array, in chunks of `batch` items."""
+    parts: list[str] = []
+    separator = ""
+    for node in nodes:
+        parts.append(separator + orjson.dumps(node).decode())
+        separator = ","
+        if len(parts) >= batch:
+            yield "".join(parts)
+            parts.clear()
+    if parts:
+        yield "".join(parts)

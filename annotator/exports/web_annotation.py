@@ -19,6 +19,7 @@ from annotator.exports.rows import (
     count_claims,
     iso,
     iter_grouped,
+    json_sequence,
     verdict_scale,
 )
 
@@ -112,17 +113,11 @@ def export_wadm(session: Session, filters: ExportFilter | None = None, *, base_u
                                       "startIndex": 0}}
     text = json.dumps(head, ensure_ascii=False)
     yield text[:-2] + ',"items":['
-    parts: list[str] = []
-    first = True
-    for article, row in iter_grouped(session, filters, children=("sources", "notes"),
-                                     include_empty=False, progress=progress):
-        node = annotation(row.claim, article, row.sources, row.notes, labels, person,
-                          base_url=base_url)
-        parts.append(("" if first else ",") + json.dumps(node, ensure_ascii=False))
-        first = False
-        if len(parts) >= 200:
-            yield "".join(parts)
-            parts.clear()
+    yield from json_sequence(
+        annotation(row.claim, article, row.sources, row.notes, labels, person,
+                   base_url=base_url)
+        for article, row in iter_grouped(session, filters, children=("sources", "notes"),
+                                         include_empty=False, progress=progress))
     # Close items and the page, then name the last page: the same one.
-    parts.append(f']}},"last":{json.dumps(page_id)}}}\n')
-    yield "".join(parts)
+    yield f']}},"last":{json.dumps(page_id)}}}\n'
+
