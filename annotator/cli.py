@@ -333,6 +333,27 @@ def retrain(min_examples: int) -> None:
                    f"{report.ap_before:.3f} before, {report.ap_after:.3f} after.")
 
 
+@main.group()
+def jobs() -> None:
+    """Background exports and imports."""
+
+
+@jobs.command("prune")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(min=0),
+              help="Keep finished jobs younger than this.")
+def jobs_prune(days: int) -> None:
+    """Delete finished jobs and their files older than --days."""
+    from datetime import timedelta
+
+    from annotator.db import session_scope
+    from annotator.services import jobs as job_service
+
+    engine = _engine()
+    with session_scope(engine) as session:
+        removed = job_service.prune(session, timedelta(days=days))
+    click.echo(f"Removed {removed} finished job(s) older than {days} day(s).")
+
+
 @main.command()
 def score() -> None:
     """Read sentences one per line on stdin; print one check-worthiness score per line."""

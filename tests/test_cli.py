@@ -156,3 +156,26 @@ def test_users_token_prints_it_last_and_revoke_token_stops_it(cli, database_url)
     assert cli("users", "revoke-token", "999").exit_code == 1
     bad = cli("users", "token", "ana", "--expires-days", "0")
     assert bad.exit_code == 1 and "1 to" in bad.output
+
+
+def test_jobs_prune_removes_old_finished_jobs_only(cli, database_url):
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from annotator.db import get_engine, session_scope
+    from annotator.models import Job, JobChunk, utcnow
+
+    old = utcnow() - timedelta(days=40)
+    with session_scope(get_engine(database_url)) as s:
+        for status, when in (("done", old), ("failed", old), ("running", old),
+                             ("done", utcnow())):
+            job = Job(kind="export", format="json", status=status, updated_at=when)
+            s.add(job)
+            s.flush()
+            s.add(JobChunk(job_id=job.id, seq=0, data=b"{}"))
+    result = cli("jobs", "prune", "--days", "30")
+    assert result.exit_code == 0 and "Removed 2" in result.output
+    with session_scope(get_engine(database_url)) as s:
+        assert sorted(j.status for j in s.exec(select(Job))) == ["done", "running"]
+        assert len(s.exec(select(JobChunk)).all()) == 2

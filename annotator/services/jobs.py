@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterator
 from datetime import timedelta
 
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -174,6 +174,17 @@ def run_import_job(engine: Engine, job_id: int) -> None:
     except Exception as exc:
         log.exception("import job %s failed", job_id)
         _update(engine, job_id, status="failed", error=f"The import failed: {exc}"[:2000])
+
+
+def prune(session: Session, older_than: timedelta) -> int:
+    """Delete finished jobs (and their files) last touched before `older_than` ago."""
+    cutoff = utcnow() - older_than
+    ids = list(session.exec(select(Job.id).where(Job.status.in_(FINISHED),
+                                                 Job.updated_at < cutoff)).all())
+    if ids:
+        session.exec(delete(JobChunk).where(JobChunk.job_id.in_(ids)))
+        session.exec(delete(Job).where(Job.id.in_(ids)))
+    return len(ids)
 
 
 def start(target, *args, **kwargs) -> threading.Thread:
