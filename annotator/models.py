@@ -27,6 +27,8 @@ class User(SQLModel, table=True):
     role: str = Field(default="reviewer", max_length=16)
     password_hash: str = Field(default="", max_length=255)
     active: bool = Field(default=True)
+    # Bumped by a password or role change: sessions signed in before it stop working.
+    session_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     created_at: datetime = Field(default_factory=utcnow)
 
     # The four members Flask-Login reads, written out so models.py needs no Flask import.

@@ -417,6 +417,7 @@ def render_timing(url: str, seed_data: Seed, samples: int) -> dict:
         client = app.test_client()
         with client.session_transaction() as session:
             session["_user_id"] = str(seed_data.big_reader)
+            session["sv"] = 1  # the reader has never changed password or role
             session["_fresh"] = True
         out = {}
         for name, path, headers in [

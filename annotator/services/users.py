@@ -210,6 +210,7 @@ def change_role(session: Session, actor: User | None, user: User, role: str) -> 
         _keep_an_admin(session, user, "demoted")
     old = user.role
     user.role = role
+    user.session_version += 1
     session.add(user)
     events.record(session, "user_role", actor=actor, old={**_who(user), "role": old},
                   new={**_who(user), "role": role})
@@ -243,6 +244,7 @@ def reset_password(session: Session, actor: User | None, user: User, password: s
     """Set a new password for a user (an admin does this; the old one is not needed)."""
     validate_password(password)
     user.password_hash = hash_password(password)
+    user.session_version += 1
     session.add(user)
     events.record(session, "user_password_reset", actor=actor, new=_who(user))
     return user
@@ -259,6 +261,8 @@ def change_own_password(session: Session, user: User, current: str, new: str,
     if check_password(user, new):
         raise Invalid("The new password is the same as the current one.")
     user.password_hash = hash_password(new)
+    # Every other signed-in session of this user ends; the caller renews its own.
+    user.session_version += 1
     session.add(user)
     events.record(session, "user_password", actor=user, new=_who(user))
     return user

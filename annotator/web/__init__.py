@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, g, redirect, request, url_for
+from flask import Flask, abort, g, redirect, request, session, url_for
 from flask_login import current_user
 
 from annotator import review
@@ -50,7 +50,12 @@ def _load_user(user_id: str) -> User | None:
         user = get_session().get(User, int(user_id))
     except ValueError:
         return None
-    return user if user is not None and user.active else None
+    if user is None or not user.active:
+        return None
+    # A password or role change since this session signed in ends it.
+    if session.get("sv") != user.session_version:
+        return None
+    return user
 
 
 def _guard():

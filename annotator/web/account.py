@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, url_for
+from flask import Blueprint, flash, redirect, session, url_for
 
 from annotator.db import get_session
 from annotator.services import users as user_service
@@ -53,9 +53,13 @@ def set_name():
 def change_password():
     """Change my password; the current one is required."""
     form = form_dict()
-    return _run(lambda db: user_service.change_own_password(
-        db, user(), form.get("current", ""), form.get("password", ""),
-        form.get("confirm")), "Your password is changed.")
+    def change(db):
+        changed = user_service.change_own_password(
+            db, user(), form.get("current", ""), form.get("password", ""), form.get("confirm"))
+        # This session stays signed in; every other one of this user ends.
+        session["sv"] = changed.session_version
+
+    return _run(change, "Your password is changed; your other sessions are signed out.")
 
 
 @bp.route("/tokens", methods=["POST"])

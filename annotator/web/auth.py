@@ -58,6 +58,7 @@ def login():
             # A fresh session on sign-in, so a planted session id is worth nothing.
             session.clear()
             login_user(user)
+            session["sv"] = user.session_version
             return redirect(_safe_next(request.args.get("next")), 303)
         throttle.record_failure(db, username, address, limits)
         db.commit()

@@ -223,3 +223,24 @@ def test_an_unexpected_api_error_is_json_without_a_stack_trace(crashing_app):
 def test_debug_mode_is_off_unless_asked_for(app):
     assert not app.debug
     assert app.config["SECRET_KEY"] and app.config["SESSION_COOKIE_HTTPONLY"]
+
+
+def test_a_password_reset_or_role_change_ends_the_users_other_sessions(app, as_user, engine,
+                                                                        people):
+    from annotator.db import session_scope
+    from annotator.models import User
+    from annotator.services import users
+
+    elsewhere, here = as_user("reviewer"), as_user("reviewer")
+    assert elsewhere.get("/queue").status_code == 200
+    response = here.post("/account/password", data={
+        "current": "correct-horse-battery", "password": "a-brand-new-password",
+        "confirm": "a-brand-new-password"})
+    assert response.status_code == 303
+    assert here.get("/queue").status_code == 200  # the session that changed it stays
+    assert elsewhere.get("/queue").status_code == 302  # every other one is signed out
+
+    with session_scope(engine) as s:
+        users.change_role(s, s.get(User, people["admin"]), s.get(User, people["reviewer"]),
+                          "editor")
+    assert here.get("/queue").status_code == 302
