@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -109,6 +109,12 @@ class Claim(SQLModel, table=True):
     state: str = Field(default="proposed", max_length=16, index=True)
     verdict: str | None = Field(default=None, foreign_key="verdict.key", max_length=32)
     conclusion: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # Who made the claim (a person or organisation, as text): part of what gets published.
+    claimant: str = Field(default="", max_length=300,
+                          sa_column_kwargs={"server_default": text("''")})
+    # Where the desk published its fact-check; an editor may set it on an approved claim.
+    published_url: str = Field(default="", max_length=2000,
+                               sa_column_kwargs={"server_default": text("''")})
     assignee_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     submitted_by_id: int | None = Field(default=None, foreign_key="user.id")
     submitted_at: datetime | None = None
