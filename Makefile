@@ -7,7 +7,7 @@ HTMX := static/vendor/htmx.min.js
 CHROMIUM := /usr/bin/chromium
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres install assets chromium lint lock bench bench-load clean
+.PHONY: run test test-sqlite test-postgres install assets chromium lint lock bench bench-load clean screenshots
 
 run: install assets
 	$(BIN)/annotator db upgrade
@@ -52,6 +52,7 @@ chromium:
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # Refresh the pinned versions after changing dependencies in pyproject.toml.
 lock:
@@ -69,6 +70,10 @@ BENCH_MODE ?= human
 BENCH_SECONDS ?= 60
 bench-load: install
 	$(BIN)/python bench/load.py --db $(BENCH_DB) --mode $(BENCH_MODE) --seconds $(BENCH_SECONDS)
+
+# The README's tour: a fresh demo database served locally, photographed in Chromium into docs/.
+screenshots: install assets chromium
+	$(BIN)/python tools/screenshots.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor

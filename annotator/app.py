@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
-from flask_htmx import HTMX
-from flask_login import LoginManager
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import IntegerConverter
 
+from annotator import api, db, web
 from annotator import config as settings
-from annotator import db
+from annotator.extensions import csrf, htmx, login_manager, vary_on_htmx
+from annotator.sanitize import MAX_INT
 from annotator.services.errors import ServiceError
 
 
@@ -18,13 +19,9 @@ class BoundedInt(IntegerConverter):
     """An <int:...> URL part that only matches what a database id can hold."""
 
     def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", MAX_INT)
         super().__init__(url_map, *args, **kwargs)
 
-
-csrf = CSRFProtect()
-htmx = HTMX()
-login_manager = LoginManager()
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -42,7 +39,12 @@ def build(overrides: dict | None = None) -> Flask:
         instance_path=str(settings.instance_path()),
     )
     app.config.update(settings.load(overrides))
-    # Ids beyond a 64-bit integer are no id of ours: a 404, not an overflow in the driver.
+    # JSON bodies nested deeper than a document needs are refused before parsing (a 400).
+    from annotator.web.limits import DepthLimitedJSON, refuse_nul_bytes
+
+    app.json = DepthLimitedJSON(app)
+    app.before_request(refuse_nul_bytes)
+    # Ids beyond what an id column holds are no id of ours: a 404, not a database error.
     app.url_map.converters["int"] = BoundedInt
     if app.config.get("PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -58,9 +60,12 @@ def build(overrides: dict | None = None) -> Flask:
     login_manager.login_message = "Sign in to continue."
     login_manager.login_message_category = "info"
 
-    from annotator.web import register
-
-    register(app)
+    for blueprint in (*web.blueprints(), api.bp):
+        app.register_blueprint(blueprint)
+    # The API authenticates with bearer tokens only, never the session cookie, so a
+    # cross-site form cannot ride on it: CSRF tokens do not apply there.
+    csrf.exempt(api.bp)
+    web.init_app(app)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(413, _too_large)
@@ -81,8 +86,7 @@ def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
-    if request.headers.get("HX-Request") is not None or response.vary:
-        response.vary.add("HX-Request")
+    vary_on_htmx(response)
     return response
 
 
@@ -92,7 +96,9 @@ def _wants_json() -> bool:
 
 def _error_page(status: int, title: str, message: str):
     if _wants_json():
-        return jsonify({"error": title, "detail": message}), status
+        # The JSON face's one error shape: the HTTP status phrase, then what went wrong.
+        return jsonify({"error": HTTP_STATUS_CODES.get(status, title),
+                        "detail": message or title}), status
     return render_template("error.html", status=status, title=title, message=message), status
 
 

@@ -61,6 +61,8 @@ def load(overrides: dict | None = None) -> dict:
         # The desk that publishes ClaimReview; absolute URLs in exports start here.
         "DESK_NAME": os.environ.get("DESK_NAME", "Annotator fact-check desk"),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # Serve approved claims' public fact-check pages (/claims/<id>/public) without login.
+        "PUBLIC_PAGES": _bool("PUBLIC_PAGES", False),
         # Uploads and pasted text: a news article is far below this.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 5 * 1024 * 1024)),
         "SESSION_COOKIE_HTTPONLY": True,
@@ -71,11 +73,17 @@ def load(overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
         "LIVE_POLL_SECONDS": int(os.environ.get("LIVE_POLL_SECONDS", 3)),
-        "CLAIMS_PER_PAGE": 50,
-        # Login throttling: failed sign-ins allowed per account and per address in the window.
-        "LOGIN_MAX_PER_ACCOUNT": int(os.environ.get("LOGIN_MAX_PER_ACCOUNT", 5)),
-        "LOGIN_MAX_PER_ADDRESS": int(os.environ.get("LOGIN_MAX_PER_ADDRESS", 20)),
-        "LOGIN_WINDOW_MINUTES": int(os.environ.get("LOGIN_WINDOW_MINUTES", 15)),
+        # Login throttling (README "Security"): free failures per account and address, then
+        # doubling delays up to a cap; an account locks only at a high count (and never
+        # against the right password from an address that has not failed).
+        "LOGIN_FREE_TRIES": int(os.environ.get("LOGIN_FREE_TRIES", 3)),
+        "LOGIN_MAX_DELAY_SECONDS": int(os.environ.get("LOGIN_MAX_DELAY_SECONDS", 900)),
+        "LOGIN_ACCOUNT_LOCK": int(os.environ.get("LOGIN_ACCOUNT_LOCK", 50)),
+        "LOGIN_MAX_PER_ADDRESS": int(os.environ.get("LOGIN_MAX_PER_ADDRESS", 200)),
+        "LOGIN_WINDOW_MINUTES": int(os.environ.get("LOGIN_WINDOW_MINUTES", 60)),
+        # Server-side sessions end after this long without a request, and this long at most.
+        "SESSION_IDLE_HOURS": float(os.environ.get("SESSION_IDLE_HOURS", 12)),
+        "SESSION_LIFETIME_DAYS": float(os.environ.get("SESSION_LIFETIME_DAYS", 14)),
         # How many reverse proxies in front set X-Forwarded-For/-Proto (0: none, trust no
         # header). Behind one proxy set 1, or every sign-in seems to come from the proxy.
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", 0)),

@@ -1,92 +1,21 @@
-"""Engines and sessions: SQLite (WAL, busy timeout, immediate write transactions) or PostgreSQL."""
+"""The per-request database session for the web and API faces (engines: annotator.engine)."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-from functools import lru_cache
-from pathlib import Path
-
 from flask import Flask, g, request
-from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session, create_engine
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
-# Long enough that a burst of reviewers queues instead of failing with "database is locked".
-SQLITE_BUSY_MS = 30_000
-SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+from annotator.engine import (
+    SAFE_METHODS,
+    SQLITE_BUSY_MS,
+    get_engine,
+    new_session,
+    session_scope,
+)
 
-
-@lru_cache(maxsize=8)
-def get_engine(url: str) -> Engine:
-    """Return the one engine for this database URL, configured for concurrent use."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_MS / 1000}
-        )
-        _configure_sqlite(engine)
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
-
-
-def _configure_sqlite(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):
-        # Let SQLAlchemy, not pysqlite, decide when transactions begin (see "begin" below).
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn):
-        # A write transaction takes the write lock up front: a deferred one that reads and
-        # then writes can fail at once with SQLITE_BUSY, which the busy timeout never covers.
-        if conn.get_execution_options().get("write"):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            conn.exec_driver_sql("BEGIN")
-
-
-def is_sqlite(engine: Engine) -> bool:
-    """Tell whether the engine talks to SQLite."""
-    return engine.dialect.name == "sqlite"
-
-
-def new_session(engine: Engine, *, write: bool = False) -> Session:
-    """Open a session; a write session takes SQLite's write lock when it begins."""
-    if not write:
-        return Session(engine, expire_on_commit=False)
-    session = Session(engine.execution_options(write=True), expire_on_commit=False)
-    session.info["read_engine"] = engine
-    # Views commit once; what they read afterwards (the page or fragment they answer with)
-    # needs no write lock, so other writers need not wait while it renders.
-    event.listen(session, "after_commit", _read_from_now_on)
-    return session
-
-
-def _read_from_now_on(session: Session) -> None:
-    session.bind = session.info["read_engine"]
-
-
-@contextlib.contextmanager
-def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
-    """Run one transaction outside a request (CLI, jobs): commit on success, else roll back."""
-    session = new_session(engine, write=write)
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+__all__ = ["SAFE_METHODS", "SQLITE_BUSY_MS", "engine_for", "get_engine", "get_session",
+           "init_app", "new_session", "session_scope"]
 
 
 def engine_for(app: Flask) -> Engine:

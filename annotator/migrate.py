@@ -7,7 +7,18 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from annotator.db import get_engine
+from annotator.engine import get_engine
+
+# Full-text search objects made by raw SQL in migrations (FTS5 virtual tables and their shadow
+# tables, expression GIN indexes): the models do not declare them, so autogenerate must not
+# compare them. Add a prefix here for each such object.
+UNDECLARED_PREFIXES = ("matchcandidate_fts", "claim_fts", "claim_search")
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Tell Alembic's autogenerate whether to compare an object (not the full-text ones)."""
+    return not (reflected and compare_to is None and name
+                and name.startswith(UNDECLARED_PREFIXES))
 
 
 def alembic_config(url: str) -> Config:

@@ -1,4 +1,10 @@
-"""Every table, plus the small input shapes the services validate."""
+"""Every table, and the SQLModel family of each public thing.
+
+As in SQLModel's docs: a ``*Base`` holds the fields the table and its shapes share, the table
+class adds the database-only columns, ``*Public`` is what the API, the native export and the
+OpenAPI schemas show (``annotator.presenters`` turns rows into it), and ``*Create`` /
+``*Update`` are what a client may send. A field added to a ``*Base`` reaches all of them.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +14,31 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from annotator.review import ROLES, STATES
+from annotator.sanitize import MAX_INT
+
 
 def utcnow() -> datetime:
     """Return the current time, timezone-aware in UTC, as every timestamp column wants."""
     return datetime.now(UTC)
 
 
-ROLES = ("admin", "editor", "reviewer", "viewer")
 STANCES = ("supports", "refutes", "context")
-ORIGINS = ("machine", "person")
+def _enum(values) -> dict:
+    """Return Field kwargs that list a column's allowed values in the JSON Schema."""
+    return {"schema_extra": {"json_schema_extra": {"enum": list(values)}}}
+
+
+# What everyone may see of a person: never a password hash, token or email.
+class UserBase(SQLModel):
+    username: str = Field(max_length=64, unique=True, index=True)
+    display_name: str = Field(default="", max_length=120)
+    role: str = Field(default="reviewer", max_length=16, **_enum(ROLES))
 
 
 # A team member who signs in; deactivated users keep their history.
-class User(SQLModel, table=True):
+class User(UserBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    username: str = Field(max_length=64, unique=True, index=True)
-    display_name: str = Field(default="", max_length=120)
-    role: str = Field(default="reviewer", max_length=16)
     password_hash: str = Field(default="", max_length=255)
     active: bool = Field(default=True)
     # Bumped by a password or role change: sessions signed in before it stop working.
@@ -61,29 +75,39 @@ class ApiToken(SQLModel, table=True):
 
 
 # One label of the desk's verdict scale and its ClaimReview mapping.
-class Verdict(SQLModel, table=True):
+class VerdictBase(SQLModel):
     key: str = Field(primary_key=True, max_length=32)
     label: str = Field(max_length=64)
     colour: str = Field(default="#888888", max_length=7)
     alternate_name: str = Field(default="", max_length=64)
     rating_value: int | None = None
     needs_source: bool = Field(default=True)
+
+
+class Verdict(VerdictBase, table=True):
     position: int = Field(default=0)
 
 
 # An imported article; claim offsets point into its cleaned body.
-class Article(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+class ArticleBase(SQLModel):
     title: str = Field(max_length=500)
     url: str = Field(default="", max_length=2000)
     outlet: str = Field(default="", max_length=200)
     byline: str = Field(default="", max_length=500)
     published: date | None = None
     language: str = Field(default="en", max_length=8)
+
+
+# The cleaned text claims point into, and what identifies it; shown with one article only.
+class ArticleContent(SQLModel):
     body: str = Field(sa_column=Column(Text, nullable=False))
-    raw: str = Field(sa_column=Column(Text, nullable=False))
     captions: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     content_hash: str = Field(max_length=64, unique=True, index=True)
+
+
+class Article(ArticleBase, ArticleContent, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    raw: str = Field(sa_column=Column(Text, nullable=False))
     blind_review: bool = Field(default=False)
     version: int = Field(default=1)
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
@@ -91,11 +115,7 @@ class Article(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-# A check-worthy span of an article and the desk's review of it.
-class Claim(SQLModel, table=True):
-    __table_args__ = (Index("ix_claim_article_start", "article_id", "start"),)
-
-    id: int | None = Field(default=None, primary_key=True)
+class ClaimBase(SQLModel):
     article_id: int = Field(foreign_key="article.id")
     start: int
     end: int
@@ -105,8 +125,8 @@ class Claim(SQLModel, table=True):
     statement: str = Field(sa_column=Column(Text, nullable=False))
     score: float = Field(default=0.0)
     reasons: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    origin: str = Field(default="machine", max_length=16)
-    state: str = Field(default="proposed", max_length=16, index=True)
+    origin: str = Field(default="machine", max_length=16, **_enum(("machine", "person")))
+    state: str = Field(default="proposed", max_length=16, index=True, **_enum(STATES))
     verdict: str | None = Field(default=None, foreign_key="verdict.key", max_length=32)
     conclusion: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     # Who made the claim (a person or organisation, as text): part of what gets published.
@@ -115,10 +135,7 @@ class Claim(SQLModel, table=True):
     # Where the desk published its fact-check; an editor may set it on an approved claim.
     published_url: str = Field(default="", max_length=2000,
                                sa_column_kwargs={"server_default": text("''")})
-    assignee_id: int | None = Field(default=None, foreign_key="user.id", index=True)
-    submitted_by_id: int | None = Field(default=None, foreign_key="user.id")
     submitted_at: datetime | None = None
-    approved_by_id: int | None = Field(default=None, foreign_key="user.id")
     approved_at: datetime | None = None
     orphaned: bool = Field(default=False)
     version: int = Field(default=1)
@@ -126,28 +143,44 @@ class Claim(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-# Evidence attached to a claim, with its stance towards it.
-class Source(SQLModel, table=True):
+# A check-worthy span of an article and the desk's review of it.
+class Claim(ClaimBase, table=True):
+    __table_args__ = (Index("ix_claim_article_start", "article_id", "start"),)
+
     id: int | None = Field(default=None, primary_key=True)
-    claim_id: int = Field(foreign_key="claim.id", index=True)
+    assignee_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    submitted_by_id: int | None = Field(default=None, foreign_key="user.id")
+    approved_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class SourceBase(SQLModel):
     url: str = Field(max_length=2000)
     title: str = Field(default="", max_length=500)
     publisher: str = Field(default="", max_length=200)
     published: date | None = None
-    stance: str = Field(default="context", max_length=16)
+    stance: str = Field(default="context", max_length=16, **_enum(STANCES))
     excerpt: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     archived_url: str = Field(default="", max_length=2000)
+
+
+# Evidence attached to a claim, with its stance towards it.
+class Source(SourceBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claim.id", index=True)
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class NoteBase(SQLModel):
+    body: str = Field(sa_column=Column(Text, nullable=False))
+
+
 # A Markdown comment in a claim's discussion thread.
-class Note(SQLModel, table=True):
+class Note(NoteBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     claim_id: int = Field(foreign_key="claim.id", index=True)
     author_id: int | None = Field(default=None, foreign_key="user.id")
-    body: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -226,3 +259,232 @@ class JobChunk(SQLModel, table=True):
     job_id: int = Field(foreign_key="job.id", primary_key=True)
     seq: int = Field(primary_key=True)
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+# Another outlet's published fact-check, loaded from ClaimReview JSON-LD.
+class ExternalFactCheck(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    # The feed's schema.org identifier, where it gives one; with the url, what makes it unique.
+    identifier: str = Field(default="", max_length=500, index=True)
+    url: str = Field(default="", max_length=2000, index=True)
+    claim_reviewed: str = Field(sa_column=Column(Text, nullable=False))
+    title: str = Field(default="", max_length=500)
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    rating: str = Field(default="", max_length=200)
+    publisher: str = Field(default="", max_length=200)
+    author: str = Field(default="", max_length=200)
+    claimant: str = Field(default="", max_length=300)
+    published: date | None = None
+    language: str = Field(default="", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+# One text the matcher can retrieve (an approved desk claim or an external fact-check); the
+# full-text index over it (FTS5 / tsvector) is made by migration 0008, outside the models.
+class MatchCandidate(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("kind", "ref_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # desk or external
+    ref_id: int
+    claim: str = Field(sa_column=Column(Text, nullable=False))
+    title: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    claimant: str = Field(default="", max_length=300)
+    published: date | None = None  # the fact-check's date: a claim resurfaces near it
+
+
+# Claims counted per state and verdict ("" for none). Database triggers (migration 0007) keep
+# it in step with every write to claim, in the same transaction, so the dashboard reads a few
+# rows instead of counting the archive.
+class ClaimTally(SQLModel, table=True):
+    state: str = Field(primary_key=True, max_length=16)
+    verdict: str = Field(default="", primary_key=True, max_length=32)
+    n: int = Field(default=0)
+
+
+# Submitted reviews per person per week (the week's Monday), kept by a trigger on event.
+class ReviewTally(SQLModel, table=True):
+    week: date = Field(primary_key=True)
+    user_id: int = Field(primary_key=True, foreign_key="user.id")
+    n: int = Field(default=0)
+
+
+# Someone @mentioned in a note, written with the note, so the queue needn't scan notes.
+class Mention(SQLModel, table=True):
+    __table_args__ = (Index("ix_mention_user_note", "user_id", "note_id"),)
+
+    note_id: int = Field(foreign_key="note.id", primary_key=True)
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+
+
+# Indexes behind every sortable column of the claims list (keyset paging reads them in order).
+for _column in ("score", "state", "verdict", "assignee_id", "submitted_by_id", "updated_at"):
+    Index(f"ix_claim_{_column}_id", Claim.__table__.c[_column], Claim.__table__.c.id)
+Index("ix_claim_article_id_id", Claim.__table__.c.article_id, Claim.__table__.c.id)
+# The claims list filtered by state and sorted; my queue (assigned to me, by state).
+for _column in ("score", "updated_at"):
+    Index(f"ix_claim_state_{_column}_id", Claim.__table__.c.state, Claim.__table__.c[_column],
+          Claim.__table__.c.id)
+Index("ix_claim_assignee_state_id", Claim.__table__.c.assignee_id, Claim.__table__.c.state,
+      Claim.__table__.c.id)
+# Claims sent back with a change request, found without reading every claim's history.
+Index("ix_event_action_claim", Event.__table__.c.action, Event.__table__.c.claim_id)
+del _column
+
+
+# -- public shapes: what the API, the native export and the OpenAPI schemas show ----------
+# A field typed ``UserPublic | None`` is read from the row's ``<name>_id`` column; a
+# ``validation_alias`` names the column when the public name differs from it.
+
+
+# A person as others see them (an export's and the API's "assignee", "author", ...).
+class UserPublic(UserBase):
+    pass
+
+
+# A person in the export's list of people: the public shape and whether they may sign in.
+class UserRecord(UserPublic):
+    active: bool = True
+
+
+# A new account, as the CLI and the admin page take it.
+class UserCreate(UserBase):
+    password: str = Field(min_length=8, max_length=200)
+
+
+# One label of the verdict scale as the export and the admin page show it.
+class VerdictPublic(VerdictBase):
+    pass
+
+
+# A new verdict label.
+class VerdictCreate(VerdictBase):
+    pass
+
+
+# A change to a verdict label; the key stays.
+class VerdictUpdate(SQLModel):
+    label: str | None = Field(default=None, max_length=64)
+    colour: str | None = Field(default=None, max_length=7)
+    alternate_name: str | None = Field(default=None, max_length=64)
+    rating_value: int | None = None
+    needs_source: bool | None = None
+
+
+# An article in a list: its own fields, not its text.
+class ArticlePublic(ArticleBase):
+    id: int
+    blind_review: bool = False
+    created_by: UserPublic | None = None
+    created_at: datetime | None = None
+
+
+# One article with its cleaned text, as the export and GET /articles/{id} show it.
+class ArticleDocument(ArticlePublic, ArticleContent):
+    pass
+
+
+# A new article from text, HTML or a URL to fetch (POST /articles).
+class ArticleCreate(SQLModel):
+    text: str | None = None
+    html: str | None = None
+    url: str | None = Field(default=None, max_length=2000)
+    title: str | None = Field(default=None, max_length=500)
+    outlet: str | None = Field(default=None, max_length=200)
+    byline: str | None = Field(default=None, max_length=500)
+    published: str | None = None
+    language: str | None = Field(default=None, max_length=8)
+
+
+# A source as the API and the export show it.
+class SourcePublic(SourceBase):
+    id: int
+    created_by: UserPublic | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+# A new source (POST /claims/{id}/sources); ``published`` is a date, YYYY-MM-DD.
+class SourceCreate(SourceBase):
+    pass
+
+
+# A note as the API and the export show it; ``body`` is the Markdown as written.
+class NotePublic(NoteBase):
+    id: int
+    author: UserPublic | None = None
+    created_at: datetime | None = None
+
+
+# A new note (POST /claims/{id}/notes).
+class NoteCreate(NoteBase):
+    pass
+
+
+# A history entry as the export shows it.
+class EventPublic(SQLModel):
+    id: int
+    action: str
+    actor: UserPublic | None = None
+    at: datetime | None = Field(default=None, validation_alias="created_at")
+    old: Any = None
+    new: Any = None
+    comment: str = ""
+
+
+# A claim as the API and the export show it. ``blinded`` is true when the reader may not see
+# its first verdict yet (blind second review): verdict and conclusion are left empty then.
+class ClaimPublic(ClaimBase):
+    id: int
+    assignee: UserPublic | None = None
+    submitted_by: UserPublic | None = None
+    approved_by: UserPublic | None = None
+    blinded: bool = False
+
+
+# A claim with its sources and notes (GET /claims/{id}).
+class ClaimPublicWithChildren(ClaimPublic):
+    sources: list[SourcePublic] = []
+    notes: list[NotePublic] = []
+
+
+# A claim in the native export: with its history too.
+class ClaimRecord(ClaimPublicWithChildren):
+    history: list[EventPublic] = []
+
+
+# An article with its claims (GET /articles/{id}).
+class ArticlePublicWithClaims(ArticleDocument):
+    claims: list[ClaimPublic] = []
+
+
+# An article in the native export, its claims with everything.
+class ArticleRecord(ArticleDocument):
+    claims: list[ClaimRecord] = []
+
+
+# A change to a claim (PATCH /claims/{id}); ``version`` is the one the change is based on.
+class ClaimUpdate(SQLModel):
+    version: int = Field(ge=1, le=MAX_INT)
+    statement: str | None = None
+    verdict: str | None = None
+    conclusion: str | None = None
+    claimant: str | None = Field(default=None, max_length=300)
+    published_url: str | None = Field(default=None, max_length=2000)
+
+
+# A signed-in browser session (issue 10): the cookie holds a random secret whose digest is
+# stored here, so logging out, deactivation, a password or role change or an admin's reset
+# ends it on the server, whatever copy of the cookie is replayed.
+class LoginSession(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("secret_hash"),
+                      Index("ix_loginsession_user", "user_id", "ended_at"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id")
+    secret_hash: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    ended_at: datetime | None = Field(default=None)

@@ -11,7 +11,7 @@ the event; views and the API only ask ``allowed_actions`` and ``may`` what to of
 2. the user is inactive, or their role is too low -> ``Forbidden`` (403)
 3. the action is not valid from the claim's state -> ``InvalidTransition`` (409)
 4. the claim belongs to someone else, or the
-   four-eyes rule (approver != submitter) fails   -> ``Forbidden`` (403)
+   four-eyes rule fails (see ``authors_of``)       -> ``Forbidden`` (403)
 5. a precondition is unmet (verdict, conclusion,
    source, comment, assignee)                     -> ``InvalidTransition`` (409)
 """
@@ -100,14 +100,23 @@ _RULES: dict[str, _Rule] = {
     RESTORE: _Rule(REVIEWER, (DISMISSED,), PROPOSED, "restore"),
     START: _Rule(REVIEWER, (OPEN,), IN_PROGRESS, "start"),
     ASSIGN: _Rule(EDITOR, (OPEN, IN_PROGRESS, IN_REVIEW), None, "assign"),
-    UNASSIGN: _Rule(EDITOR, (IN_PROGRESS,), OPEN, "unassign"),
+    UNASSIGN: _Rule(EDITOR, (OPEN, IN_PROGRESS), OPEN, "unassign"),
     SUBMIT: _Rule(REVIEWER, (IN_PROGRESS,), IN_REVIEW, "submit"),
     REQUEST_CHANGES: _Rule(EDITOR, (IN_REVIEW,), IN_PROGRESS, "request changes on"),
     APPROVE: _Rule(EDITOR, (IN_REVIEW,), APPROVED, "approve"),
     REOPEN: _Rule(EDITOR, (APPROVED,), IN_PROGRESS, "reopen"),
 }
 
-FOUR_EYES_MESSAGE = "You submitted this verdict; another editor must approve it."
+FOUR_EYES_MESSAGE = "Another editor must approve: you submitted this verdict."
+EDITED_AFTER_SUBMIT_MESSAGE = (
+    "Another editor must approve: you edited this claim after it was submitted.")
+WROTE_LAST_MESSAGE = "Another editor must approve: you wrote part of what gets published."
+
+# What an approval publishes. Whoever last wrote one of these (or changed one after the
+# claim was submitted) is a co-author and cannot approve it. ``published_url`` is not here:
+# it records where an approved fact-check went out.
+PUBLISHED_FIELDS: tuple[str, ...] = ("statement", "verdict", "conclusion", "claimant",
+                                     "sources")
 
 
 # -- data in and out ---------------------------------------------------------------------
@@ -134,6 +143,10 @@ class ClaimFacts:
     source_count: int
     # Taken from the verdict scale: "not a claim" and "opinion" need no source by default.
     verdict_needs_source: bool = True
+    # People who changed a published field (PUBLISHED_FIELDS) since the last submission.
+    edited_since_submit: frozenset[int] = frozenset()
+    # The last writer of each published field (statement, verdict, ..., sources).
+    last_writers: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -161,11 +174,16 @@ class Transition:
 
 
 class ReviewError(Exception):
-    """Refuse an action, with a message fit to show the user."""
+    """Refuse an action, with a message fit to show the user.
 
-    def __init__(self, message: str) -> None:
+    ``reason`` is the short form a disabled button shows ("Needs a source."); it is the
+    message itself unless a shorter one exists.
+    """
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.reason = reason or message
 
 
 class Forbidden(ReviewError):
@@ -262,14 +280,19 @@ def check(
     elif action == APPROVE:
         if submitter == actor.id:
             raise Forbidden(FOUR_EYES_MESSAGE)
+        if actor.id in claim.edited_since_submit:
+            raise Forbidden(EDITED_AFTER_SUBMIT_MESSAGE)
+        if actor.id in claim.last_writers:
+            raise Forbidden(WROTE_LAST_MESSAGE)
         # Editors may edit a claim in review, so what was complete at submit may not be now.
         _require_content(claim, "Before approving, the claim needs")
     elif action == ASSIGN:
         if assignee_id is None:
             raise InvalidTransition("Choose someone to assign the claim to.")
+        # Assigning is not starting: the claim stays open until its assignee starts it.
         assignee = assignee_id
-        if claim.state == OPEN:
-            target = IN_PROGRESS
+    elif action == UNASSIGN and assignee is None:
+        raise InvalidTransition("You cannot unassign a claim nobody is assigned to.")
     elif action in (UNASSIGN, DISMISS, RESTORE):
         # Nobody is working on an open, proposed or dismissed claim.
         assignee = None
@@ -299,7 +322,8 @@ def _require_content(claim: ClaimFacts, lead: str) -> None:
     """Raise ``InvalidTransition`` naming what the claim lacks, if anything."""
     missing = missing_for_submit(claim)
     if missing:
-        raise InvalidTransition(f"{lead} {_join(missing)}.")
+        short = [m.replace("at least one source", "a source") for m in missing]
+        raise InvalidTransition(f"{lead} {_join(missing)}.", f"Needs {_join(short)}.")
 
 
 def _join(items: list[str]) -> str:
@@ -324,6 +348,41 @@ def allowed_actions(claim: ClaimFacts, actor: Actor) -> list[str]:
     return allowed
 
 
+def blocked_reasons(claim: ClaimFacts, actor: Actor) -> dict[str, str]:
+    """Map each action the actor's role could take, but cannot take now, to the reason why.
+
+    Keys follow ``ACTIONS`` order; actions above the actor's role are left out (nobody
+    shows a button for them). Each value is one sentence fit for a disabled button's title,
+    a 403 detail or a 409 ``detail.reason``: "Needs a source.", "Another editor must
+    approve: you submitted this verdict.", "You cannot approve a claim that is open; it
+    must be in review." (state reasons start "You cannot").
+    """
+    reasons: dict[str, str] = {}
+    for action in ACTIONS:
+        if not role_at_least(actor.role, _RULES[action].role):
+            continue
+        try:
+            check(claim, actor, action, comment="(given)", assignee_id=actor.id)
+        except ReviewError as exc:
+            reasons[action] = exc.reason
+    return reasons
+
+
+def authors_of(last_writer: dict[str, int | None],
+               changed_since_submit: set[int] | frozenset[int]) -> tuple[frozenset[int],
+                                                                          frozenset[int]]:
+    """Return (edited_since_submit, last_writers) for ``ClaimFacts`` from a claim's history.
+
+    ``last_writer`` maps each published field to the user who last wrote it (None when no
+    person did, e.g. the extractor); ``changed_since_submit`` holds everyone who changed a
+    published field after the last submission. Neither may approve: whoever approves did
+    not write what gets published.
+    """
+    writers = frozenset(uid for f, uid in last_writer.items()
+                        if f in PUBLISHED_FIELDS and uid is not None)
+    return frozenset(changed_since_submit), writers
+
+
 def apply(claim: ClaimFacts, transition: Transition) -> ClaimFacts:
     """Return the claim facts as they stand after the transition."""
     return dataclasses.replace(
@@ -337,14 +396,24 @@ def apply(claim: ClaimFacts, transition: Transition) -> ClaimFacts:
 # -- blind second review ------------------------------------------------------------------
 
 
-def blind_to(*, article_blind: bool, actor: Actor, assignee_id: int | None,
-             submitted_by_id: int | None, recorded_own: bool) -> bool:
+# A first verdict is hidden only while the claim is being worked on or reviewed: once
+# approved it is the desk's published answer.
+BLIND_STATES: tuple[str, ...] = (IN_PROGRESS, IN_REVIEW)
+
+
+def blind_to(*, article_blind: bool, actor: Actor | None, assignee_id: int | None,
+             submitted_by_id: int | None, recorded_own: bool, state: str = IN_REVIEW,
+             has_verdict: bool = True) -> bool:
     """Tell whether the first verdict must be hidden from this person (blind second review).
 
     On a blind article, anyone below editor who is neither the claim's assignee nor its
-    submitter sees no verdict or conclusion until they have recorded their own.
+    submitter sees no verdict or conclusion of a claim in progress or in review until they
+    have recorded their own. This is the one rule; ``services.blind.verdict_visible`` is
+    the same rule as a SQL condition (a test checks they agree).
     """
-    if not article_blind or role_at_least(actor.role, EDITOR):
+    if actor is None or not article_blind or role_at_least(actor.role, EDITOR):
+        return False
+    if state not in BLIND_STATES or not has_verdict:
         return False
     if actor.id in (assignee_id, submitted_by_id):
         return False
@@ -380,85 +449,3 @@ def may(role: str | None, permission: str) -> bool:
     Pass None for an inactive user too. An unknown permission raises ``KeyError``.
     """
     return role_at_least(role, PERMISSIONS[permission])
-
-
-# Endpoint name -> permission name, for every view. A test checks that each registered
-# endpoint appears here, so no route ships unguarded; the web guard refuses unknown ones.
-ROUTES: dict[str, str] = {
-    "static": "public",
-    "pages.verdict_css": "public",
-    "auth.login": "public",
-    "auth.logout": "public",
-    "articles.index": "read",
-    "articles.new": "import",
-    "articles.create": "import",
-    "articles.show": "read",
-    "articles.add_claim": "review",
-    "articles.set_blind": "assign",
-    "articles.edit": "import",
-    "articles.correct": "import",
-    "claims.show": "read",
-    "claims.update": "review",
-    "claims.add_source": "review",
-    "claims.update_source": "review",
-    "claims.remove_source": "review",
-    "claims.add_note": "review",
-    "claims.transition": "review",
-    "claims.record_blind": "review",
-    "claims.merge": "review",
-    "claims.split": "review",
-    "exports.json_download": "export",
-    "work.claim_list": "read",
-    "work.bulk_assign": "assign",
-    "work.queue": "read",
-    "dashboard.show": "read",
-    "dashboard.blind_default": "assign",
-    "work.activity": "read",
-    "live.claim": "read",
-    "live.article": "read",
-    "api.list_articles": "read",
-    "api.create_article": "import",
-    "api.get_article": "read",
-    "api.get_claim": "read",
-    "api.patch_claim": "review",
-    "api.add_source": "review",
-    "api.add_note": "review",
-    "api.transition": "review",
-    "api.export": "export",
-    "api.claimreview": "export",
-    "api.import_export": "import",
-    "api.openapi": "public",
-    "exchange.index": "export",
-    "exchange.download": "export",
-    "exchange.start_job": "export",
-    "exchange.job": "export",
-    "exchange.job_download": "export",
-    "exchange.claimreview": "export",
-    "exchange.import_url_form": "import",
-    "exchange.import_url": "import",
-    "exchange.import_json_form": "import",
-    "exchange.import_json": "import",
-    "admin.scorer": "admin",
-    "admin.retrain": "admin",
-    "admin.index": "admin",
-    "admin.users": "admin",
-    "admin.create_user": "admin",
-    "admin.user_detail": "admin",
-    "admin.set_role": "admin",
-    "admin.deactivate": "admin",
-    "admin.reactivate": "admin",
-    "admin.reset_password": "admin",
-    "admin.set_name": "admin",
-    "admin.tokens": "admin",
-    "admin.create_token": "admin",
-    "admin.revoke_token": "admin",
-    "admin.verdicts": "admin",
-    "admin.create_verdict": "admin",
-    "admin.update_verdict": "admin",
-    "admin.delete_verdict": "admin",
-    "account.index": "read",
-    "account.set_name": "read",
-    "account.change_password": "read",
-    "account.create_token": "read",
-    "account.revoke_token": "read",
-}

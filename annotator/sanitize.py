@@ -7,6 +7,7 @@ change to this file alone.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import bleach
@@ -46,15 +47,93 @@ def render_markdown(text: str) -> Markup:
     return Markup(linked)  # noqa: S704 - bleach has just sanitised it
 
 
-def clean_html(html: str) -> Markup:
-    """Sanitise a fragment of user HTML with the same allow-list as notes."""
-    return Markup(_cleaner.clean(html or ""))  # noqa: S704 - bleach has just sanitised it
+# Control characters (C0, DEL, C1) and every kind of white space: a browser drops or
+# rewrites some of them ("java\tscript:"), so an address holding any is refused outright.
+_BAD_URL_CHARS = re.compile(r"[\x00-\x20\x7f-\xa0\u1680\u2000-\u200f\u2028-\u202f"
+                            r"\u205f-\u2064\u3000\ufeff]")
+MAX_URL = 2000
 
 
 def is_safe_url(url: str) -> bool:
-    """Tell whether url is an absolute http(s) URL with a host, fit to link to."""
+    """Tell whether url is an absolute http(s) URL with a host, fit to link to and fetch.
+
+    The one URL validator: sources, archived copies, article addresses (typed, fetched or
+    imported) all pass through it. Refused: other schemes (``javascript:``, ``data:``),
+    control characters and white space anywhere (leading and trailing too), no host,
+    addresses longer than ``MAX_URL``.
+    """
+    if not isinstance(url, str) or not url or len(url) > MAX_URL:
+        return False
+    if _BAD_URL_CHARS.search(url):
+        return False
     try:
-        parts = urlsplit((url or "").strip())
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
         return False
-    return parts.scheme in {"http", "https"} and bool(parts.hostname) and " " not in url.strip()
+    return parts.scheme in {"http", "https"} and bool(host)
+
+
+# -- bounded numbers, strict dates, plain text -------------------------------------------------
+
+# Ids and counts are 32-bit integers in the database (PostgreSQL ``integer``): anything
+# bigger is not an id of ours, and would make the driver fail rather than find nothing.
+MAX_INT = 2**31 - 1
+
+
+def bounded_int(value, *, low: int = 0, high: int = MAX_INT) -> int | None:
+    """Return value as an int in [low, high], or None if it is not one.
+
+    Accepts ints (not bools) and strings of ASCII digits with an optional minus sign; a
+    float, "1e3", " 7", "٣" (non-ASCII digits) or a 30-digit number is not an int here.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and _INT_RE.fullmatch(value):
+        number = int(value)
+    else:
+        return None
+    return number if low <= number <= high else None
+
+
+_INT_RE = re.compile(r"-?[0-9]{1,12}")
+
+
+def is_plain_text(value: str, *, limit: int | None = None) -> bool:
+    """Tell whether text has no NUL byte (PostgreSQL cannot store one) and fits the limit."""
+    return isinstance(value, str) and "\x00" not in value and (limit is None
+                                                               or len(value) <= limit)
+
+
+def json_too_deep(data: bytes | str, limit: int = 64) -> bool:
+    """Tell whether a JSON text nests arrays/objects deeper than ``limit`` (without parsing).
+
+    Parsing a deeply nested document recurses once per level, so it is checked first:
+    strings are dropped, then each pass removes the innermost bracket pairs (one level).
+    """
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes | bytearray) else data
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    full = brackets = _NOT_BRACKETS.sub("", _STRINGS.sub("", text))
+    for _ in range(limit):
+        brackets, n = _PAIRS.subn("", brackets)
+        if not brackets or not n:
+            break
+    if not brackets:
+        return False
+    # Something is left: deeper nesting, or unbalanced brackets (which a parser may still
+    # recurse into before it fails). Count exactly; an attack stops the loop early.
+    depth = 0
+    for ch in full:
+        depth += 1 if ch in "[{" else -1
+        if depth > limit:
+            return True
+    return False
+
+
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_PAIRS = re.compile(r"\[\]|\{\}")

@@ -8,6 +8,13 @@ size and the process's peak resident memory (and its growth over the baseline af
 
     .venv/bin/python bench/export_speed.py                 # 100,000 claims
     .venv/bin/python bench/export_speed.py --claims 10000  # a quick run
+    .venv/bin/python bench/export_speed.py --events 6 --formats json --import-json
+    .venv/bin/python bench/export_speed.py --url postgresql+psycopg://... --formats json
+
+--url builds in (or reuses) the database at that URL instead of a SQLite file. --import-json
+then loads the JSON export into a fresh database (a SQLite file, or a scratch schema beside
+--url on PostgreSQL) through `import_json`, as `annotator import-json` does, and reports
+claims/s and peak memory. CPU seconds are printed too: on a shared machine, wall time lies.
 """
 
 from __future__ import annotations
@@ -35,7 +42,12 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
 
 
-def build(path: Path, claims: int, per_article: int, events: int = 0) -> None:
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def build(url: str, claims: int, per_article: int, events: int = 0) -> None:
     """Create and fill the database with bulk inserts."""
     from sqlalchemy import insert
 
@@ -43,7 +55,6 @@ def build(path: Path, claims: int, per_article: int, events: int = 0) -> None:
     from annotator.db import get_engine
     from annotator.models import Article, Claim, Event, Note, Source, User
 
-    url = f"sqlite:///{path}"
     migrate.upgrade(url)
     engine = get_engine(url)
     now = datetime(2026, 5, 1, tzinfo=UTC)
@@ -113,12 +124,12 @@ def build(path: Path, claims: int, per_article: int, events: int = 0) -> None:
     engine.dispose()
 
 
-def run_one(path: Path, fmt: str) -> dict:
+def run_one(url: str, fmt: str, output: str = os.devnull) -> dict:
     """Export one format to /dev/null in this process; return the measurements."""
     from annotator.db import get_engine, new_session
     from annotator.exports import run_export
 
-    engine = get_engine(f"sqlite:///{path}")
+    engine = get_engine(url)
     session = new_session(engine)
     session.connection()  # connect before the baseline
     baseline = _rss_mb()
@@ -128,8 +139,8 @@ def run_one(path: Path, fmt: str) -> dict:
         counted["claims"] = done
 
     size = 0
-    started = time.perf_counter()
-    with open(os.devnull, "w", encoding="utf-8") as sink:
+    started, cpu = time.perf_counter(), _cpu()
+    with open(output, "w", encoding="utf-8") as sink:
         for chunk in run_export(session, fmt, base_url="https://desk.example",
                                 desk_name="Bench desk", progress=progress):
             sink.write(chunk)
@@ -137,7 +148,57 @@ def run_one(path: Path, fmt: str) -> dict:
     seconds = time.perf_counter() - started
     session.close()
     return {"format": fmt, "claims": counted["claims"], "seconds": seconds,
-            "chars": size, "peak_mb": _rss_mb(), "baseline_mb": baseline}
+            "cpu": _cpu() - cpu, "chars": size, "peak_mb": _rss_mb(), "baseline_mb": baseline}
+
+
+def run_import(url: str, path: str) -> dict:
+    """Load a JSON export into the (empty) database at url in this process."""
+    from annotator import migrate
+    from annotator.db import get_engine, session_scope
+    from annotator.services.json_import import import_json
+
+    migrate.upgrade(url)
+    engine = get_engine(url)
+    baseline = _rss_mb()
+    started, cpu = time.perf_counter(), _cpu()
+    with open(path, "rb") as fh, session_scope(engine) as session:
+        report = import_json(session, fh)
+    return {"format": "import-json", "claims": report.claims,
+            "seconds": time.perf_counter() - started, "cpu": _cpu() - cpu,
+            "chars": os.path.getsize(path), "peak_mb": _rss_mb(), "baseline_mb": baseline}
+
+
+def _scratch(url: str, tmp: str) -> tuple[str, object]:
+    """Return an empty database URL for the import, and how to drop it afterwards."""
+    if not url.startswith("postgresql"):
+        return f"sqlite:///{tmp}/imported.db", lambda: None
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    name = f"bench_import_{os.getpid()}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url.rsplit("/", 1)[0] + "/" + name, drop
+
+
+def _line(r: dict) -> str:
+    rate = r["claims"] / r["seconds"] if r["seconds"] else 0
+    per_cpu = r["claims"] / r["cpu"] if r["cpu"] else 0
+    return (f"{r['format']:<12} {r['claims']:>9,} {r['seconds']:>8.2f} {rate:>10,.0f} "
+            f"{per_cpu:>12,.0f} {r['chars'] / 1e6:>10.1f} {r['peak_mb']:>12.0f} "
+            f"{r['peak_mb'] - r['baseline_mb']:>10.0f}")
+
+
+def _child(*args: str) -> dict:
+    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
+                         check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -145,31 +206,57 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=100_000)
     parser.add_argument("--per-article", type=int, default=50)
     parser.add_argument("--db", type=Path, help="Reuse or keep the database at this path.")
+    parser.add_argument("--url", help="Build in (or reuse) the database at this URL instead.")
     parser.add_argument("--events", type=int, default=0, help="History events per claim (<= 8).")
     parser.add_argument("--formats", default=",".join(FORMATS))
+    parser.add_argument("--import-json", action="store_true",
+                        help="Also time loading the JSON export into a fresh database.")
     parser.add_argument("--run-one", help=argparse.SUPPRESS)
+    parser.add_argument("--output", default=os.devnull, help=argparse.SUPPRESS)
+    parser.add_argument("--run-import", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run_one:
-        print(json.dumps(run_one(args.db, args.run_one)))
+        print(json.dumps(run_one(args.url, args.run_one, args.output)))
+        return
+    if args.run_import:
+        print(json.dumps(run_import(args.url, args.run_import)))
         return
 
     with tempfile.TemporaryDirectory() as tmp:
         path = args.db or Path(tmp) / "bench.db"
-        if not path.exists():
+        url = args.url or f"sqlite:///{path}"
+        if not _has_claims(url):
             started = time.perf_counter()
-            build(path, args.claims, args.per_article, args.events)
+            build(url, args.claims, args.per_article, args.events)
             print(f"built {args.claims:,} claims (2 sources, 1 note, {args.events} events each) in "
-                  f"{time.perf_counter() - started:.1f} s; {path.stat().st_size / 1e6:.0f} MB")
-        print(f"{'format':<12} {'claims':>9} {'seconds':>8} {'claims/s':>10} {'output MB':>10} "
-              f"{'peak RSS MB':>12} {'growth MB':>10}")
+                  f"{time.perf_counter() - started:.1f} s")
+        print(f"{'format':<12} {'claims':>9} {'seconds':>8} {'claims/s':>10} "
+              f"{'claims/CPU s':>12} {'output MB':>10} {'peak RSS MB':>12} {'growth MB':>10}")
         for fmt in args.formats.split(","):
-            out = subprocess.run([sys.executable, __file__, "--db", str(path), "--run-one", fmt],
-                                 capture_output=True, text=True, check=True)
-            r = json.loads(out.stdout.strip().splitlines()[-1])
-            rate = r["claims"] / r["seconds"] if r["seconds"] else 0
-            print(f"{fmt:<12} {r['claims']:>9,} {r['seconds']:>8.2f} {rate:>10,.0f} "
-                  f"{r['chars'] / 1e6:>10.1f} {r['peak_mb']:>12.0f} "
-                  f"{r['peak_mb'] - r['baseline_mb']:>10.0f}")
+            print(_line(_child("--url", url, "--run-one", fmt)), flush=True)
+        if args.import_json:
+            document = str(Path(tmp) / "export.json")
+            _child("--url", url, "--run-one", "json", "--output", document)
+            target, drop = _scratch(url, tmp)
+            try:
+                print(_line(_child("--url", target, "--run-import", document)), flush=True)
+            finally:
+                drop()
+
+
+def _has_claims(url: str) -> bool:
+    from sqlalchemy import create_engine, inspect, text
+
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
+        return False
+    engine = create_engine(url)
+    try:
+        if not inspect(engine).has_table("claim"):
+            return False
+        with engine.connect() as conn:
+            return bool(conn.execute(text("SELECT count(*) FROM claim")).scalar())
+    finally:
+        engine.dispose()
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
@@ -415,9 +416,16 @@ def render_timing(url: str, seed_data: Seed, samples: int) -> dict:
         extract.score_texts(["The council spent 4 million euros."])
         gc.freeze()
         client = app.test_client()
+        from annotator.db import session_scope
+        from annotator.models import User
+        from annotator.services import sessions
+
+        with session_scope(get_engine(url)) as db:  # sign in: a server-side session too
+            sid = sessions.start(db, db.get(User, seed_data.big_reader))
         with client.session_transaction() as session:
             session["_user_id"] = str(seed_data.big_reader)
             session["sv"] = 1  # the reader has never changed password or role
+            session["sid"] = sid
             session["_fresh"] = True
         out = {}
         for name, path, headers in [
@@ -457,6 +465,62 @@ def run_reviewers(base: str, seed_data: Seed, seconds: float, pause) -> tuple[St
     for person in crew:
         person.join(seconds + 180)
     return stats, time.monotonic() - clock["began"]
+
+
+# A slow site and an editor importing from it (--slow-import, issue 10)
+
+class _Trickle(BaseHTTPRequestHandler):
+    """Answer headers at once, then one byte every second: slower than any FETCH_TIMEOUT."""
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.end_headers()
+        for _ in range(600):
+            try:
+                self.wfile.write(b"x")
+                self.wfile.flush()
+            except OSError:
+                return
+            time.sleep(1)
+
+
+def slow_site() -> str:
+    """Serve the trickling site on 127.0.0.1 in a thread; return its URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Trickle)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/article"
+
+
+def editor_token(url: str) -> str:
+    from annotator.db import get_engine, session_scope
+    from annotator.services import users
+
+    engine = get_engine(url)
+    with session_scope(engine) as session:
+        _, secret = users.create_token(session, users.user_by_name(session, "bench-editor"))
+    engine.dispose()
+    return secret
+
+
+def slow_importer(base: str, site: str, token: str, stats: Stats, stop: threading.Event):
+    """Import from the slow site again and again: each must end in a 4xx, in time."""
+    http = requests.Session()
+    while not stop.is_set():
+        began = time.perf_counter()
+        try:
+            response = http.post(f"{base}/api/v1/articles", json={"url": site},
+                                 headers={"Authorization": f"Bearer {token}"}, timeout=60)
+        except requests.RequestException as exc:
+            stats.error("slow_import", type(exc).__name__)
+            continue
+        stats.add("slow_import", time.perf_counter() - began)
+        if not 400 <= response.status_code < 500:
+            stats.error("slow_import", f"HTTP {response.status_code}")
 
 
 def run_bare(workers: int, threads: int, seconds: float, clients: int, log: Path) -> float:
@@ -547,6 +611,9 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="threads per worker")
     parser.add_argument("--render-samples", type=int, default=50)
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--slow-import", action="store_true",
+                        help="meanwhile, an editor imports from a site trickling one byte a "
+                             "second (FETCH_TIMEOUT 5 s): every import must end in a 4xx")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="annotator-bench-") as tmp:
@@ -559,11 +626,26 @@ def main(argv=None) -> int:
             env = {"DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(16),
                    "ANNOTATOR_INSTANCE": str(folder / "instance")}
             pause = (0.5, 2.0) if args.mode == "human" else None
+            importer = None
+            if args.slow_import:
+                site, token = slow_site(), editor_token(url)
+                env.update(ALLOW_PRIVATE_URLS="1", FETCH_TIMEOUT="5")
             with gunicorn("annotator.wsgi:app", env, args.workers, args.threads,
                           log) as base:
                 print(f"serving at {base}; {args.reviewers} reviewers for {args.seconds:.0f} s",
                       flush=True)
+                stop = threading.Event()
+                imports = Stats()
+                if args.slow_import:
+                    importer = threading.Thread(target=slow_importer, daemon=True,
+                                                args=(base, site, token, imports, stop))
+                    importer.start()
                 stats, elapsed = run_reviewers(base, seed_data, args.seconds, pause)
+                stop.set()
+                if importer is not None:
+                    importer.join(70)
+                    stats.times.update(imports.times)
+                    stats.errors.extend(imports.errors)
             log_text = log.read_text()
             lost = lost_writes(url, stats.ledger)
             bare = None

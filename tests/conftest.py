@@ -18,12 +18,12 @@ from sqlalchemy.pool import NullPool
 
 from annotator import create_app, migrate
 from annotator.db import get_engine, session_scope
+from annotator.review import ROLES
 from annotator.services import users as user_service
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 PASSWORD = "correct-horse-battery"
-ROLES = ("admin", "editor", "reviewer", "viewer")
 
 
 @pytest.fixture(autouse=True, scope="session")

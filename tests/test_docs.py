@@ -11,8 +11,7 @@ from annotator.cli import main
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 INTERNAL = {"SECRET_KEY", "SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE",
-            "REMEMBER_COOKIE_HTTPONLY", "REMEMBER_COOKIE_SAMESITE", "WTF_CSRF_TIME_LIMIT",
-            "CLAIMS_PER_PAGE"}
+            "REMEMBER_COOKIE_HTTPONLY", "REMEMBER_COOKIE_SAMESITE", "WTF_CSRF_TIME_LIMIT"}
 
 
 def _commands(group: click.Group, prefix: str = "annotator"):

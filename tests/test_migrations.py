@@ -28,7 +28,8 @@ def schema_diff(url: str) -> list:
     with get_engine(url).connect() as conn:
         # The same comparison options as annotator/migrations/env.py uses.
         context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "compare_server_default": True})
+            conn, opts={"compare_type": True, "compare_server_default": True,
+                        "include_object": migrate.include_object})
         return compare_metadata(context, SQLModel.metadata)
 
 

@@ -1,55 +1,10 @@
-"""The JSON API under /api/v1: bearer tokens only, JSON errors."""
+"""The JSON API under /api/v1: bearer tokens only, JSON errors.
 
-from __future__ import annotations
+Importing this package loads every endpoint module onto `bp`, the one blueprint the
+factory registers.
+"""
 
-from flask import Blueprint, abort, current_app, g, request
+from annotator.api import exchange, matches, routes
+from annotator.api.blueprint import bp
 
-from annotator import review
-from annotator.db import SAFE_METHODS, engine_for, get_session, session_scope
-from annotator.models import User, utcnow
-from annotator.services import users
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-@bp.before_request
-def _authenticate():
-    """Resolve the bearer token and check the endpoint's permission."""
-    permission = review.ROUTES.get(request.endpoint or "", "")
-    if permission == "public":
-        g.user = None
-        return None
-    header = request.headers.get("Authorization", "")
-    scheme, _, secret = header.partition(" ")
-    user = None
-    if scheme.lower() == "bearer" and secret.strip():
-        db = get_session()
-        token = users.token_for_secret(db, secret.strip())
-        if token is not None:
-            user = db.get(User, token.user_id)
-            user = user if user is not None and user.active else None
-        if user is not None:
-            _touch(token)
-    if user is None:
-        abort(401, description="Send a valid API token as 'Authorization: Bearer <token>'.")
-    g.user = user
-    if not review.may(user.role, permission):
-        abort(403, description="The token's role does not allow this.")
-    return None
-
-
-def _touch(token) -> None:
-    """Stamp the token's last use, at most once a minute so reads stay cheap."""
-    last = token.last_used_at
-    if last is not None and last.tzinfo is not None and (
-            utcnow() - last).total_seconds() < users.TOKEN_TOUCH_SECONDS:
-        return
-    if request.method not in SAFE_METHODS:
-        # A write request already holds the write lock: stamp within it, committed with it.
-        users.touch_token(get_session(), token.id)
-        return
-    with session_scope(engine_for(current_app)) as session:
-        users.touch_token(session, token.id)
-
-
-from annotator.api import routes  # noqa: E402,F401  (registers the endpoints on bp)
+__all__ = ["bp", "exchange", "matches", "routes"]

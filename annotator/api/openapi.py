@@ -1,25 +1,42 @@
-"""The OpenAPI 3 description of /api/v1, kept by hand beside the endpoints it describes.
+"""The OpenAPI 3 description of /api/v1, beside the endpoints it describes.
 
-A test checks that every API rule in the app's URL map appears here, and schemathesis checks
-the answers against it.
+The component schemas of articles, claims, sources, notes and people are generated from the
+SQLModel shapes in ``annotator.models`` (``*Public`` answers, ``*Create``/``*Update``
+requests), the same classes the API's JSON comes from. A test checks that every API rule in
+the app's URL map appears here, and schemathesis checks the answers against it.
 """
 
 from __future__ import annotations
 
-from annotator import __version__
-from annotator.models import ROLES, STANCES
-from annotator.review import ACTIONS, STATES
+from sqlmodel import SQLModel
 
-MAX_ID = 2**31 - 1
-FORMATS = ("json", "claimreview", "wadm", "csv")
+from annotator import __version__
+from annotator.api.routes import MAX_PAGE
+from annotator.exports import FORMATS
+from annotator.models import (
+    ArticleCreate,
+    ArticlePublic,
+    ArticlePublicWithClaims,
+    ClaimPublicWithChildren,
+    ClaimUpdate,
+    NoteCreate,
+    NotePublic,
+    SourceCreate,
+    SourcePublic,
+)
+from annotator.review import ACTIONS, STATES
+from annotator.sanitize import MAX_INT
+from annotator.services.queries import MAX_PER_PAGE
+
+# Answers: every field is always present, whatever its default.
+ANSWERS = (ArticlePublic, ArticlePublicWithClaims, ClaimPublicWithChildren, SourcePublic,
+           NotePublic)
+REQUESTS = (ArticleCreate, ClaimUpdate, SourceCreate, NoteCreate)
+_REF = "#/components/schemas/{model}"
 
 
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _nullable(schema: dict) -> dict:
-    return {**schema, "nullable": True}
 
 
 def _json(schema: dict, description: str) -> dict:
@@ -30,101 +47,81 @@ def _error(description: str) -> dict:
     return _json(_ref("Error"), description)
 
 
-STRING = {"type": "string"}
-TIME = _nullable({"type": "string", "format": "date-time"})
-DATE = _nullable({"type": "string", "format": "date"})
-ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+def _openapi30(node, *, answer: bool):
+    """Rewrite a pydantic JSON Schema node in OpenAPI 3.0's dialect."""
+    if isinstance(node, list):
+        return [_openapi30(item, answer=answer) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {k: (_properties(v, answer) if k == "properties" else _openapi30(v, answer=answer))
+            for k, v in node.items() if k != "title"}
+    options = node.get("anyOf")
+    if options and {"type": "null"} in options:
+        rest = [o for o in options if o != {"type": "null"}]
+        node.pop("anyOf")
+        only = rest[0] if len(rest) == 1 else {"anyOf": rest}
+        node |= ({"allOf": [only]} if "$ref" in only else only) | {"nullable": True}
+    if "const" in node:
+        node["enum"] = [node.pop("const")]
+    if answer:
+        # What the database holds is shown as it is; limits are the requests' business.
+        node.pop("maxLength", None)
+        node.pop("default", None)
+        if node.get("type") == "object" and "properties" in node:
+            node["required"] = list(node["properties"])
+    return node
 
-SCHEMAS: dict = {
+
+def _properties(properties: dict, answer: bool) -> dict:
+    # Property names are data, not keywords: a field may well be called "title".
+    return {name: _openapi30(schema, answer=answer) for name, schema in properties.items()}
+
+
+def shape_schemas() -> dict:
+    """Return the component schemas generated from the SQLModel shapes, by class name."""
+    out: dict = {}
+    for shapes, answer in ((ANSWERS, True), (REQUESTS, False)):
+        for shape in shapes:
+            schema = shape.model_json_schema(
+                ref_template=_REF, mode="serialization" if answer else "validation")
+            for name, sub in schema.pop("$defs", {}).items():
+                out[name] = _openapi30(sub, answer=answer)
+            out[shape.__name__] = _openapi30(schema, answer=answer)
+    return out
+
+
+def component_name(shape: type[SQLModel]) -> str:
+    """Return the schema name a shape has under components/schemas."""
+    return shape.__name__
+
+
+STRING = {"type": "string"}
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_INT}
+
+SCHEMAS: dict = shape_schemas() | {
     "Error": {
-        "type": "object", "required": ["error"],
-        "properties": {"error": STRING, "detail": {"nullable": True}},
+        "type": "object", "required": ["error", "detail"],
+        "description": "error is the HTTP status phrase; detail says what went wrong: a "
+                       "sentence, or for a 409 on a claim the current claim with the sentence "
+                       "as detail.reason.",
+        "properties": {"error": STRING, "detail": {}},
     },
-    "Person": _nullable({
-        "type": "object", "required": ["username", "display_name", "role"],
-        "properties": {"username": STRING, "display_name": STRING,
-                       "role": {"type": "string", "enum": list(ROLES)}},
-    }),
-    "ArticleSummary": {
-        "type": "object",
-        "required": ["id", "title", "url", "outlet", "byline", "published", "language"],
-        "properties": {"id": {"type": "integer"}, "title": STRING, "url": STRING,
-                       "outlet": STRING, "byline": STRING, "published": DATE,
-                       "language": STRING, "created_at": TIME},
-    },
-    "Article": {"allOf": [_ref("ArticleSummary"), {
-        "type": "object", "required": ["body", "claims"],
-        "properties": {"body": STRING, "claims": {"type": "array", "items": _ref("Claim")}},
-    }]},
     "ArticleList": {
         "type": "object", "required": ["items", "total"],
-        "properties": {"items": {"type": "array", "items": _ref("ArticleSummary")},
+        "properties": {"items": {"type": "array", "items": _ref("ArticlePublic")},
                        "total": {"type": "integer", "minimum": 0},
-                       "page": {"type": "integer"}, "per_page": {"type": "integer"}},
+                       "page": {"type": "integer"}, "per_page": {"type": "integer"},
+                       "total_exact": {"type": "boolean"},
+                       "next": {"type": "string",
+                                "description": "Cursor: pass it as ?after= for the next page"}},
     },
-    "NewArticle": {
-        "type": "object",
-        "description": "Give text, html or url (then the page is fetched and cleaned).",
-        "properties": {k: STRING for k in ("text", "html", "url", "title", "outlet", "byline",
-                                           "published", "language")},
-    },
-    "Claim": {
-        "type": "object",
-        "required": ["id", "start", "end", "quote", "statement", "state", "verdict",
-                     "conclusion", "assignee", "version"],
-        "properties": {
-            "id": {"type": "integer"}, "article_id": {"type": "integer"},
-            "start": {"type": "integer"}, "end": {"type": "integer"}, "quote": STRING,
-            "prefix": STRING, "suffix": STRING, "statement": STRING,
-            "score": {"type": "number"}, "reasons": {"type": "array", "items": {}},
-            "origin": STRING, "state": {"type": "string", "enum": list(STATES)},
-            "verdict": _nullable(STRING), "conclusion": STRING,
-            "assignee": _ref("Person"), "submitted_by": _ref("Person"),
-            "approved_by": _ref("Person"), "approved_at": TIME,
-            "orphaned": {"type": "boolean"}, "version": {"type": "integer"},
-            "updated_at": TIME,
-        },
-    },
-    "ClaimWithChildren": {"allOf": [_ref("Claim"), {
-        "type": "object", "required": ["sources", "notes"],
-        "properties": {"sources": {"type": "array", "items": _ref("Source")},
-                       "notes": {"type": "array", "items": _ref("Note")}},
-    }]},
-    "ClaimPatch": {
-        "type": "object", "required": ["version"],
-        "properties": {"version": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-                       "statement": _nullable(STRING), "verdict": _nullable(STRING),
-                       "conclusion": _nullable(STRING)},
-    },
-    "Source": {
-        "type": "object", "required": ["id", "url", "stance"],
-        "properties": {"id": {"type": "integer"}, "url": STRING, "title": STRING,
-                       "publisher": STRING, "published": DATE,
-                       "stance": {"type": "string", "enum": list(STANCES)}, "excerpt": STRING,
-                       "archived_url": STRING, "created_by": _ref("Person"),
-                       "created_at": TIME},
-    },
-    "NewSource": {
-        "type": "object", "required": ["url", "stance"],
-        "properties": {"url": {"type": "string", "format": "uri"}, "title": STRING,
-                       "stance": {"type": "string", "enum": list(STANCES)},
-                       "publisher": STRING, "published": {"type": "string", "format": "date"},
-                       "excerpt": STRING, "archived_url": STRING},
-    },
-    "Note": {
-        "type": "object", "required": ["id", "author", "body", "created_at"],
-        "properties": {"id": {"type": "integer"}, "author": _ref("Person"), "body": STRING,
-                       "created_at": TIME},
-    },
-    "NewNote": {"type": "object", "required": ["body"],
-                "properties": {"body": {"type": "string", "description": "Markdown"}}},
     "Transition": {
         "type": "object", "required": ["action"],
         "properties": {
             "action": {"type": "string", "enum": list(ACTIONS)},
             "comment": STRING,
             "assignee": {"oneOf": [STRING, ID], "description": "username or user id"},
-            "version": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+            "version": ID,
         },
     },
     "ExportDocument": {
@@ -155,6 +152,19 @@ SCHEMAS: dict = {
                        "reviewRating": {"type": "object"}, "itemReviewed": {"type": "object"},
                        "author": {"type": "object"}, "datePublished": STRING,
                        "dateModified": STRING},
+    },
+    "Matches": {
+        "type": "object", "required": ["items", "total"],
+        "properties": {"total": {"type": "integer"}, "items": {"type": "array", "items": {
+            "type": "object",
+            "required": ["kind", "statement", "url", "identifier", "publisher", "date", "score"],
+            "properties": {
+                "kind": {"type": "string", "enum": ["desk", "external"]},
+                "claim_id": ID, "factcheck_id": ID, "statement": STRING,
+                "verdict": {"type": "string", "nullable": True}, "rating": STRING,
+                "url": STRING, "identifier": STRING, "publisher": STRING,
+                "date": {"type": "string", "nullable": True}, "score": {"type": "number"},
+            }}}},
     },
 }
 
@@ -191,9 +201,9 @@ def _filters() -> list[dict]:
 
 def _paths() -> dict:
     claim_id = [_id_param("claim_id")]
-    claim_out = _json(_ref("ClaimWithChildren"), "The claim, with its sources and notes.")
+    claim_out = _json(_ref("ClaimPublicWithChildren"), "The claim, with its sources and notes.")
     conflict = _json({"allOf": [_ref("Error"), {"type": "object", "properties": {
-        "detail": _ref("ClaimWithChildren")}}]},
+        "detail": _ref("ClaimPublicWithChildren")}}]},
         "Stale version or action not valid now; detail is the current claim.")
     return {
         "/api/v1/openapi.json": {"get": {
@@ -206,10 +216,10 @@ def _paths() -> dict:
                 "operationId": "listArticles", "summary": "List articles, newest first.",
                 "tags": ["articles"],
                 "parameters": [
-                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1,
-                                                               "maximum": 10**6}},
+                    {"name": "page", "in": "query",
+                     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}},
                     {"name": "per_page", "in": "query",
-                     "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+                     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}},
                 ],
                 "responses": {"200": _json(_ref("ArticleList"), "A page of articles."),
                               "400": BAD, "401": UNAUTHORISED, "403": FORBIDDEN},
@@ -217,9 +227,10 @@ def _paths() -> dict:
             "post": {
                 "operationId": "createArticle", "tags": ["articles"],
                 "summary": "Import an article from text, HTML or a URL; propose its claims.",
-                "requestBody": _body("NewArticle"),
+                "requestBody": _body("ArticleCreate"),
                 "responses": {
-                    "201": _json(_ref("Article"), "The new article with proposed claims."),
+                    "201": _json(_ref("ArticlePublicWithClaims"),
+                                 "The new article with proposed claims."),
                     "400": BAD, "401": UNAUTHORISED, "403": FORBIDDEN,
                     "409": _error("The same article exists; detail.article_id names it."),
                     "413": _error("The request is too large."),
@@ -229,7 +240,7 @@ def _paths() -> dict:
         "/api/v1/articles/{article_id}": {"get": {
             "operationId": "getArticle", "summary": "An article with its body and claims.",
             "tags": ["articles"], "parameters": [_id_param("article_id")],
-            "responses": {"200": _json(_ref("Article"), "The article."),
+            "responses": {"200": _json(_ref("ArticlePublicWithClaims"), "The article."),
                           "401": UNAUTHORISED, "403": FORBIDDEN, "404": NOT_FOUND},
         }},
         "/api/v1/claims/{claim_id}": {
@@ -242,22 +253,22 @@ def _paths() -> dict:
             "patch": {
                 "operationId": "patchClaim", "tags": ["claims"],
                 "summary": "Change statement, verdict or conclusion (optimistic locking).",
-                "parameters": claim_id, "requestBody": _body("ClaimPatch"),
+                "parameters": claim_id, "requestBody": _body("ClaimUpdate"),
                 "responses": {"200": claim_out, "400": BAD, "401": UNAUTHORISED,
                               "403": FORBIDDEN, "404": NOT_FOUND, "409": conflict},
             },
         },
         "/api/v1/claims/{claim_id}/sources": {"post": {
             "operationId": "addSource", "summary": "Attach a source.", "tags": ["claims"],
-            "parameters": claim_id, "requestBody": _body("NewSource"),
-            "responses": {"201": _json(_ref("Source"), "The new source."), "400": BAD,
+            "parameters": claim_id, "requestBody": _body("SourceCreate"),
+            "responses": {"201": _json(_ref("SourcePublic"), "The new source."), "400": BAD,
                           "401": UNAUTHORISED, "403": FORBIDDEN, "404": NOT_FOUND,
                           "409": conflict},
         }},
         "/api/v1/claims/{claim_id}/notes": {"post": {
             "operationId": "addNote", "summary": "Add a Markdown note.", "tags": ["claims"],
-            "parameters": claim_id, "requestBody": _body("NewNote"),
-            "responses": {"201": _json(_ref("Note"), "The new note."), "400": BAD,
+            "parameters": claim_id, "requestBody": _body("NoteCreate"),
+            "responses": {"201": _json(_ref("NotePublic"), "The new note."), "400": BAD,
                           "401": UNAUTHORISED, "403": FORBIDDEN, "404": NOT_FOUND,
                           "409": conflict},
         }},
@@ -307,7 +318,30 @@ def _paths() -> dict:
                 "413": _error("The request is too large."),
             },
         }},
+        "/api/v1/claims/{claim_id}/matches": {"get": {
+            "operationId": "getClaimMatches", "tags": ["matches"],
+            "summary": "Checked before? Earlier fact-checks that look like this claim.",
+            "parameters": [*claim_id, _limit_param()],
+            "responses": {"200": _json(_ref("Matches"), "Best first; the claim itself left out."),
+                          "400": BAD, "401": UNAUTHORISED, "403": FORBIDDEN,
+                          "404": NOT_FOUND},
+        }},
+        "/api/v1/matches": {"get": {
+            "operationId": "getMatches", "tags": ["matches"],
+            "summary": "Checked before? Earlier fact-checks that look like the text.",
+            "parameters": [{"name": "q", "in": "query", "required": True,
+                            "schema": {"type": "string", "minLength": 1, "maxLength": 2000,
+                                       "pattern": "\\S"}},
+                           _limit_param()],
+            "responses": {"200": _json(_ref("Matches"), "Best first."),
+                          "400": BAD, "401": UNAUTHORISED, "403": FORBIDDEN},
+        }},
     }
+
+
+def _limit_param() -> dict:
+    return {"name": "limit", "in": "query", "required": False,
+            "schema": {"type": "integer", "minimum": 1, "maximum": 50, "default": 5}}
 
 
 def openapi_document(base_url: str = "") -> dict:

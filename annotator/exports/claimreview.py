@@ -2,15 +2,41 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 
 from sqlmodel import Session
 
-from annotator.exports.rows import ExportFilter, iso, iter_grouped, json_sequence, verdict_scale
+from annotator.exports.rows import ExportFilter, iter_grouped, json_sequence, verdict_scale
 from annotator.models import Claim
+from annotator.presenters import iso, loads
 
 CONTEXT = "https://schema.org"
 APPROVED = "approved"
+# JSON-LD often ends up inside an HTML <script> element: with these written as \u escapes
+# no text (a conclusion holding "</script>" or "<!--") can end the element early.
+_HTML_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+ORGANISATION_WORDS = frozenset((
+    "ministry", "ministries", "government", "department", "office", "party", "council",
+    "committee", "agency", "association", "union", "inc", "ltd", "llc", "corporation",
+    "company", "group", "police", "army", "commission", "university", "institute",
+    "foundation", "news", "newspaper", "tv", "radio", "campaign",
+))
+
+
+def html_safe(text: str) -> str:
+    """Escape <, > and & in serialised JSON (valid JSON still, and safe inside <script>)."""
+    return text.translate(_HTML_SAFE)
+
+
+def dumps(doc: dict) -> str:
+    """Serialise a ClaimReview document as HTML-safe JSON."""
+    return html_safe(json.dumps(doc, ensure_ascii=False))
+
+
+def public_path(claim_id: int) -> str:
+    """Return the stable public path of a claim's fact-check page."""
+    return f"/claims/{claim_id}/public"
 
 
 class Scale:
@@ -59,12 +85,21 @@ def _appearance(article) -> dict | None:
     return work
 
 
-def _item_reviewed(article) -> dict:
+def claimant_node(name: str) -> dict:
+    """Describe who made the claim: an Organization if the name says so, else a Person."""
+    words = {w.strip(".,()").lower() for w in name.split()}
+    kind = "Organization" if words & ORGANISATION_WORDS else "Person"
+    return {"@type": kind, "name": name}
+
+
+def _item_reviewed(article, claimant: str = "") -> dict:
     item: dict = {"@type": "Claim"}
     appearance = _appearance(article)
     if appearance:
         item["appearance"] = appearance
-    if article.byline:
+    if claimant:
+        item["author"] = claimant_node(claimant)
+    elif article.byline:
         item["author"] = {"@type": "Person", "name": article.byline}
     elif article.outlet:
         item["author"] = {"@type": "Organization", "name": article.outlet}
@@ -90,10 +125,10 @@ def claim_review(claim, article, history, scale: Scale, *, base_url: str,
     published, modified = review_dates(claim, history)
     node = {
         "@type": "ClaimReview",
-        "url": f"{base}/claims/{claim.id}",
+        "url": claim.published_url or f"{base}{public_path(claim.id)}",
         "claimReviewed": claim.statement,
         "reviewRating": scale.rating(claim.verdict),
-        "itemReviewed": _item_reviewed(article),
+        "itemReviewed": _item_reviewed(article, claim.claimant or ""),
         "author": desk(desk_name, base_url),
         "datePublished": published,
     }
@@ -103,7 +138,35 @@ def claim_review(claim, article, history, scale: Scale, *, base_url: str,
         node["reviewBody"] = claim.conclusion
     if article.language:
         node["inLanguage"] = article.language
+    based_on = _based_on(history, base)
+    if based_on:
+        node["isBasedOn"] = based_on
     return {k: v for k, v in node.items() if v is not None}
+
+
+def _based_on(history, base: str) -> list[dict]:
+    """The earlier fact-checks a reviewer linked as "same claim as" (history link_match)."""
+    out, seen = [], set()
+    for event in history:
+        value = loads(event.new) if event.action == "link_match" else None
+        if not isinstance(value, dict):
+            continue
+        key = (value.get("kind"), value.get("claim_id") or value.get("factcheck_id"))
+        if key in seen:
+            continue
+        seen.add(key)
+        node = {"@type": "ClaimReview", "claimReviewed": value.get("statement", "")}
+        url = value.get("url") or (f"{base}{public_path(value['claim_id'])}"
+                                    if value.get("kind") == "desk" and value.get("claim_id")
+                                    else "")
+        if url:
+            node["url"] = url
+        if value.get("identifier"):
+            node["identifier"] = value["identifier"]
+        if value.get("publisher"):
+            node["author"] = {"@type": "Organization", "name": value["publisher"]}
+        out.append(node)
+    return out
 
 
 def _approved_only(filters: ExportFilter) -> ExportFilter:
@@ -120,11 +183,12 @@ def export_claimreview(session: Session, filters: ExportFilter | None = None, *,
     filters = _approved_only(filters or ExportFilter())
     scale = Scale(session)
     yield '{"@context":"https://schema.org","@graph":['
-    yield from json_sequence(
-        claim_review(row.claim, article, row.history, scale, base_url=base_url,
-                     desk_name=desk_name)
-        for article, row in iter_grouped(session, filters, children=("history",),
-                                         include_empty=False, progress=progress))
+    for chunk in json_sequence(
+            claim_review(row.claim, article, row.history, scale, base_url=base_url,
+                         desk_name=desk_name)
+            for article, row in iter_grouped(session, filters, children=("history",),
+                                             include_empty=False, progress=progress)):
+        yield html_safe(chunk)
     yield "]}\n"
 
 

@@ -4,26 +4,45 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Callable, Iterator
 
 from sqlmodel import Session
 
-from annotator.exports.rows import ExportFilter, People, iso, iter_grouped, verdict_scale
+from annotator.exports.rows import ExportFilter, People, iter_grouped, verdict_scale
+from annotator.presenters import iso
 
 COLUMNS = (
     "article_id", "article_title", "article_url", "claim_id", "claim_url", "state",
     "statement", "quote", "verdict", "verdict_label", "conclusion", "assignee",
     "submitted_by", "approved_by", "approved_at", "score", "sources", "notes", "updated_at",
+    "claimant",  # added last: spreadsheets that read columns by position keep working
 )
 # A spreadsheet runs a cell that starts with one of these as a formula (or DDE command).
 FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
 ROWS_PER_CHUNK = 500
 
 
+# Invisible characters a spreadsheet may skip before it looks for a formula sign.
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+
+
 def neutralise(value) -> str:
-    """Return the cell as text, with a leading apostrophe if it would start a formula."""
+    """Return the cell as text, with a leading apostrophe if it would start a formula.
+
+    Leading white space (NBSP and other Unicode spaces included) and invisible characters
+    are looked through, and full-width or small variants (＝ ＋ － ＠ ﹦) count as the
+    sign they stand for: a spreadsheet may treat them so.
+    """
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_LEAD) else text
+    if text.startswith(FORMULA_LEAD):
+        return "'" + text
+    rest = text.lstrip().lstrip(_INVISIBLE).lstrip()
+    if rest and (rest != text or not rest[0].isascii()):
+        first = unicodedata.normalize("NFKC", rest[0])[:1]
+        if first in FORMULA_LEAD or rest.startswith(FORMULA_LEAD):
+            return "'" + text
+    return text
 
 
 def sources_cell(sources) -> str:
@@ -53,7 +72,7 @@ def export_csv(session: Session, filters: ExportFilter | None = None, *, base_ur
             c.statement, c.quote, c.verdict or "", labels.get(c.verdict or "", ""),
             c.conclusion, person.username(c.assignee_id), person.username(c.submitted_by_id),
             person.username(c.approved_by_id), iso(c.approved_at) or "", c.score,
-            sources_cell(row.sources), len(row.notes), iso(c.updated_at) or "")])
+            sources_cell(row.sources), len(row.notes), iso(c.updated_at) or "", c.claimant)])
         if rows % ROWS_PER_CHUNK == 0:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -26,6 +26,12 @@ class Format:
     extension: str
     approved_only: bool = False
 
+    @property
+    def content_type(self) -> str:
+        """Return the media type with its charset, as a download's Content-Type header."""
+        return self.media_type if "charset" in self.media_type else (
+            f"{self.media_type}; charset=utf-8")
+
 
 FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("json", "Native JSON (lossless archive)", export_json, "application/json", "json"),

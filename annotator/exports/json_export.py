@@ -8,16 +8,17 @@ import orjson
 from sqlmodel import Session
 
 from annotator import __version__
-from annotator.exports.rows import (
-    BATCH,
-    ExportFilter,
-    People,
-    iso,
-    iter_grouped,
-    loads,
-    verdict_scale,
+from annotator.exports.rows import BATCH, ExportFilter, People, iter_grouped, verdict_scale
+from annotator.models import (
+    ArticleDocument,
+    ClaimRecord,
+    EventPublic,
+    NotePublic,
+    SourcePublic,
+    VerdictPublic,
+    utcnow,
 )
-from annotator.models import Article, Claim, Event, Note, Source, utcnow
+from annotator.presenters import iso, present, present_all, present_claim
 
 SCHEMA_VERSION = "1"
 __all__ = ["BATCH", "ExportFilter", "People", "export_json", "iso"]
@@ -28,54 +29,23 @@ def _dumps(value) -> str:
     return orjson.dumps(value).decode("utf-8")
 
 
-def claim_dict(claim: Claim, person, sources: Iterable[Source], notes: Iterable[Note],
-               history: Iterable[Event]) -> dict:
+def claim_dict(claim, person, sources: Iterable, notes: Iterable, history: Iterable) -> dict:
     """Shape one claim, with its sources, notes and history, as the export has it."""
-    return {
-        "id": claim.id, "start": claim.start, "end": claim.end, "quote": claim.quote,
-        "prefix": claim.prefix, "suffix": claim.suffix, "statement": claim.statement,
-        "score": claim.score, "reasons": list(loads(claim.reasons) or []), "origin": claim.origin,
-        "state": claim.state, "verdict": claim.verdict, "conclusion": claim.conclusion,
-        "assignee": person(claim.assignee_id), "submitted_by": person(claim.submitted_by_id),
-        "submitted_at": iso(claim.submitted_at), "approved_by": person(claim.approved_by_id),
-        "approved_at": iso(claim.approved_at), "orphaned": claim.orphaned,
-        "version": claim.version, "created_at": iso(claim.created_at),
-        "updated_at": iso(claim.updated_at),
-        "sources": [{
-            "id": s.id, "url": s.url, "title": s.title, "publisher": s.publisher,
-            "published": iso(s.published), "stance": s.stance, "excerpt": s.excerpt,
-            "archived_url": s.archived_url, "created_by": person(s.created_by_id),
-            "created_at": iso(s.created_at), "updated_at": iso(s.updated_at),
-        } for s in sources],
-        "notes": [{
-            "id": n.id, "author": person(n.author_id), "body": n.body,
-            "created_at": iso(n.created_at),
-        } for n in notes],
-        "history": [{
-            "id": e.id, "action": e.action, "actor": person(e.actor_id),
-            "at": iso(e.created_at), "old": loads(e.old), "new": loads(e.new), "comment": e.comment,
-        } for e in history],
-    }
+    return present_claim(
+        ClaimRecord, claim, person,
+        sources=present_all(SourcePublic, list(sources), person),
+        notes=present_all(NotePublic, list(notes), person),
+        history=present_all(EventPublic, list(history), person))
 
 
-def article_head(article: Article, person) -> dict:
+def article_head(article, person) -> dict:
     """Shape an article's own fields, without its claims."""
-    return {
-        "id": article.id, "title": article.title, "url": article.url, "outlet": article.outlet,
-        "byline": article.byline, "published": iso(article.published),
-        "language": article.language, "body": article.body,
-        "captions": [list(c) for c in article.captions or []],
-        "content_hash": article.content_hash, "blind_review": article.blind_review,
-        "created_by": person(article.created_by_id), "created_at": iso(article.created_at),
-    }
+    return present(ArticleDocument, article, person)
 
 
 def verdict_dicts(session: Session) -> list[dict]:
     """Return the verdict scale as the export has it."""
-    return [{
-        "key": v.key, "label": v.label, "colour": v.colour, "alternate_name": v.alternate_name,
-        "rating_value": v.rating_value, "needs_source": v.needs_source,
-    } for v in verdict_scale(session)]
+    return [present(VerdictPublic, v, None) for v in verdict_scale(session)]
 
 
 def export_json(session: Session, filters: ExportFilter | None = None, *,
@@ -109,5 +79,38 @@ def export_json(session: Session, filters: ExportFilter | None = None, *,
             parts.clear()
     if current is not None:
         parts.append("]}")
-    parts.append("]}\n")
+    parts.append("]")
     yield "".join(parts)
+    if not filters.article_ids and not filters.narrows_claims:
+        # Other outlets' fact-checks belong to the whole desk, not to an article.
+        yield ',"external_factchecks":['
+        yield from _external_factchecks(session)
+        yield "]"
+    yield "}\n"
+
+
+EXTERNAL_FIELDS = ("identifier", "url", "claim_reviewed", "title", "summary", "rating",
+                   "publisher", "author", "claimant", "published", "language")
+
+
+def _external_factchecks(session: Session) -> Iterator[str]:
+    """Stream every loaded external fact-check, in id order, a batch at a time."""
+    from sqlmodel import select
+
+    from annotator.models import ExternalFactCheck
+
+    last, first = 0, True
+    while True:
+        rows = session.exec(select(ExternalFactCheck).where(ExternalFactCheck.id > last)
+                            .order_by(ExternalFactCheck.id).limit(BATCH)).all()
+        if not rows:
+            return
+        chunk = []
+        for row in rows:
+            chunk.append(("" if first else ",") + _dumps(
+                {f: iso(getattr(row, f)) if f == "published" else getattr(row, f)
+                 for f in EXTERNAL_FIELDS}))
+            first = False
+            session.expunge(row)  # memory stays flat however many there are
+        last = rows[-1].id
+        yield "".join(chunk)

@@ -20,7 +20,19 @@ from sqlalchemy import JSON, DateTime, String, and_, func, or_, select, type_coe
 from sqlmodel import Session
 from sqlmodel import select as orm_select
 
-from annotator.models import Article, Claim, Event, Note, Source, User, Verdict
+from annotator.models import (
+    Article,
+    Claim,
+    Event,
+    Note,
+    Source,
+    User,
+    UserPublic,
+    UserRecord,
+    Verdict,
+)
+from annotator.presenters import loads, present
+from annotator.sanitize import MAX_INT
 
 BATCH = 1000
 ARTICLE_BATCH = 100
@@ -34,7 +46,7 @@ def _raw(table) -> list:
     """Select a table's columns, timestamps and JSON as the driver gives them.
 
     Skipping SQLAlchemy's per-value conversion (SQLite keeps both as text) is most of an
-    export's speed; ``iso`` and ``loads`` below finish the job where a value is used.
+    export's speed; ``presenters.iso`` and ``loads`` finish the job where a value is used.
     """
     cols = []
     for col in table.c:
@@ -53,11 +65,6 @@ def raw_columns(table) -> list:
     if table.name not in _RAW:
         _RAW[table.name] = _raw(table)
     return _RAW[table.name]
-
-
-def loads(value):
-    """Return a JSON column's value: SQLite gives its text, PostgreSQL the parsed value."""
-    return orjson.loads(value) if isinstance(value, str) else value
 
 
 # Everything but raw: the export never carries the input the article came from.
@@ -87,23 +94,24 @@ class ExportFilter:
 
     def conditions(self) -> list:
         """Return the WHERE conditions on the claim table."""
-        where = []
+        # Machine candidates the proposal budget held back and nobody touched since
+        # (dismissed at import, version 1) are no desk work: never exported.
+        where = [~and_(_claims.c.origin == "machine", _claims.c.state == "dismissed",
+                       _claims.c.version == 1)]
         if self.article_ids:
             where.append(_claims.c.article_id.in_(self.article_ids))
         if self.states:
             where.append(_claims.c.state.in_(self.states))
         if self.verdicts:
             where.append(_claims.c.verdict.in_(self.verdicts))
+            if self.hidden:
+                # Blind review: a hidden verdict must not decide what is exported.
+                where.append(_claims.c.id.not_in(sorted(self.hidden)))
         if self.since:
             where.append(_claims.c.updated_at >= _utc(self.since))
         if self.until:
             where.append(_claims.c.updated_at < _utc(self.until))
         return where
-
-    def claims_query(self, article_id: int):
-        """Return an ORM query for one article's selected claims, in reading order."""
-        query = orm_select(Claim).where(Claim.article_id == article_id, *self.conditions())
-        return query.order_by(Claim.start, Claim.id)
 
     def as_params(self) -> dict:
         """Return the filter as JSON-ready values (a background job keeps them)."""
@@ -149,44 +157,22 @@ def parse_day(value: str | None, *, end: bool = False) -> datetime | None:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(f"{value[:40]!r} is not a date like 2026-05-20") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def iso(value) -> str | None:
-    """Format a date or time as ISO 8601 (UTC times end in Z).
-
-    Takes date and datetime objects (naive ones are UTC) and SQLite's stored text
-    ("2026-05-01 12:00:00.000000" becomes "2026-05-01T12:00:00Z").
-    """
-    if value is None:
-        return None
-    if isinstance(value, str):
-        if len(value) > 10 and value[10] == " ":
-            text = value[:10] + "T" + value[11:]
-            if text.endswith(".000000"):
-                text = text[:-7]
-            if text.endswith("+00:00"):
-                text = text[:-6]
-            return text + "Z"
-        return value
-    if isinstance(value, datetime):
-        if value.tzinfo is not None and value.utcoffset():
-            value = value.astimezone(UTC)
-        return value.replace(tzinfo=None).isoformat() + "Z"
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    try:
+        # Checked before any export starts: year 1 at +14:00 is no moment in UTC.
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{value[:40]!r} is out of the range of dates") from None
 
 
 class People:
-    """Turn user ids into the public shape: username, display name, role; never secrets."""
+    """Turn user ids into the public shape (``UserPublic``); never secrets."""
 
     def __init__(self, session: Session):
         rows = session.exec(select(User.id, User.username, User.display_name, User.role,
                                       User.active)).all()
-        self._by_id = {r.id: {"username": r.username, "display_name": r.display_name,
-                              "role": r.role} for r in rows}
-        self._active = {r.id: r.active for r in rows}
+        self._by_id = {r.id: present(UserPublic, r, None) for r in rows}
+        self._records = {r.id: present(UserRecord, r, None) for r in rows}
 
     def __call__(self, user_id: int | None) -> dict | None:
         # Shared, never mutated: callers serialise it.
@@ -197,7 +183,8 @@ class People:
         return person["username"] if person else ""
 
     def all(self) -> list[dict]:
-        return [self(uid) | {"active": self._active[uid]} for uid in sorted(self._by_id)]
+        """Return everyone as the export's list of people (with whether they are active)."""
+        return [self._records[uid] for uid in sorted(self._records)]
 
 
 def verdict_scale(session: Session) -> list[Verdict]:
@@ -228,7 +215,7 @@ def _hide(value):
 def _redacted(row: ClaimRow) -> ClaimRow:
     """Copy a claim row without its verdict and conclusion, in the claim and its history."""
     claim = SimpleNamespace(**row.claim._mapping)
-    claim.verdict, claim.conclusion = None, ""
+    claim.verdict, claim.conclusion, claim.blinded = None, "", True
     history = []
     for event in row.history:
         copy = SimpleNamespace(**event._mapping)
@@ -247,7 +234,7 @@ def _children(session: Session, model, ids: list[int]) -> dict[int, list]:
     table = model.__table__
     groups: dict[int, list] = defaultdict(list)
     rows = session.exec(select(*raw_columns(table)).where(table.c.claim_id.in_(ids))
-                        .order_by(table.c.id))
+                        .order_by(table.c.id)).all()
     for row in rows:
         groups[row.claim_id].append(row)
     return groups
@@ -344,7 +331,7 @@ def filters_from_query(args) -> ExportFilter:
         article_ids = [int(a) for a in args.getlist("article") if a != ""]
     except ValueError:
         raise ValueError("article must be an article id (a whole number).") from None
-    if any(not 0 < a < 2**63 for a in article_ids):
+    if any(not 0 < a <= MAX_INT for a in article_ids):
         raise ValueError("article must be a positive article id.")
     return ExportFilter(article_ids=article_ids,
                         states=[s for s in args.getlist("state") if s],

@@ -17,11 +17,11 @@ from annotator.exports.rows import (
     ExportFilter,
     People,
     count_claims,
-    iso,
     iter_grouped,
     json_sequence,
     verdict_scale,
 )
+from annotator.presenters import iso
 
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 MEDIA_TYPE = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'

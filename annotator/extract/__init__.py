@@ -1,10 +1,11 @@
 """Turn article text into check-worthy claim candidates: clean, split, score, extract.
 
-Pure Python (plus numpy for training); no Flask. The public API is re-exported here.
+Pure Python (scikit-learn and numpy only for training); no Flask. The public API is
+re-exported here.
 """
 
 from annotator.extract.anchor import reanchor, trim_span
-from annotator.extract.claims import extract_claims
+from annotator.extract.claims import BUDGET_REASON, extract_claims
 from annotator.extract.clean import clean_html, clean_text
 from annotator.extract.lang import detect_language
 from annotator.extract.score import PROPOSE_THRESHOLD, score_sentence, score_texts
@@ -12,6 +13,7 @@ from annotator.extract.sentences import split_sentences
 from annotator.extract.types import Candidate, Cleaned, Scored, Sentence
 
 __all__ = [
+    "BUDGET_REASON",
     "PROPOSE_THRESHOLD",
     "Candidate",
     "Cleaned",

@@ -12,6 +12,8 @@ from difflib import SequenceMatcher
 MIN_SIMILARITY = 0.75  # quote vs. found text, for an approximate match
 MIN_CONTEXT_SIMILARITY = 0.5  # when prefix and suffix both pin the span down
 _MAX_EXACT = 50
+_MAX_SCAN = 10_000  # prefix occurrences looked at, at most
+_MAX_CANDIDATES = 50  # spans compared with the quote, at most
 
 
 def _ratio(a: str, b: str) -> float:
@@ -49,32 +51,60 @@ def _exact(body: str, quote: str, prefix: str, suffix: str, hint: int | None):
 
 
 def _between_context(body: str, quote: str, prefix: str, suffix: str, hint: int | None):
-    """Return the span between an exact prefix and suffix, if it still resembles the quote."""
+    """Return the span between an exact prefix and suffix, if it still resembles the quote.
+
+    Linear in the body: the suffix is looked for only within reach of each prefix, and at
+    most ``_MAX_CANDIDATES`` prefix occurrences are compared (nearest the old place first).
+    """
     if len(prefix) < 8 or len(suffix) < 8:
         return None
-    best = None
+    reach = 2 * len(quote) + 20
+    candidates = []
     pos = body.find(prefix)
-    while pos >= 0:
+    while pos >= 0 and len(candidates) < _MAX_SCAN:
         start = pos + len(prefix)
-        end = body.find(suffix, start)
-        if end >= 0 and end - start <= 2 * len(quote) + 20:
-            sim = _ratio(quote, body[start:end])
-            dist = abs(start - hint) if hint is not None else 0
-            if sim >= MIN_CONTEXT_SIMILARITY and (best is None or (sim, -dist) > best[0]):
-                best = ((sim, -dist), (start, end))
+        end = body.find(suffix, start, start + reach + len(suffix))
+        if end >= 0:
+            candidates.append((start, end))
         pos = body.find(prefix, pos + 1)
+    if hint is not None:
+        candidates.sort(key=lambda span: abs(span[0] - hint))
+    best = None
+    for start, end in candidates[:_MAX_CANDIDATES]:
+        sim = _ratio(quote, body[start:end])
+        dist = abs(start - hint) if hint is not None else 0
+        if sim >= MIN_CONTEXT_SIMILARITY and (best is None or (sim, -dist) > best[0]):
+            best = ((sim, -dist), (start, end))
     return best[1] if best else None
+
+
+def _seeds(body: str, quote: str, hint: int | None) -> list[tuple[int, int]]:
+    """Return (votes, origin) pairs: where the quote may start, best (then nearest) first.
+
+    Pieces of the quote (k characters each) are found in the body with ``str.find`` (each
+    at most ``_MAX_EXACT`` times); every find votes for the origin it implies. This replaces
+    a SequenceMatcher over the whole body, whose cost grows with body x quote.
+    """
+    n = len(quote)
+    k = min(12, max(4, n // 4))
+    votes: dict[int, int] = {}
+    for i in range(0, max(1, n - k + 1), max(1, k // 2)):
+        gram = quote[i:i + k]
+        if len(gram) < k or gram.isspace():
+            continue
+        pos, found = body.find(gram), 0
+        while pos >= 0 and found < _MAX_EXACT:
+            votes[pos - i] = votes.get(pos - i, 0) + 1
+            pos, found = body.find(gram, pos + 1), found + 1
+    near = hint if hint is not None else 0
+    ranked = sorted(votes.items(), key=lambda item: (-item[1], abs(item[0] - near)))
+    return [(v, o) for o, v in ranked]
 
 
 def _approximate(body: str, quote: str, hint: int | None):
     """Return the span of `body` that best matches `quote` allowing small edits, or None."""
     n = len(quote)
-    matcher = SequenceMatcher(None, quote, body, autojunk=False)
-    seeds = []
-    for a, b, size in matcher.get_matching_blocks():
-        if size >= min(12, max(4, n // 4)):
-            seeds.append((size, b - a))
-    seeds.sort(reverse=True)
+    seeds = _seeds(body, quote, hint)
     best = None
     tried = set()
     for _, origin in seeds[:8]:

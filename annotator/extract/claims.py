@@ -7,6 +7,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from difflib import SequenceMatcher
 
+from annotator.extract.attribution import Attributor
 from annotator.extract.lang import detect_language
 from annotator.extract.score import PROPOSE_THRESHOLD, score_many
 from annotator.extract.sentences import split_sentences
@@ -20,6 +21,14 @@ def _words(text: str) -> frozenset[str]:
 
 CONTEXT_CHARS = 32
 CAPTION_FACTOR = 0.2
+# A statement that leans on an earlier sentence, or a quotation nobody is named as saying,
+# is worth less to a desk: its score is multiplied by this.
+DEPENDENT_FACTOR = 0.6
+# Propose at most this share of an article's candidate sentences (captions aside).
+BUDGET_SHARE = 1 / 3
+BUDGET_REASON = "below the proposal budget"
+MIN_BUDGET = 3  # a short text may still have three proposals
+MAX_QUOTE_SENTENCES = 8
 NEAR_DUPLICATE = 0.9
 _BUCKET = 8
 _WORD = re.compile(r"\w+")
@@ -38,59 +47,11 @@ _SUBJECT_START = _words(
 )
 _NUMBER_START = re.compile(r"\d|(?:one|two|three|four|five|six|seven|eight|nine|ten)\b")
 
-_ATTR_VERBS = (
-    r"(?:said|says|told\s+(?:[A-Z][\w/.-]*|him|her|them|us|me|reporters)|added|claimed"
-    r"|stated|announced|insisted)"
-)
-_NAME = r"(?:he|she|they|it|[A-Z][\w'’/.-]*(?:\s+[A-Z][\w'’/.-]*){0,3})"
-_LEADING_ACCORDING = re.compile(r"^according to [^,]{1,80},\s*", re.IGNORECASE)
-_INNER_ACCORDING = re.compile(r",?\s*according to [^,.;]{1,80}(?=[,.;]|$)", re.IGNORECASE)
-_LEADING_SAID = re.compile(
-    rf"^(?:[\w'’-]+\s+){{0,4}}?{_NAME}\s+{_ATTR_VERBS}(?:\s+on\s+[A-Z]\w+\s+\d{{1,2}})?"
-    r"\s+(?:that\s+)?",
-)
-_TRAILING_SAID = re.compile(
-    rf"[,\"”]*\s+(?:{_NAME}|(?:the\s+)?[\w-]+(?:\s+[\w-]+){{0,2}}\s+{_NAME})\s+"
-    r"(?:said|says|told|added|claimed|stated|announced|insisted)\b[^.,;\"“”]*\.?$"
-)
-_ATTR_HINTS = (
-    " said",
-    " says",
-    " told",
-    " added",
-    " claimed",
-    " stated",
-    " announced",
-    " insisted",
-)
-_HEDGE_HINTS = ("reportedly", "allegedly", "apparently", "purportedly", "perhaps", "possibly")
-_HEDGES = re.compile(
-    r"\b(?:reportedly|allegedly|apparently|purportedly|perhaps|possibly)\s+", re.IGNORECASE
-)
-_EDGE = " \t\n\"'“”‘’«»,;:-—–"
 
 
 def statement_for(quote: str) -> str:
-    """Return a concise, editable statement: attribution and hedges removed."""
-    s = quote.strip()
-    s = _LEADING_ACCORDING.sub("", s)
-    if "ccording to" in s:
-        s = _INNER_ACCORDING.sub("", s)
-    m = _LEADING_SAID.match(s)
-    if m and len(s[m.end() :].split()) >= 4:
-        s = s[m.end() :]
-    m = _TRAILING_SAID.search(s) if any(v in s for v in _ATTR_HINTS) else None
-    if m and len(s[: m.start()].split()) >= 4:
-        s = s[: m.start()]
-    low = s.lower()
-    if any(h in low for h in _HEDGE_HINTS):
-        s = _HEDGES.sub("", s)
-    s = s.strip(_EDGE)
-    if s.endswith(".") and not s.endswith(".."):
-        s = s[:-1].rstrip(_EDGE)
-    if not s:
-        return quote.strip()
-    return s[0].upper() + s[1:]
+    """Return a statement for a quote read alone (no article around it to resolve names)."""
+    return Attributor(quote).attribute([(0, len(quote))])[0].statement
 
 
 def _depth_ok(text: str, pos: int) -> bool:
@@ -152,33 +113,35 @@ def _near(a: str, b: str) -> bool:
     )
 
 
-def _dedupe(cands: list[Candidate]) -> list[Candidate]:
+def _dedupe_raw(body: str, raw: list[tuple[int, int, float, list[str]]]
+                ) -> list[tuple[int, int, float, list[str]]]:
     """Merge candidates whose quotes are identical or nearly so; keep the better one.
 
     Near-duplicates are looked for among earlier candidates sharing the first or last
     four words (at most a few per bucket), which keeps this linear on long texts.
     """
-    keep: dict[int, Candidate] = {}
+    keep: dict[int, tuple[int, int, float, list[str]]] = {}
     keys: dict[int, str] = {}
     by_key: dict[str, int] = {}
     buckets: dict[str, list[int]] = {}
-    for i, c in enumerate(cands):
-        key = _key(c.quote)
+    for i, c in enumerate(raw):
+        key = _key(body[c[0] : c[1]])
         j = by_key.get(key)
-        words = key.split()
-        probes = ("<" + " ".join(words[:4]), ">" + " ".join(words[-4:]))
         if j is None:
+            words = key.split()
+            probes = ("<" + " ".join(words[:4]), ">" + " ".join(words[-4:]))
             j = next(
                 (o for p in probes for o in buckets.get(p, ())[-_BUCKET:] if _near(key, keys[o])),
                 None,
             )
-        if j is None:
-            keep[i], keys[i], by_key[key] = c, key, i
-            for probe in probes:
-                buckets.setdefault(probe, []).append(i)
-        elif c.score > keep[j].score:
+            if j is None:
+                keep[i], keys[i], by_key[key] = c, key, i
+                for probe in probes:
+                    buckets.setdefault(probe, []).append(i)
+                continue
+        if c[2] > keep[j][2]:
             keep[j] = c
-    return sorted(keep.values(), key=lambda c: (c.start, c.end))
+    return sorted(keep.values(), key=lambda c: (c[0], c[1]))
 
 
 def _overlaps(a: int, b: int, spans: list[tuple[int, int]], starts: list[int]) -> bool:
@@ -187,19 +150,47 @@ def _overlaps(a: int, b: int, spans: list[tuple[int, int]], starts: list[int]) -
     return i >= 0 and spans[i][1] > a
 
 
+def _quote_open(text: str) -> bool:
+    """Tell whether a quotation opened in `text` is still open at its end."""
+    return text.count('"') % 2 == 1 or text.count("“") > text.count("”")
+
+
+def _merge_quotations(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join sentences that one quotation runs across, so a quotation stays whole."""
+    out = []
+    i = 0
+    while i < len(spans):
+        a, b = spans[i]
+        j = i
+        while (j + 1 < len(spans) and j - i < MAX_QUOTE_SENTENCES - 1
+               and "\n" not in text[b : spans[j + 1][0]] and _quote_open(text[a:b])):
+            j += 1
+            b = spans[j][1]
+        out.append((a, b))
+        i = j + 1
+    return out
+
+
 def _score_chunk(
-    args: tuple[str, int, str], weights: dict | None = None
-) -> list[tuple[int, int, float, list[str]]]:
-    """Split and score `text` (which starts at `offset` in the body); return raw candidates."""
-    text, offset, lang = args
+    text: str, lang: str, weights: dict | None = None
+) -> tuple[list[tuple[int, int, float, list[str]]], list[tuple[int, int]]]:
+    """Split and score `text`; return raw candidates and the sentences."""
+    sentences = [(s.start, s.end) for s in split_sentences(text, lang)]
     spans: list[tuple[int, int]] = []
-    for s in split_sentences(text, lang):
-        spans.extend(atomic_spans(text, s.start, s.end))
+    for a, b in _merge_quotations(text, sentences):
+        spans.extend(atomic_spans(text, a, b))
     scored = score_many([text[a:b] for a, b in spans], weights)
-    return [
-        (offset + a, offset + b, sc.score, sc.reasons)
-        for (a, b), sc in zip(spans, scored, strict=True)
-    ]
+    raw = [(a, b, sc.score, sc.reasons) for (a, b), sc in zip(spans, scored, strict=True)]
+    return raw, sentences
+
+
+def budget(scores: list[float], eligible: list[bool], threshold: float,
+           sentences: int, share: float = BUDGET_SHARE) -> set[int]:
+    """Return the indices to propose: the best eligible scores at or above `threshold`,
+    at most `share` of the article's `sentences` (but up to MIN_BUDGET on a short text)."""
+    ranked = sorted((i for i, ok in enumerate(eligible) if ok), key=lambda i: -scores[i])
+    cap = max(MIN_BUDGET, round(sentences * share))
+    return {i for i in ranked[:cap] if scores[i] >= threshold}
 
 
 def extract_claims(
@@ -207,24 +198,50 @@ def extract_claims(
     lang: str | None = None,
     captions: Iterable[tuple[int, int]] = (),
     weights: dict | None = None,
+    *,
+    outlet: str = "",
+    threshold: float | None = None,
+    share: float = BUDGET_SHARE,
 ) -> list[Candidate]:
-    """Return scored claim candidates, one per atomic assertion, in body order.
+    """Return scored, attributed claim candidates, one per atomic assertion, in body order.
 
+    The best of them are `proposed`: those scoring at least `threshold` (a calibrated
+    probability; PROPOSE_THRESHOLD by default), at most `share` of the candidates. The
+    rest stay available, with the reason "below the proposal budget".
     `captions` are spans of photo captions in `body` (see `Cleaned.captions`);
     their sentences are kept but never proposed. `weights` is a scorer document (a
-    desk's retrained one); the shipped weights are used when it is None.
+    desk's retrained one); the shipped weights are used when it is None. `outlet` is the
+    claimant of the outlet's own assertions.
     """
     lang = lang or detect_language(body)
+    threshold = PROPOSE_THRESHOLD if threshold is None else threshold
     captions = sorted(captions)
     caption_starts = [c[0] for c in captions]
-    out = []
-    for a, b, score, reasons in _score_chunk((body, 0, lang), weights):
-        if captions and _overlaps(a, b, captions, caption_starts):
+    raw, sentences = _score_chunk(body, lang, weights)
+    raw = _dedupe_raw(body, raw)
+    n_sentences = len(sentences) - (
+        sum(1 for a, b in sentences if _overlaps(a, b, captions, caption_starts))
+        if captions else 0
+    )
+    attributed = Attributor(body, outlet).attribute([(a, b) for a, b, _, _ in raw])
+    scores, eligible, reasons_of = [], [], []
+    for (a, b, score, reasons), att in zip(raw, attributed, strict=True):
+        caption = bool(captions) and _overlaps(a, b, captions, caption_starts)
+        if caption:
             score = round(score * CAPTION_FACTOR, 6)
             reasons = [*reasons, "photo caption"]
-        proposed = score >= PROPOSE_THRESHOLD
-        # Only a proposal needs a concise statement; other sentences keep their words.
-        statement = statement_for(body[a:b]) if proposed else body[a:b].strip()
+        elif att.problem:
+            score = round(score * DEPENDENT_FACTOR, 6)
+            reasons = [*reasons, att.problem]
+        scores.append(score)
+        eligible.append(not caption)
+        reasons_of.append(reasons)
+    chosen = budget(scores, eligible, threshold, n_sentences, share)
+    out = []
+    for i, ((a, b, _, _), att) in enumerate(zip(raw, attributed, strict=True)):
+        reasons = reasons_of[i]
+        if eligible[i] and i not in chosen:
+            reasons = [*reasons, BUDGET_REASON]
         out.append(
             Candidate(
                 start=a,
@@ -232,10 +249,11 @@ def extract_claims(
                 quote=body[a:b],
                 prefix=body[max(0, a - CONTEXT_CHARS) : a],
                 suffix=body[b : b + CONTEXT_CHARS],
-                statement=statement,
-                score=score,
+                statement=att.statement,
+                score=scores[i],
                 reasons=reasons,
-                proposed=proposed,
+                proposed=i in chosen,
+                claimant=att.claimant,
             )
         )
-    return _dedupe(out)
+    return out

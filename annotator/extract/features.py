@@ -186,8 +186,12 @@ def lexical(text: str, toks: list[str] | None = None) -> list[str]:
     return feats
 
 
-def featurize(texts: list[str]) -> list[list[str]]:
-    """Return the feature names of each sentence, with cues from its neighbours."""
+def featurize(texts: list[str], context: bool = True) -> list[list[str]]:
+    """Return the feature names of each sentence, with cues from its neighbours.
+
+    With `context=False` the texts are unrelated sentences (a labelled sample drawn from
+    many debates): they get no neighbour features at all.
+    """
     toks = [tokens(t) for t in texts]
     cues = [hand_cues(t, k) for t, k in zip(texts, toks, strict=True)]
     out = []
@@ -195,6 +199,9 @@ def featurize(texts: list[str]) -> list[list[str]]:
         feats = lexical(text, toks[i])
         feats += sorted(cues[i])
         feats.append("bias")
+        if not context:
+            out.append(feats)
+            continue
         if i > 0:
             feats += ["p:" + c[2:] for c in CONTEXT_CUES if c in cues[i - 1]]
         else:

@@ -1,4 +1,8 @@
-"""Score how check-worthy sentences are with the shipped logistic-regression weights."""
+"""Score how check-worthy sentences are with the shipped logistic-regression weights.
+
+The weights are plain JSON (a vocabulary and coefficients exported from scikit-learn by
+`train.py`), so loading needs neither scikit-learn nor pickle.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +23,9 @@ from annotator.extract.types import Scored
 
 WEIGHTS_FILE = Path(__file__).with_name("data") / "scorer.json"
 ENV_VAR = "ANNOTATOR_SCORER_WEIGHTS"
-# Candidates scoring at or above this are proposed to the desk.
-PROPOSE_THRESHOLD = 0.5
+# Candidates whose calibrated probability reaches this are proposed to the desk (within
+# the proposal budget); a desk setting overrides it.
+PROPOSE_THRESHOLD = 0.34  # the "threshold" of the shipped scorer.json (F1-best, ClaimBuster)
 
 
 @lru_cache(maxsize=8)
@@ -40,7 +45,8 @@ def load_weights(path: str | None = None) -> dict:
     return _load(path or weights_path())
 
 
-def _sigmoid(z: float) -> float:
+def sigmoid(z: float) -> float:
+    """Return the logistic function of z (a logit) without overflow."""
     if z >= 0:
         return 1.0 / (1.0 + math.exp(-z))
     e = math.exp(z)
@@ -66,8 +72,8 @@ class _Model:
         weights: dict[str, float] = doc["weights"]
         self.weights = weights
         self.offset = doc.get("offset", 0.0) + weights.get("bias", 0.0)
-        self.uni = {f[2:]: w for f, w in weights.items() if f.startswith("w:")}
-        self.bi = {tuple(f[2:].split(" ", 1)): w for f, w in weights.items() if f.startswith("b:")}
+        self.uni = {f[2:]: w for f, w in weights.items() if f[:2] == "w:"}
+        self.bi = {tuple(f[2:].split(" ", 1)): w for f, w in weights.items() if f[:2] == "b:"}
         ctx = {c[2:] for c in CONTEXT_CUES}
         self.prev = {"h:" + c: weights.get("p:" + c, 0.0) for c in ctx}
         self.next = {"h:" + c: weights.get("n:" + c, 0.0) for c in ctx}
@@ -104,7 +110,7 @@ def score_many(texts: list[str], doc: dict | None = None) -> list[Scored]:
     logits, cues = model.logits(list(texts))
     out = []
     for text, z, cs in zip(texts, logits, cues, strict=True):
-        s = _sigmoid(z)
+        s = sigmoid(z)
         reasons = _explain(cs, model.weights, s) or [_wording(model, text, s)]
         out.append(Scored(round(s, 6), reasons))
     return out
@@ -132,9 +138,15 @@ def _wording(model: _Model, text: str, score: float) -> str:
     return f"words often in {kind} sentences: {words}"
 
 
+def logits_alone(texts: list[str], doc: dict | None = None) -> list[float]:
+    """Return each text's raw logit, scoring every text alone (no neighbours)."""
+    model = _Model(doc) if doc is not None else _model(weights_path())
+    return [model.logits([t])[0][0] for t in texts]
+
+
 def score_texts(texts: list[str]) -> list[float]:
     """Return a check-worthiness score in [0, 1] for each text, using neighbours as context."""
-    return [_sigmoid(z) for z in _model(weights_path()).logits(list(texts))[0]]
+    return [sigmoid(z) for z in _model(weights_path()).logits(list(texts))[0]]
 
 
 def score_sentence(text: str, previous: str | None = None, following: str | None = None) -> Scored:

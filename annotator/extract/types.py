@@ -56,3 +56,5 @@ class Candidate:
     score: float
     reasons: list[str]
     proposed: bool
+    # Who made the claim (the speaker, a source, or the outlet itself); "" when unknown.
+    claimant: str = ""

@@ -4,7 +4,8 @@ from alembic import context
 from sqlmodel import SQLModel
 
 from annotator import models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from annotator.db import get_engine
+from annotator.engine import get_engine
+from annotator.migrate import include_object
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -41,6 +42,7 @@ def _run(connection) -> None:
         # checks with the same options that the diff against models.py is empty.
         compare_type=True,
         compare_server_default=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -7,9 +7,10 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import and_
 from sqlmodel import Session, select
 
-from annotator import extract
+from annotator import extract, review
 from annotator.models import Article, Claim, User
 from annotator.sanitize import is_safe_url
 from annotator.services import events, settings
@@ -18,6 +19,7 @@ from annotator.services.errors import Duplicate, Invalid, NotFound
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".html", ".htm"}
 MAX_TITLE = 500
+BELOW_BUDGET = extract.BUDGET_REASON
 
 
 @dataclass
@@ -113,9 +115,14 @@ def import_article(session: Session, actor: User, req: ImportRequest) -> Article
     )
     session.add(article)
     session.flush()
-    candidates = extract.extract_claims(body, language, captions=cleaned.captions,
-                                        weights=settings.get(session, settings.SCORER_WEIGHTS))
+    candidates = extract.extract_claims(
+        body, language, captions=cleaned.captions,
+        weights=settings.get(session, settings.SCORER_WEIGHTS),
+        outlet=article.byline or article.outlet, threshold=settings.propose_threshold(session))
     proposed = [c for c in candidates if c.proposed]
+    # The rest stay one click away: stored dismissed, with the budget as their reason, so
+    # `restore` brings any of them back (see below_budget_claims).
+    held_back = [c for c in candidates if not c.proposed and BELOW_BUDGET in c.reasons]
     session.add_all(
         Claim(
             article_id=article.id,
@@ -125,16 +132,18 @@ def import_article(session: Session, actor: User, req: ImportRequest) -> Article
             prefix=c.prefix,
             suffix=c.suffix,
             statement=c.statement,
+            claimant=c.claimant[:300],
             score=round(c.score, 4),
             reasons=list(c.reasons),
             origin="machine",
-            state="proposed",
+            state=review.PROPOSED if c.proposed else review.DISMISSED,
         )
-        for c in proposed
+        for c in sorted(proposed + held_back, key=lambda c: (c.start, c.end))
     )
     events.record(
         session, "import", actor=actor, article_id=article.id,
-        new={"title": article.title, "proposed": len(proposed)},
+        new={"title": article.title, "proposed": len(proposed),
+             "below_budget": len(held_back)},
     )
     session.flush()
     return article
@@ -152,10 +161,38 @@ def get_article(session: Session, article_id: int) -> Article:
     return article
 
 
-def article_claims(session: Session, article_id: int) -> list[Claim]:
-    """Return an article's claims in reading order."""
-    return list(
-        session.exec(
-            select(Claim).where(Claim.article_id == article_id).order_by(Claim.start, Claim.id)
-        ).all()
-    )
+def is_below_budget(claim: Claim) -> bool:
+    """Tell whether a claim is a machine candidate held back by the proposal budget and
+    never touched since (restoring or editing it makes it an ordinary claim)."""
+    return (claim.origin == "machine" and claim.state == review.DISMISSED
+            and claim.version == 1 and BELOW_BUDGET in (claim.reasons or ()))
+
+
+def below_budget_condition():
+    """Return a SQL condition close to is_below_budget, for lists and counts that want to
+    leave the held-back candidates out (it cannot look inside the JSON reasons)."""
+    return and_(Claim.origin == "machine", Claim.state == review.DISMISSED,
+                Claim.version == 1)
+
+
+def article_claims(session: Session, article_id: int,
+                   below_budget: bool = False) -> list[Claim]:
+    """Return an article's claims in reading order.
+
+    Candidates held back by the proposal budget are left out unless `below_budget`.
+    """
+    rows = session.exec(
+        select(Claim).where(Claim.article_id == article_id).order_by(Claim.start, Claim.id)
+    ).all()
+    return [c for c in rows if below_budget or not is_below_budget(c)]
+
+
+def below_budget_claims(session: Session, article_id: int) -> list[Claim]:
+    """Return the article's candidates held back by the proposal budget, best first.
+
+    The article page offers them as "show N more sentences"; `restore` proposes one.
+    """
+    rows = session.exec(
+        select(Claim).where(Claim.article_id == article_id, below_budget_condition())
+    ).all()
+    return sorted((c for c in rows if is_below_budget(c)), key=lambda c: (-c.score, c.start))

@@ -18,6 +18,7 @@ def bulk_assign(session: Session, actor: User, claim_ids: list[int],
 
     Claims that cannot be assigned now (proposed, dismissed, approved) are skipped; the
     whole batch is one transaction, so a crash leaves either every assignment or none.
+    Assigning is not starting: an open claim stays open until its assignee starts it.
     """
     if not review.may(actor.role, "assign") or not actor.active:
         raise Forbidden("Only an editor can assign claims.")

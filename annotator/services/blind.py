@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_
+from sqlalchemy import and_, exists, not_, or_, true
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, select
 
 from annotator import review
@@ -45,26 +46,53 @@ def set_article_blind(session: Session, actor: User, article_id: int, on: bool) 
     return article
 
 
+def verdict_hidden(user: User | None) -> ColumnElement[bool]:
+    """Return a SQL condition on ``claim``: true where this user must not see the verdict.
+
+    The same rule as ``review.blind_to``, written as SQL so that lists, search, totals,
+    dashboards and exports leave hidden verdicts out *before* counting and paging. It only
+    uses correlated sub-queries on ``claim``'s own columns, so it fits any select over
+    the claim table (ORM ``Claim`` or Core ``Claim.__table__``).
+    """
+    if user is None or review.role_at_least(user.role, review.EDITOR):
+        return ~true()
+    claims = Claim.__table__.c
+    blind_articles = select(Article.id).where(Article.blind_review)
+    recorded = exists().where(BlindReview.claim_id == claims.id,
+                              BlindReview.reviewer_id == user.id)
+    return and_(
+        claims.article_id.in_(blind_articles),
+        claims.state.in_(review.BLIND_STATES),
+        or_(claims.verdict.is_not(None), claims.conclusion != ""),
+        or_(claims.assignee_id.is_(None), claims.assignee_id != user.id),
+        or_(claims.submitted_by_id.is_(None), claims.submitted_by_id != user.id),
+        not_(recorded),
+    )
+
+
+def verdict_visible(user: User | None) -> ColumnElement[bool]:
+    """Return a SQL condition on ``claim``: true where this user may see verdict and conclusion.
+
+    Apply it wherever a verdict or conclusion decides whether a claim is counted or found:
+    a verdict filter, a search in conclusions, totals by verdict, exports filtered by
+    verdict. ``.where(verdict_visible(user))`` before counting and paginating.
+    """
+    if user is None or review.role_at_least(user.role, review.EDITOR):
+        return true()
+    return not_(verdict_hidden(user))
+
+
 def hidden_claim_ids(session: Session, user: User | None,
                      claim_ids: list[int] | None = None) -> set[int]:
     """Return the claims whose first verdict this user must not see."""
     if user is None or review.role_at_least(user.role, review.EDITOR):
         return set()
-    query = (select(Claim.id).join(Article, Article.id == Claim.article_id)
-             .where(Article.blind_review,
-                    # Once approved, the verdict is the desk's published answer.
-                    Claim.state.in_((review.IN_PROGRESS, review.IN_REVIEW)),
-                    or_(Claim.verdict.is_not(None), Claim.conclusion != ""),
-                    or_(Claim.assignee_id.is_(None), Claim.assignee_id != user.id),
-                    or_(Claim.submitted_by_id.is_(None), Claim.submitted_by_id != user.id)))
+    query = select(Claim.id).where(verdict_hidden(user))
     if claim_ids is not None:
+        if not claim_ids:
+            return set()
         query = query.where(Claim.id.in_(claim_ids))
-    candidates = set(session.exec(query).all())
-    if not candidates:
-        return set()
-    recorded = set(session.exec(select(BlindReview.claim_id).where(
-        BlindReview.reviewer_id == user.id, BlindReview.claim_id.in_(candidates))).all())
-    return candidates - recorded
+    return set(session.exec(query).all())
 
 
 def redact_values(value):

@@ -6,15 +6,31 @@ from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from annotator import extract, review
-from annotator.models import STANCES, Article, Claim, Note, Source, User, Verdict, utcnow
+from annotator.models import (
+    STANCES,
+    Article,
+    Claim,
+    Event,
+    Note,
+    Source,
+    User,
+    Verdict,
+    utcnow,
+)
 from annotator.sanitize import is_safe_url
 from annotator.services import events
 from annotator.services.articles import parse_date
 from annotator.services.errors import Conflict, Forbidden, Invalid, NotFound
 
-EDITABLE = ("statement", "verdict", "conclusion")
+EDITABLE = ("statement", "verdict", "conclusion", "claimant")
 MAX_STATEMENT = 2000
 MAX_CONCLUSION = 5000
+MAX_CLAIMANT = 300
+_LIMITS = {"statement": MAX_STATEMENT, "conclusion": MAX_CONCLUSION, "claimant": MAX_CLAIMANT}
+# Events that change a claim's sources: they make their actor a writer of "sources".
+SOURCE_EVENTS = ("add_source", "edit_source", "remove_source")
+# Events that mention verdicts without writing the claim's own (a blind second verdict).
+NOT_WRITES = ("blind_verdict",)
 MAX_NOTE = 20000
 CONTEXT = 32
 
@@ -32,6 +48,30 @@ def actor_of(user: User) -> review.Actor:
     return review.Actor(id=user.id, role=user.role, active=user.active)
 
 
+def _authorship(session: Session, claim: Claim) -> tuple[frozenset[int], frozenset[int]]:
+    """Read from the claim's history who wrote what an approval would publish."""
+    rows = session.exec(select(Event.action, Event.actor_id, Event.new)
+                        .where(Event.claim_id == claim.id).order_by(Event.id)).all()
+    last_writer: dict[str, int | None] = {}
+    since_submit: set[int] = set()
+    for action, actor_id, new in rows:
+        if action == review.SUBMIT:
+            since_submit = set()
+            continue
+        if action in SOURCE_EVENTS:
+            written = ["sources"]
+        elif action in NOT_WRITES:
+            continue
+        else:
+            written = [f for f in review.PUBLISHED_FIELDS
+                       if isinstance(new, dict) and f in new]
+        for field in written:
+            last_writer[field] = actor_id
+        if written and actor_id is not None:
+            since_submit.add(actor_id)
+    return review.authors_of(last_writer, since_submit)
+
+
 def facts(session: Session, claim: Claim) -> review.ClaimFacts:
     """Gather what the workflow rules need to know about a claim."""
     count = session.exec(select(func.count()).where(Source.claim_id == claim.id)).one()
@@ -39,6 +79,7 @@ def facts(session: Session, claim: Claim) -> review.ClaimFacts:
     if claim.verdict:
         verdict = session.get(Verdict, claim.verdict)
         needs = verdict.needs_source if verdict else True
+    edited_since_submit, last_writers = _authorship(session, claim)
     return review.ClaimFacts(
         state=claim.state,
         assignee_id=claim.assignee_id,
@@ -47,12 +88,19 @@ def facts(session: Session, claim: Claim) -> review.ClaimFacts:
         conclusion=claim.conclusion or "",
         source_count=count,
         verdict_needs_source=needs,
+        edited_since_submit=edited_since_submit,
+        last_writers=last_writers,
     )
 
 
 def allowed_actions(session: Session, claim: Claim, user: User) -> list[str]:
     """Return the actions review.py lets this user take on this claim now."""
     return review.allowed_actions(facts(session, claim), actor_of(user))
+
+
+def blocked_reasons(session: Session, claim: Claim, user: User) -> dict[str, str]:
+    """Return, per action this user's role could take but cannot now, the reason why."""
+    return review.blocked_reasons(facts(session, claim), actor_of(user))
 
 
 def can_edit(session: Session, claim: Claim, user: User) -> bool:
@@ -97,6 +145,15 @@ def _version(value) -> int:
 
 def update_claim(session: Session, user: User, claim_id: int, version, changes: dict) -> Claim:
     """Change statement, verdict or conclusion if the caller's version is current."""
+    if changes.get("published_url") is not None:
+        # Where the desk published it: an editor's change, allowed on an approved claim.
+        from annotator.services import publish
+
+        rest = {k: v for k, v in changes.items() if k != "published_url" and v is not None}
+        if rest:
+            version = update_claim(session, user, claim_id, version, rest).version
+        return publish.set_published_url(session, user, claim_id, changes["published_url"],
+                                         version)
     claim = get_claim(session, claim_id)
     expected = _version(version)
     _require_edit(session, claim, user)
@@ -108,14 +165,16 @@ def update_claim(session: Session, user: User, claim_id: int, version, changes: 
         if field == "verdict":
             value = (value or "").strip() or None
             if value is not None and session.get(Verdict, value) is None:
-                raise Invalid(f"Unknown verdict {value!r}.")
+                raise Invalid(f"Unknown verdict {value!r}.", field="verdict")
         else:
             value = str(value).replace("\r\n", "\n").strip()
             if field == "statement" and not value:
-                raise Invalid("The statement cannot be empty.")
-            limit = MAX_STATEMENT if field == "statement" else MAX_CONCLUSION
+                raise Invalid("The statement cannot be empty.", field="statement")
+            if field == "claimant":
+                value = " ".join(value.split())
+            limit = _LIMITS[field]
             if len(value) > limit:
-                raise Invalid(f"The {field} is longer than {limit} characters.")
+                raise Invalid(f"The {field} is longer than {limit} characters.", field=field)
         if value != getattr(claim, field):
             values[field] = value
     if claim.version != expected:
@@ -136,13 +195,16 @@ def update_claim(session: Session, user: User, claim_id: int, version, changes: 
 def _source_fields(form: dict) -> dict:
     url = (form.get("url") or "").strip()
     if not is_safe_url(url):
-        raise Invalid("A source needs a web address starting with http:// or https://.")
+        raise Invalid("A source needs a web address starting with http:// or https://.",
+                      field="url")
     archived = (form.get("archived_url") or "").strip()
     if archived and not is_safe_url(archived):
-        raise Invalid("The archived copy's address must start with http:// or https://.")
+        raise Invalid("The archived copy's address must start with http:// or https://.",
+                      field="archived_url")
     stance = (form.get("stance") or "").strip()
     if stance not in STANCES:
-        raise Invalid("Choose whether the source supports, refutes or gives context.")
+        raise Invalid("Choose whether the source supports, refutes or gives context.",
+                      field="stance")
     fields = {
         "url": url[:2000],
         "archived_url": archived[:2000],
@@ -224,9 +286,9 @@ def add_note(session: Session, user: User, claim_id: int, body: str) -> Note:
         raise Forbidden("Your role can read notes but not write them.")
     body = (body or "").replace("\r\n", "\n").strip()
     if not body:
-        raise Invalid("The note is empty.")
+        raise Invalid("The note is empty.", field="body")
     if len(body) > MAX_NOTE:
-        raise Invalid(f"A note has at most {MAX_NOTE} characters.")
+        raise Invalid(f"A note has at most {MAX_NOTE} characters.", field="body")
     note = Note(claim_id=claim.id, author_id=user.id, body=body)
     session.add(note)
     session.flush()

@@ -10,10 +10,12 @@ class ServiceError(Exception):
 
     status = 400
 
-    def __init__(self, message: str, detail: Any = None):
+    def __init__(self, message: str, detail: Any = None, field: str | None = None):
         super().__init__(message)
         self.message = message
         self.detail = detail
+        # The form field the message is about, when there is one: forms show it beside it.
+        self.field = field
 
 
 class Invalid(ServiceError):
@@ -40,3 +42,9 @@ class Duplicate(ServiceError):
     """An article with the same content exists; detail is its id."""
 
     status = 409
+
+
+class TooLarge(ServiceError):
+    """Refuse input larger than the desk handles (HTTP 413)."""
+
+    status = 413

@@ -32,6 +32,11 @@ def record(
         comment=comment or "",
     )
     session.add(event)
+    # Approvals, reopens and edits change which claims "checked before?" can find. Imported
+    # here: matching records its own events through this module.
+    from annotator.services import matching
+
+    matching.on_event(session, action, claim_id, article_id)
     return event
 
 
@@ -55,3 +60,28 @@ def latest_event_id(session: Session, *, article_id: int | None = None,
     if article_id is not None:
         query = query.where(Event.article_id == article_id)
     return session.exec(query).one() or 0
+
+
+def creators(session: Session, claim_ids: list[int]) -> dict[int, User]:
+    """Return who made each hand-made claim (the actor of its "create" event), by claim id."""
+    if not claim_ids:
+        return {}
+    rows = session.exec(
+        select(Event.claim_id, User)
+        .join(User, User.id == Event.actor_id)
+        .where(Event.action == "create", Event.claim_id.in_(claim_ids))
+    ).all()
+    return {claim_id: person for claim_id, person in rows}
+
+
+def change_requests(session: Session, claim_ids: list[int]) -> dict[int, tuple[Event, User | None]]:
+    """Return the latest "request changes" event of each claim, with who asked."""
+    if not claim_ids:
+        return {}
+    rows = session.exec(
+        select(Event, User)
+        .join(User, User.id == Event.actor_id, isouter=True)
+        .where(Event.action == "request_changes", Event.claim_id.in_(claim_ids))
+        .order_by(Event.id)
+    ).all()
+    return {event.claim_id: (event, who) for event, who in rows}

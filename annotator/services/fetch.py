@@ -3,24 +3,33 @@
 Against SSRF, every hop is checked before it is requested: the scheme must be http or https,
 and every address the host name resolves to must be public (not private, loopback,
 link-local, multicast, reserved or unspecified), unless the ALLOW_PRIVATE_URLS setting is on.
-Redirects are followed by hand, at most MAX_REDIRECTS, each hop checked the same way. The
-body is read in a stream and refused past the size limit; the whole fetch has a timeout per
-network operation. Proxy settings from the environment are ignored, so the checked address
-is the one connected to.
+The connection then goes to the very address that was checked (the Host header and the TLS
+server name stay the host name), so a DNS answer that changes between the check and the
+connection (DNS rebinding) cannot reach an internal address. Redirects are followed by hand,
+at most MAX_REDIRECTS, each hop checked the same way. The body is refused past the size
+limit, and FETCH_TIMEOUT bounds the whole fetch (every hop, headers and body), not each read:
+a site that trickles a byte at a time is cut off at the deadline.
+
+No database work happens here: callers fetch first, with no transaction open, and then
+import the page in one short transaction (``import_page``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import ipaddress
 import re
 import socket
+import ssl
+import threading
+import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-import requests
-
 from annotator import __version__
 from annotator.models import Article, User
+from annotator.sanitize import is_safe_url
 from annotator.services import articles
 from annotator.services.errors import Invalid
 
@@ -63,8 +72,20 @@ def _forbidden_address(address: str) -> bool:
             or ip.is_reserved or ip.is_unspecified or not ip.is_global)
 
 
-def check_url(url: str, *, allow_private: bool = False) -> None:
-    """Refuse a URL that is not http(s), or whose host resolves to a non-public address."""
+def _addresses(host: str, port: int) -> list[str]:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, OSError):
+        raise Invalid(f"The host {host[:100]!r} could not be found.") from None
+    return [info[4][0] for info in infos]
+
+
+def check_url(url: str, *, allow_private: bool = False) -> str:
+    """Refuse a URL that is not http(s), or whose host resolves to a non-public address.
+
+    Return the checked address to connect to: the fetch pins it, so the name is not
+    resolved a second time.
+    """
     try:
         parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -77,89 +98,184 @@ def check_url(url: str, *, allow_private: bool = False) -> None:
         raise Invalid("The address has no host name.")
     if parts.username or parts.password:
         raise Invalid("Addresses with a user name or password are not fetched.")
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError):
-        raise Invalid(f"The host {host!r} could not be found.") from None
-    if allow_private:
-        return
-    for info in infos:
-        if _forbidden_address(info[4][0]):
-            raise Invalid(f"The host {host!r} is on a private, loopback or otherwise "
-                          "non-public address; it is not fetched.")
+    if not is_safe_url(url):
+        raise Invalid("That is not a valid web address.")
+    addresses = _addresses(host, port)
+    if not allow_private:
+        for address in addresses:
+            if _forbidden_address(address):
+                raise Invalid(f"The host {host!r} is on a private, loopback or otherwise "
+                              "non-public address; it is not fetched.")
+    return addresses[0].split("%", 1)[0]
 
 
-def _charset(response: requests.Response, head: bytes) -> str:
-    declared = requests.utils.get_encoding_from_headers(response.headers)
-    # requests assumes ISO-8859-1 for any text/* without a charset; a page's meta tag knows better.
-    if declared and not (declared.lower() == "iso-8859-1" and "charset" not in
-                         response.headers.get("Content-Type", "").lower()):
+class _Pinned(http.client.HTTPConnection):
+    """An HTTP connection to a fixed address; the Host header stays the host name."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float):
+        super().__init__(host, port, timeout=timeout)
+        self._address = address
+
+    def connect(self):
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedTLS(http.client.HTTPSConnection):
+    """An HTTPS connection to a fixed address; SNI and certificate check use the host name."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float):
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._address = address
+
+    def connect(self):
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+def _charset(headers, head: bytes) -> str:
+    declared = headers.get_content_charset()
+    if declared:
         return declared
     found = _META_CHARSET.search(head[:4096])
     return found.group(1).decode("ascii") if found else "utf-8"
 
 
-def _read(response: requests.Response, max_bytes: int) -> bytes:
-    length = response.headers.get("Content-Length", "")
+class _Deadline:
+    """Cut a connection when the whole fetch's time is up, whatever it is waiting for."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.ends = time.monotonic() + seconds
+        self.passed = False
+        self._timer: threading.Timer | None = None
+
+    def left(self) -> float:
+        left = self.ends - time.monotonic()
+        if left <= 0:
+            self.passed = True
+            raise self.error()
+        return left
+
+    def error(self) -> Invalid:
+        return Invalid(f"The site did not answer within {self.seconds:g} s.")
+
+    def watch(self, connection: http.client.HTTPConnection) -> None:
+        self.stop()
+
+        def cut():
+            self.passed = True
+            sock = connection.sock
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+        self._timer = threading.Timer(max(0.0, self.ends - time.monotonic()), cut)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+
+def _read(response: http.client.HTTPResponse, max_bytes: int, deadline: _Deadline) -> bytes:
+    length = response.getheader("Content-Length", "") or ""
     if length.isdigit() and int(length) > max_bytes:
         raise Invalid(f"The page is larger than the {max_bytes // 1024} KB limit.")
     data = bytearray()
-    for chunk in response.iter_content(CHUNK):
+    while True:
+        deadline.left()
+        chunk = response.read1(CHUNK)
+        if not chunk:
+            break
         data += chunk
         if len(data) > max_bytes:
             raise Invalid(f"The page is larger than the {max_bytes // 1024} KB limit.")
+    if deadline.passed:
+        raise deadline.error()
     return bytes(data)
 
 
+def _get(url: str, address: str, settings: FetchSettings, deadline: _Deadline):
+    """Request one hop from the pinned address; return (status, reason, headers, body)."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    kind = _PinnedTLS if parts.scheme == "https" else _Pinned
+    connection = kind(parts.hostname, port, address, timeout=min(settings.timeout,
+                                                                  deadline.left()))
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    deadline.watch(connection)
+    try:
+        connection.request("GET", path, headers={
+            "User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml",
+            "Accept-Encoding": "identity", "Connection": "close"})
+        response = connection.getresponse()
+        if response.status in (301, 302, 303, 307, 308) or response.status != 200:
+            return response.status, response.reason, response.headers, b""
+        kind_of = (response.getheader("Content-Type", "") or "").split(";")[0].strip().lower()
+        if kind_of and kind_of not in HTML_TYPES:
+            raise Invalid(f"The address is not a web page (it is {kind_of[:60]}).")
+        return response.status, response.reason, response.headers, _read(
+            response, settings.max_bytes, deadline)
+    except Invalid:
+        raise
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        if deadline.passed or time.monotonic() >= deadline.ends:
+            raise deadline.error() from None
+        if isinstance(exc, TimeoutError | socket.timeout):
+            raise deadline.error() from None
+        raise Invalid(f"The page could not be fetched: {type(exc).__name__}.") from None
+    finally:
+        deadline.stop()
+        connection.close()
+
+
 def fetch_page(url: str, settings: FetchSettings | None = None) -> Page:
-    """Fetch an HTML page, checking every redirect hop; raise Invalid on any failure."""
+    """Fetch an HTML page, checking every redirect hop; raise Invalid on any failure.
+
+    The whole fetch ends within ``settings.timeout`` seconds (plus the DNS look-ups).
+    """
     settings = settings or FetchSettings()
     url = (url or "").strip()
-    with requests.Session() as http:
-        http.trust_env = False  # no proxy from the environment: we connect where we checked
-        for _hop in range(MAX_REDIRECTS + 1):
-            check_url(url, allow_private=settings.allow_private)
-            try:
-                response = http.get(url, allow_redirects=False, stream=True,
-                                    timeout=settings.timeout,
-                                    headers={"User-Agent": USER_AGENT,
-                                             "Accept": "text/html,application/xhtml+xml"})
-            except requests.Timeout:
-                raise Invalid(f"The site did not answer within {settings.timeout:g} s.") from None
-            except requests.RequestException as exc:
-                raise Invalid(f"The page could not be fetched: {type(exc).__name__}.") from None
-            with response:
-                if response.is_redirect:
-                    location = response.headers.get("Location", "")
-                    if not location:
-                        raise Invalid("The site redirected without saying where to.")
-                    url = urljoin(url, location)
-                    continue
-                if response.status_code != 200:
-                    raise Invalid(f"The site answered {response.status_code} "
-                                  f"{response.reason or ''}".strip() + ".")
-                kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-                if kind and kind not in HTML_TYPES:
-                    raise Invalid(f"The address is not a web page (it is {kind[:60]}).")
-                try:
-                    data = _read(response, settings.max_bytes)
-                except requests.RequestException as exc:
-                    raise Invalid(f"The page could not be read: {type(exc).__name__}.") from None
-                charset = _charset(response, data)
-            try:
-                text = data.decode(charset, errors="replace")
-            except LookupError:
-                text = data.decode("utf-8", errors="replace")
-            return Page(url=url, html=text, content_type=kind or "text/html")
+    deadline = _Deadline(settings.timeout)
+    for _hop in range(MAX_REDIRECTS + 1):
+        address = check_url(url, allow_private=settings.allow_private)
+        if address is None:  # a checker that only checks: connect where the name points
+            address = _addresses(urlsplit(url).hostname or "", 80)[0]
+        status, reason, headers, data = _get(url, address, settings, deadline)
+        if status in (301, 302, 303, 307, 308):
+            location = headers.get("Location", "")
+            if not location:
+                raise Invalid("The site redirected without saying where to.")
+            url = urljoin(url, location)
+            continue
+        if status != 200:
+            raise Invalid(f"The site answered {status} {reason or ''}".strip() + ".")
+        kind = (headers.get("Content-Type", "") or "").split(";")[0].strip().lower()
+        charset = _charset(headers, data)
+        try:
+            text = data.decode(charset, errors="replace")
+        except LookupError:
+            text = data.decode("utf-8", errors="replace")
+        return Page(url=url, html=text, content_type=kind or "text/html")
     raise Invalid(f"The site redirected more than {MAX_REDIRECTS} times.")
 
 
-def import_url(session, actor: User, url: str, settings: FetchSettings | None = None,
-               **fields) -> Article:
-    """Fetch a page and import it as an article (title, byline and date come from it)."""
-    page = fetch_page(url, settings)
+def import_page(session, actor: User, page: Page, **fields) -> Article:
+    """Import a fetched page as an article (title, byline and date come from it)."""
     if page.content_type == "text/plain":
         req = articles.ImportRequest(text=page.html, url=page.url, **fields)
     else:
         req = articles.ImportRequest(html=page.html, url=page.url, **fields)
     return articles.import_article(session, actor, req)
+
+
+def import_url(session, actor: User, url: str, settings: FetchSettings | None = None,
+               **fields) -> Article:
+    """Fetch a page and import it as an article.
+
+    Prefer ``fetch_page`` with no transaction open, then ``import_page``: this one is for
+    callers that hold no database lock meanwhile (the CLI, tests).
+    """
+    return import_page(session, actor, fetch_page(url, settings), **fields)

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from annotator import review
-from annotator.db import new_session, session_scope
+from annotator.engine import new_session, session_scope
 from annotator.exports import FORMATS, ExportFilter, filename, run_export
 from annotator.exports.formats import expected_claims
 from annotator.models import Job, JobChunk, User, utcnow
@@ -146,14 +146,14 @@ def run_export_job(engine: Engine, job_id: int, *, base_url: str, desk_name: str
                 result={"bytes": size, "chunks": seq, "claims": state["done"]})
     except Exception as exc:  # the job records what went wrong; the thread must not die silently
         log.exception("export job %s failed", job_id)
-        _update(engine, job_id, status="failed", error=f"The export failed: {exc}"[:2000])
+        _update(engine, job_id, status="failed", error=_sentence("export", exc))
     finally:
         read.close()
 
 
 def run_import_job(engine: Engine, job_id: int) -> None:
     """Do an import job: load the uploaded export in one transaction."""
-    from annotator.exports.json_import import import_json
+    from annotator.services.json_import import import_json
 
     try:
         with session_scope(engine, write=False) as session:
@@ -173,7 +173,15 @@ def run_import_job(engine: Engine, job_id: int) -> None:
         _update(engine, job_id, status="failed", error=exc.message[:2000])
     except Exception as exc:
         log.exception("import job %s failed", job_id)
-        _update(engine, job_id, status="failed", error=f"The import failed: {exc}"[:2000])
+        _update(engine, job_id, status="failed", error=_sentence("import", exc))
+
+
+def _sentence(kind: str, exc: Exception) -> str:
+    """Say what went wrong in words for the job page; never SQL, parameters or a trace."""
+    if isinstance(exc, ServiceError):
+        return exc.message[:2000]
+    return (f"The {kind} failed because of an unexpected error ({type(exc).__name__}); "
+            "nothing of it was kept. The server's log has the details for an admin.")
 
 
 def prune(session: Session, older_than: timedelta) -> int:

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from annotator import review
 from annotator.extract import score, train
 from annotator.models import Claim, Event, User
-from annotator.services import events, settings
+from annotator.services import articles, events, settings
 from annotator.services.errors import Forbidden, Invalid
 
 MIN_EXAMPLES = 20
@@ -31,15 +31,21 @@ class RetrainReport:
     held_out: int
     ap_before: float | None
     ap_after: float | None
+    threshold_before: float | None = None
+    threshold_after: float | None = None
 
 
 def decisions(session: Session) -> list[tuple[int, str, int]]:
-    """Return (claim id, quote, label) for every decision the desk has made."""
-    rows = session.exec(select(Claim.id, Claim.quote, Claim.origin, Claim.state)
-                        .where(Claim.state != review.PROPOSED).order_by(Claim.id)).all()
-    return [(cid, quote, 0 if state == review.DISMISSED and origin == "machine" else 1)
-            for cid, quote, origin, state in rows
-            if not (origin == "person" and state == review.DISMISSED)]
+    """Return (claim id, quote, label) for every decision the desk has made.
+
+    Candidates the proposal budget held back were never looked at: they are no decision.
+    """
+    rows = session.exec(select(Claim).where(Claim.state != review.PROPOSED)
+                        .order_by(Claim.id)).all()
+    return [(c.id, c.quote, 0 if c.state == review.DISMISSED and c.origin == "machine" else 1)
+            for c in rows
+            if not (c.origin == "person" and c.state == review.DISMISSED)
+            and not articles.is_below_budget(c)]
 
 
 def _held_out(claim_id: int) -> bool:
@@ -76,19 +82,50 @@ def retrain_desk(session: Session, actor: User | None,
     train_rows = [(q, y) for cid, q, y in rows if not _held_out(cid)]
     test_rows = [(q, y) for cid, q, y in rows if _held_out(cid)]
     before = after = None
+    final = train.retrain(base, [(q, y) for _, q, y in rows])
+    threshold_before = settings.propose_threshold(session)
+    threshold_after = None
     if test_rows and any(y for _, y in test_rows):
         texts, labels = [q for q, _ in test_rows], [y for _, y in test_rows]
         before = average_precision([s.score for s in score.score_many(texts, base)], labels)
         trial = train.retrain(base, train_rows)
         after = average_precision([s.score for s in score.score_many(texts, trial)], labels)
-    final = train.retrain(base, [(q, y) for _, q, y in rows])
+        if 0 < sum(labels) < len(labels):
+            # Recalibrate on decisions the trial model did not see, then pick the threshold
+            # that best separates what the desk kept from what it dismissed.
+            logits = score.logits_alone(texts, trial)
+            final = train.recalibrate(final, logits, labels)
+            calibrated = train.recalibrate(trial, logits, labels)
+            probs = [score.sigmoid(z) for z in score.logits_alone(texts, calibrated)]
+            threshold_after = best_threshold(probs, labels)
+            settings.put(session, settings.PROPOSE_THRESHOLD, threshold_after)
     settings.put(session, settings.SCORER_WEIGHTS, final)
     report = RetrainReport(examples=len(rows), positives=sum(y for _, _, y in rows),
-                           held_out=len(test_rows), ap_before=before, ap_after=after)
+                           held_out=len(test_rows), ap_before=before, ap_after=after,
+                           threshold_before=threshold_before, threshold_after=threshold_after)
     events.record(session, "retrain", actor=actor, new={
         "examples": report.examples, "positives": report.positives,
-        "held_out": report.held_out, "ap_before": before, "ap_after": after})
+        "held_out": report.held_out, "ap_before": before, "ap_after": after,
+        "threshold_before": threshold_before, "threshold_after": threshold_after})
     return report
+
+
+def best_threshold(probs: list[float], labels: list[int]) -> float:
+    """Return the probability threshold with the best F1 on (probability, label) pairs,
+    kept within [0.05, 0.95] so that a few decisions cannot switch proposals off."""
+    best, best_f1 = 0.5, -1.0
+    positives = sum(labels)
+    for t in sorted(set(round(p, 4) for p in probs)):
+        t = min(max(t, 0.05), 0.95)
+        tp = sum(1 for p, y in zip(probs, labels, strict=True) if p >= t and y)
+        chosen = sum(1 for p in probs if p >= t)
+        if not tp:
+            continue
+        precision, recall = tp / chosen, tp / positives
+        f1 = 2 * precision * recall / (precision + recall)
+        if f1 >= best_f1:  # on a tie, the higher threshold: fewer proposals
+            best, best_f1 = t, f1
+    return round(best, 4)
 
 
 def last_retrain(session: Session) -> Event | None:

@@ -1,17 +1,38 @@
-"""Read-side queries: filtered claim lists, full-text search, the queue, activity, mentions."""
+"""Read-side queries: the claims list (filters, search, sort, pages), the queue, activity.
+
+Every list reads one bounded page through an index; totals are counted up to COUNT_CAP
+(a capped total is reported as a lower bound) or read from the tally table.
+"""
 
 from __future__ import annotations
 
-import re
+import base64
+import json
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from sqlalchemy import and_, func, or_
+from markupsafe import Markup
+from sqlalchemy import and_, func, literal_column, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from annotator import review
-from annotator.models import Article, Claim, Event, Note, User
+from annotator.models import Article, Claim, ClaimTally, Event, User
+from annotator.sanitize import bounded_int
+from annotator.search import query as search_query
+from annotator.services import blind, search
+from annotator.services.mentions import mentioned_usernames  # noqa: F401  (re-exported)
 
-MENTION_RE = re.compile(r"(?<![\w@])@([A-Za-z0-9_.-]{2,64})")
+PER_PAGE = 50
+MAX_PER_PAGE = 200
+COUNT_CAP = 10_000
+# Text searches rank this many of the newest matches by relevance (see find_claims).
+RANK_WINDOW = 1_000
+SORTS = {"id": Claim.id, "score": Claim.score, "state": Claim.state, "verdict": Claim.verdict,
+         "assignee": Claim.assignee_id, "updated": Claim.updated_at,
+         "submitted_by": Claim.submitted_by_id}
+# Sort keys that never hold NULL can page by cursor; the others page by offset.
+KEYSET = {"id", "score", "state", "updated"}
 
 
 @dataclass
@@ -23,113 +44,304 @@ class ClaimFilter:
     assignee: str = ""  # a username, "me", or "none"
     article_id: int | None = None
     q: str = ""
+    sort: str = ""  # a key of SORTS, "-key" for descending; "" for the natural order
 
-    def apply(self, query, me: User | None = None):
-        """Narrow a select(Claim) query."""
-        if self.states:
-            query = query.where(Claim.state.in_(self.states))
-        if self.verdicts:
-            query = query.where(Claim.verdict.in_(self.verdicts))
+    def parsed(self) -> search_query.Query:
+        return search_query.parse(self.q)
+
+    def conditions(self, session: Session, me: User | None) -> list:
+        """Return the SQL conditions on Claim (and its article) this filter stands for."""
+        query = self.parsed()
+        fields = query.fields
+        states = list(self.states) + [_key(v) for v in fields.get("state", [])]
+        verdicts = list(self.verdicts) + [_key(v) for v in fields.get("verdict", [])]
+        conds = []
+        if query.unmatchable:
+            conds.append(Claim.id.is_(None))
+        if states:
+            conds.append(Claim.state.in_(states))
+        if verdicts:
+            conds.append(Claim.verdict.in_(verdicts))
+            # A verdict filter must not find verdicts blind review hides from this person.
+            conds.append(blind.verdict_visible(me))
         if self.article_id is not None:
-            query = query.where(Claim.article_id == self.article_id)
-        if self.assignee == "none":
-            query = query.where(Claim.assignee_id.is_(None))
-        elif self.assignee == "me" and me is not None:
-            query = query.where(Claim.assignee_id == me.id)
-        elif self.assignee:
-            query = query.join(User, User.id == Claim.assignee_id).where(
-                User.username == self.assignee)
-        for word in self.q.split()[:8]:
-            # Every word must appear in statement, quote or conclusion, case-insensitively.
-            pattern = f"%{_escape_like(word.lower())}%"
-            query = query.where(or_(
-                func.lower(Claim.statement).like(pattern, escape="\\"),
-                func.lower(Claim.quote).like(pattern, escape="\\"),
-                func.lower(Claim.conclusion).like(pattern, escape="\\"),
-            ))
-        return query
+            conds.append(Claim.article_id == self.article_id)
+        for value in fields.get("article", []):
+            if value.isdigit():
+                # An id no database holds finds nothing (and never overflows the driver).
+                conds.append(Claim.article_id == (bounded_int(value, low=1) or -1))
+            else:
+                pattern = f"%{_escape_like(value.lower())}%"
+                conds.append(Claim.article_id.in_(select(Article.id).where(
+                    func.lower(Article.title).like(pattern, escape="\\"))))
+        for value in [self.assignee, *fields.get("assignee", [])]:
+            if value:
+                conds.append(_assignee_condition(value, me))
+        dialect = search.dialect_of(session)
+        for value in fields.get("claimant", []):
+            terms = search_query.parse(f'"{value}"').include
+            conds.append(search.claimant_condition(dialect, terms) if terms
+                         else Claim.id.is_(None))
+        text = search.text_condition(dialect, query, blind.verdict_visible(me))
+        if text is not None:
+            conds.append(text)
+        return conds
+
+    def only_tallied(self) -> bool:
+        """Tell whether the tally table alone can count this filter (states and verdicts)."""
+        return not (self.assignee or self.article_id is not None or self.q.strip())
+
+
+def _key(value: str) -> str:
+    return value.strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def _assignee_condition(value: str, me: User | None):
+    if value == "none":
+        return Claim.assignee_id.is_(None)
+    if value == "me":
+        return Claim.assignee_id == (me.id if me is not None else -1)
+    return Claim.assignee_id.in_(select(User.id).where(User.username == value))
 
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def find_claims(session: Session, filters: ClaimFilter, me: User | None, *, limit: int = 200,
-                offset: int = 0) -> tuple[list[tuple[Claim, Article]], int]:
-    """Return one page of matching claims with their articles, and the total count."""
-    base = filters.apply(select(Claim), me)
-    total = session.exec(select(func.count()).select_from(base.subquery())).one()
-    rows = session.exec(
-        filters.apply(select(Claim, Article).join(Article, Article.id == Claim.article_id), me)
-        .order_by(Claim.article_id.desc(), Claim.start, Claim.id).offset(offset).limit(limit)
-    ).all()
-    return list(rows), total
+@dataclass
+class ClaimPage:
+    """One page of the claims list."""
+
+    rows: list[tuple[Claim, Article]]
+    total: int
+    total_exact: bool
+    page: int
+    per_page: int
+    sort: str
+    has_next: bool
+    next_cursor: str | None
+    snippets: dict[int, Markup] = field(default_factory=dict)
+
+
+def encode_cursor(values: list) -> str:
+    """Pack a row's sort key into an opaque, URL-safe cursor."""
+    plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
+    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> list | None:
+    """Unpack a cursor; None when it is not one of ours."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(values, list) or len(values) != 2 or not isinstance(values[1], int):
+        return None
+    if not isinstance(values[0], (str, int, float)) or isinstance(values[0], bool):
+        return None
+    if any(isinstance(v, int) and not -2**62 < v < 2**62 for v in values) or (
+            isinstance(values[0], str) and len(values[0]) > 64):
+        return None  # not a value any row holds; databases refuse such integers
+    return values
+
+
+def _order(filters: ClaimFilter, query: search_query.Query) -> tuple[str, object, bool]:
+    """Return (sort name, column or None for rank, descending)."""
+    name = filters.sort.lstrip("-")
+    if name in SORTS:
+        return filters.sort, SORTS[name], filters.sort.startswith("-")
+    if query.include:
+        return "rank", None, False
+    if filters.article_id is not None:
+        return "position", Claim.start, False
+    return "-id", Claim.id, True
+
+
+def count_capped(session: Session, statement, cap: int | None = None) -> tuple[int, bool]:
+    """Count a select's rows, stopping after `cap` (COUNT_CAP); return (count, exact)."""
+    cap = COUNT_CAP if cap is None else cap
+    n = session.execute(sa_select(func.count()).select_from(
+        statement.limit(cap + 1).subquery())).scalar_one()
+    return (cap, False) if n > cap else (n, True)
+
+
+def _tallied_total(session: Session, filters: ClaimFilter) -> int:
+    query = select(func.coalesce(func.sum(ClaimTally.n), 0))
+    if filters.states:
+        query = query.where(ClaimTally.state.in_(filters.states))
+    if filters.verdicts:
+        query = query.where(ClaimTally.verdict.in_(filters.verdicts))
+    return int(session.exec(query).one())
+
+
+def _base(session: Session, filters: ClaimFilter, me: User | None, *columns):
+    """Return select(columns) narrowed by the filter (index joined for text searches)."""
+    query = filters.parsed()
+    statement = select(*columns)
+    if query.include:
+        statement = search.join_match(statement, search.dialect_of(session), query)
+    conds = filters.conditions(session, me)
+    return statement.where(*conds) if conds else statement
+
+
+def find_claims(session: Session, filters: ClaimFilter, me: User | None, *, page: int = 1,
+                per_page: int = PER_PAGE, after: str | None = None) -> ClaimPage:
+    """Return one page of matching claims with their articles, the total and a cursor.
+
+    Text searches are ranked by relevance while at most COUNT_CAP claims match; beyond
+    that (a word in most claims) the newest come first, which the index streams.
+    """
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    query = filters.parsed()
+    sort, col, desc = _order(filters, query)
+    dialect = search.dialect_of(session)
+    editor = me is None or review.role_at_least(me.role, review.EDITOR)
+    matches = None
+    if col is None:
+        matches = search.count_matches(session, query, COUNT_CAP)
+        if matches > COUNT_CAP:
+            # Scoring needs how many claims hold each word: counting a word found in most
+            # of a million claims costs more than the whole page. Newest first instead.
+            sort, col, desc = "-id", Claim.id, True
+    cursor = decode_cursor(after) if after and sort.lstrip("-") in KEYSET | {"position"} else None
+    paged_inside = False
+    if col is None:
+        # Relevance among the newest RANK_WINDOW matches: the index streams them newest
+        # first and only those are scored, so a word in every claim costs no more than a
+        # rarer one. Another sort order reaches every match.
+        score = search.rank(dialect, query, with_conclusion=editor)
+        if dialect == "sqlite":
+            # bm25() only works in the query that holds the MATCH, so score in the window.
+            # Without other conditions the window is read from the index alone.
+            window = (search.index_window(query, score) if not filters.conditions(session, me)
+                      else _base(session, filters, me, Claim.id.label("claim_id"),
+                                 score.label("score")))
+            window = (window.order_by(search.match_id(dialect).desc()).limit(RANK_WINDOW)
+                      .subquery("window"))
+            ranked = select(window.c.claim_id, window.c.score)
+        else:
+            # Score only the window's claims: ts_rank reads each whole tsvector.
+            window = (_base(session, filters, me, Claim.id.label("claim_id"))
+                      .order_by(search.match_id(dialect).desc()).limit(RANK_WINDOW)
+                      .subquery("window"))
+            ranked = (select(window.c.claim_id, score.label("score"))
+                      .join(search.INDEX, search.INDEX.c.claim_id == window.c.claim_id))
+        # Sort the window's ids and cut the page first; then read only its claims.
+        ranked = (ranked.order_by(literal_column("score"), window.c.claim_id.desc())
+                  .offset((page - 1) * per_page).limit(per_page + 1).subquery("ranked"))
+        statement = (select(Claim, Article).join(ranked, ranked.c.claim_id == Claim.id)
+                     .join(Article, Article.id == Claim.article_id)
+                     .order_by(ranked.c.score, Claim.id.desc()))
+        paged_inside = True
+    else:
+        statement = _base(session, filters, me, Claim, Article).join(
+            Article, Article.id == Claim.article_id)
+        if col is Claim.id and query.include:
+            # The same id, read from the index the query is driven by, so no sort is needed.
+            col = search.match_id(dialect)
+        if cursor is not None:
+            value = cursor[0]
+            if col is Claim.updated_at:
+                value = datetime.fromisoformat(value)
+            before = col < value if desc else col > value
+            tie = Claim.id < cursor[1] if desc else Claim.id > cursor[1]
+            statement = statement.where(before if col.key in ("id", "rowid", "claim_id")
+                                        else or_(before, and_(col == value, tie)))
+        statement = statement.order_by(col.desc() if desc else col)
+        if col.key not in ("id", "rowid", "claim_id"):
+            statement = statement.order_by(Claim.id.desc() if desc else Claim.id)
+    offset = 0 if cursor is not None or paged_inside else (page - 1) * per_page
+    rows = list(session.exec(statement.offset(offset).limit(per_page + 1)).all())
+    has_next = len(rows) > per_page
+    rows = rows[:per_page]
+    if page == 1 and cursor is None and not has_next:
+        total, exact = len(rows), True
+    elif filters.only_tallied() and (editor or not filters.verdicts) and not query.fields:
+        total, exact = _tallied_total(session, filters), True
+    elif (editor and query.include and not query.exclude and not query.fields
+          and not (filters.states or filters.verdicts or filters.assignee
+                   or filters.article_id is not None)):
+        # Text alone: the index counts its matches without touching the claims.
+        n = matches if matches is not None else search.count_matches(session, query,
+                                                                         COUNT_CAP)
+        total, exact = (COUNT_CAP, False) if n > COUNT_CAP else (n, True)
+    else:
+        total, exact = count_capped(session, _base(session, filters, me, Claim.id))
+    next_cursor = None
+    if has_next and rows and (col is not None and sort.lstrip("-") in KEYSET | {"position"}):
+        last = rows[-1][0]
+        key = "id" if col.key in ("rowid", "claim_id") else col.key
+        next_cursor = encode_cursor([getattr(last, key), last.id])
+    hidden = blind.hidden_claim_ids(session, me, [c.id for c, _ in rows])
+    snippets = search.snippets(session, [c for c, _ in rows], query, hidden)
+    return ClaimPage(rows=rows, total=total, total_exact=exact, page=page, per_page=per_page,
+                     sort=sort, has_next=has_next, next_cursor=next_cursor, snippets=snippets)
 
 
 def matching_ids(session: Session, filters: ClaimFilter, me: User | None) -> list[int]:
     """Return the ids of every claim the filter matches, in reading order."""
-    query = filters.apply(select(Claim.id), me).order_by(Claim.article_id, Claim.start, Claim.id)
-    return list(session.exec(query).all())
+    query = _base(session, filters, me, Claim.id)
+    return list(session.exec(query.order_by(Claim.article_id, Claim.start, Claim.id)).all())
 
 
-def mentioned_usernames(text: str) -> set[str]:
-    """Return the usernames @mentioned in a note."""
-    return set(MENTION_RE.findall(text or ""))
+# ---------------------------------------------------------------- activity
 
+ACTIVITY_PAGE = 50
+
+
+def article_activity(session: Session, article_id: int, limit: int = ACTIVITY_PAGE,
+                     before: int | None = None) -> list[tuple[Event, User | None, Claim | None]]:
+    """Return an article's newest events (older than `before`) with actors and claims."""
+    query = (select(Event, User, Claim)
+             .join(User, User.id == Event.actor_id, isouter=True)
+             .join(Claim, Claim.id == Event.claim_id, isouter=True)
+             .where(Event.article_id == article_id))
+    if before is not None:
+        query = query.where(Event.id < before)
+    return list(session.exec(query.order_by(Event.id.desc()).limit(limit)).all())
+
+
+# ---------------------------------------------------------------- articles
 
 @dataclass
-class Queue:
-    """What a person has to do now."""
+class ArticleRow:
+    """What the articles index shows of one article (not its body)."""
 
-    assigned: list[Claim]
-    waiting_approval: list[Claim]
-    returned: list[Claim]
-    mentions: list[tuple[Note, Claim]]
-
-
-def queue_for(session: Session, me: User) -> Queue:
-    """Gather what is assigned to me, waiting for my approval, returned to me, mentions."""
-    mine = session.exec(select(Claim).where(Claim.assignee_id == me.id,
-                                            Claim.state == review.IN_PROGRESS)
-                        .order_by(Claim.updated_at.desc())).all()
-    last_actions = _last_transition(session, [c.id for c in mine])
-    returned = [c for c in mine if last_actions.get(c.id) == review.REQUEST_CHANGES]
-    assigned = [c for c in mine if last_actions.get(c.id) != review.REQUEST_CHANGES]
-    waiting: list[Claim] = []
-    if review.may(me.role, "assign"):
-        waiting = list(session.exec(select(Claim).where(
-            Claim.state == review.IN_REVIEW,
-            or_(Claim.submitted_by_id.is_(None), Claim.submitted_by_id != me.id))
-            .order_by(Claim.submitted_at)).all())
-    pattern = f"%@{_escape_like(me.username.lower())}%"
-    candidates = session.exec(
-        select(Note, Claim).join(Claim, Claim.id == Note.claim_id)
-        .where(func.lower(Note.body).like(pattern, escape="\\"))
-        .order_by(Note.id.desc()).limit(200)).all()
-    mentions = [(n, c) for n, c in candidates
-                if me.username.lower() in {u.lower() for u in mentioned_usernames(n.body)}]
-    return Queue(assigned=assigned, waiting_approval=waiting, returned=returned,
-                 mentions=mentions[:50])
+    id: int
+    title: str
+    outlet: str
+    published: object
+    counts: dict[str, int]
 
 
-def _last_transition(session: Session, claim_ids: list[int]) -> dict[int, str]:
-    if not claim_ids:
-        return {}
-    transitions = set(review.ACTIONS)
-    latest = (select(Event.claim_id, func.max(Event.id).label("last"))
-              .where(Event.claim_id.in_(claim_ids), Event.action.in_(transitions))
-              .group_by(Event.claim_id).subquery())
-    rows = session.exec(select(Event.claim_id, Event.action).join(
-        latest, and_(Event.claim_id == latest.c.claim_id, Event.id == latest.c.last))).all()
-    return dict(rows)
+def list_articles(session: Session, *, page: int = 1, per_page: int = PER_PAGE,
+                  after: str | None = None) -> tuple[list[ArticleRow], int, bool, str | None]:
+    """Return a page of articles, newest first, with claim counts by state.
 
-
-def article_activity(session: Session, article_id: int,
-                     limit: int = 100) -> list[tuple[Event, User | None, Claim | None]]:
-    """Return an article's newest events with their actors and claims."""
-    return list(session.exec(
-        select(Event, User, Claim)
-        .join(User, User.id == Event.actor_id, isouter=True)
-        .join(Claim, Claim.id == Event.claim_id, isouter=True)
-        .where(Event.article_id == article_id)
-        .order_by(Event.id.desc()).limit(limit)).all())
+    Returns (rows, total, total exact, next cursor). The cursor is the last id shown.
+    """
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    query = select(Article.id, Article.title, Article.outlet, Article.published)
+    cursor = decode_cursor(after) if after else None
+    if cursor is not None:
+        query = query.where(Article.id < cursor[1])
+    offset = 0 if cursor is not None else (page - 1) * per_page
+    found = session.exec(query.order_by(Article.id.desc()).offset(offset)
+                         .limit(per_page + 1)).all()
+    has_next = len(found) > per_page
+    found = found[:per_page]
+    counts: dict[int, dict[str, int]] = {}
+    if found:
+        for article_id, state, n in session.exec(
+                select(Claim.article_id, Claim.state, func.count())
+                .where(Claim.article_id.in_([r[0] for r in found]))
+                .group_by(Claim.article_id, Claim.state)).all():
+            counts.setdefault(article_id, {})[state] = n
+    rows = [ArticleRow(i, t, o, p, counts.get(i, {})) for i, t, o, p in found]
+    if page == 1 and cursor is None and not has_next:
+        total, exact = len(rows), True
+    else:
+        total, exact = count_capped(session, select(Article.id))
+    next_cursor = encode_cursor([rows[-1].id, rows[-1].id]) if has_next else None
+    return rows, total, exact, next_cursor

@@ -6,10 +6,14 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from annotator.extract.score import PROPOSE_THRESHOLD as DEFAULT_THRESHOLD
 from annotator.models import Setting
+from annotator.services.errors import Invalid
 
 BLIND_REVIEW_DEFAULT = "blind_review_default"
 SCORER_WEIGHTS = "scorer_weights"  # the desk's retrained check-worthiness scorer
+# The calibrated probability a sentence needs to be proposed (within the proposal budget).
+PROPOSE_THRESHOLD = "propose_threshold"
 
 
 def get(session: Session, key: str, default: Any = None) -> Any:
@@ -27,3 +31,21 @@ def put(session: Session, key: str, value: Any) -> Any:
     row.value = value
     session.add(row)
     return old
+
+
+def propose_threshold(session: Session) -> float:
+    """Return the desk's proposal threshold (the shipped default when never set)."""
+    value = get(session, PROPOSE_THRESHOLD)
+    return DEFAULT_THRESHOLD if value is None else float(value)
+
+
+def set_propose_threshold(session: Session, value: Any) -> float:
+    """Set the desk's proposal threshold: a probability strictly between 0 and 1."""
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        raise Invalid("The threshold must be a number between 0 and 1, such as 0.5.") from None
+    if not 0.0 < number < 1.0:
+        raise Invalid("The threshold must be between 0 and 1 (exclusive), such as 0.5.")
+    put(session, PROPOSE_THRESHOLD, round(number, 4))
+    return number

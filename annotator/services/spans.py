@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from sqlmodel import Session, select
 
 from annotator import extract, review
@@ -9,7 +11,7 @@ from annotator.models import Article, Claim, Note, Source, User, utcnow
 from annotator.services import events
 from annotator.services.articles import content_hash
 from annotator.services.claims import CONTEXT, _require_edit, _version, get_claim
-from annotator.services.errors import Conflict, Forbidden, Invalid, NotFound
+from annotator.services.errors import Conflict, Forbidden, Invalid, NotFound, TooLarge
 
 CLOSED = (review.APPROVED, review.DISMISSED)
 
@@ -111,9 +113,31 @@ def split(session: Session, user: User, claim_id: int, at, version) -> tuple[Cla
     return claim, new
 
 
-def correct_body(session: Session, user: User, article_id: int, body: str, version) -> dict:
-    """Replace an article's body and re-anchor its claims; unplaceable claims are orphaned."""
-    if not review.may(user.role, "import") or not user.active:
+MAX_BODY = 2 * 1024 * 1024  # characters: a corrected text longer than this is refused
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A text correction worked out ahead of the write: the new body and each claim's place.
+
+    ``spans`` maps claim id to (version it was read at, (start, end) or None for an orphan).
+    """
+
+    article_id: int
+    article_version: int
+    body: str
+    digest: str
+    spans: dict[int, tuple[int, tuple[int, int] | None]] = field(default_factory=dict)
+
+
+def plan_correction(session: Session, actor: review.Actor, article_id: int, body: str,
+                    version) -> Correction | None:
+    """Re-anchor every claim in a corrected text, writing nothing (None: text unchanged).
+
+    This is the slow part: run it on a read session, with no write lock held, then hand
+    the plan to ``apply_correction`` for a short write.
+    """
+    if not review.may(actor.role, "import") or not actor.active:
         raise Forbidden("Only an editor can correct an article's text.")
     article = session.get(Article, article_id)
     if article is None:
@@ -123,16 +147,40 @@ def correct_body(session: Session, user: User, article_id: int, body: str, versi
     body = (body or "").replace("\r\n", "\n").strip()
     if not body:
         raise Invalid("The corrected text is empty.")
+    if len(body) > MAX_BODY:
+        raise TooLarge(f"The corrected text is longer than {MAX_BODY:,} characters.")
+    if "\x00" in body:
+        raise Invalid("The corrected text contains a NUL byte.")
     if body == article.body:
+        return None
+    plan = Correction(article.id, article.version, body, content_hash(body))
+    for claim in session.exec(select(Claim).where(Claim.article_id == article.id)).all():
+        found = extract.reanchor(body, claim.quote, claim.prefix, claim.suffix, claim.start)
+        plan.spans[claim.id] = (claim.version, found)
+    return plan
+
+
+def apply_correction(session: Session, user: User, plan: Correction | None) -> dict:
+    """Write a planned correction in one short transaction; refuse if anything moved on."""
+    if plan is None:
         return {"moved": 0, "orphaned": 0}
-    digest = content_hash(body)
+    article = session.get(Article, plan.article_id)
+    if article is None:
+        raise NotFound("No such article.")
+    if article.version != plan.article_version:
+        raise Conflict("Someone corrected this article meanwhile; reload it and try again.")
+    body, digest = plan.body, plan.digest
     clash = session.exec(select(Article.id).where(Article.content_hash == digest,
                                                   Article.id != article.id)).first()
     if clash is not None:
         raise Invalid(f"Another article (#{clash}) already has exactly this text.")
     moved = orphaned = 0
     for claim in session.exec(select(Claim).where(Claim.article_id == article.id)).all():
-        found = extract.reanchor(body, claim.quote, claim.prefix, claim.suffix, claim.start)
+        read_at, found = plan.spans.get(claim.id, (None, None))
+        if read_at != claim.version:
+            # Added, merged or split since the plan: place this one claim now.
+            found = extract.reanchor(body, claim.quote, claim.prefix, claim.suffix,
+                                     claim.start)
         old = {"start": claim.start, "end": claim.end, "quote": claim.quote,
                "orphaned": claim.orphaned}
         if found is None:
@@ -167,3 +215,14 @@ def correct_body(session: Session, user: User, article_id: int, body: str, versi
     session.add(article)
     session.flush()
     return {"moved": moved, "orphaned": orphaned}
+
+
+def correct_body(session: Session, user: User, article_id: int, body: str, version) -> dict:
+    """Replace an article's body and re-anchor its claims; unplaceable claims are orphaned.
+
+    Plans and writes in the caller's transaction; a web view plans on a read session first
+    (``plan_correction``) and writes briefly (``apply_correction``).
+    """
+    actor = review.Actor(id=user.id, role=user.role, active=user.active)
+    return apply_correction(session, user,
+                            plan_correction(session, actor, article_id, body, version))

@@ -1,15 +1,28 @@
-"""Login throttling: failed sign-ins counted per account and per address, in the database.
+"""Login throttling that slows guessing without locking anyone else out.
 
-The counts live in the LoginAttempt table, not in process memory, so every app server
-behind the proxy sees the same ones.
+Failed sign-ins live in the LoginAttempt table (every app server sees the same ones):
+
+- per (account, address): the first ``free`` failures cost nothing; after that each try
+  waits twice as long as the one before (2 s, 4 s, 8 s ... at most ``max_delay``). The
+  owner, from another address, is never slowed by someone else's guessing;
+- per account: only past a high threshold (``account_lock`` failures in the window, default
+  50 an hour) is the account locked, and even then the right password from an address that
+  has not failed gets in;
+- per address: a generous cap (``per_address``) against one machine spraying guesses over
+  many accounts.
+
+Counting is atomic: ``begin`` counts and records the attempt (as a failure until ``succeed``
+removes it) in one short write transaction, serialised per account, so twenty parallel
+guesses get the same number of tries as twenty in a row.
 """
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, text
 from sqlmodel import Session, select
 
 from annotator.models import LoginAttempt, utcnow
@@ -18,18 +31,31 @@ from annotator.services.errors import ServiceError
 
 @dataclass(frozen=True)
 class Limits:
-    """How many failures, per account and per address, a window may hold."""
+    """The throttle's settings."""
 
-    per_account: int = 5
-    per_address: int = 20
-    window: timedelta = timedelta(minutes=15)
+    free: int = 3
+    max_delay: timedelta = timedelta(minutes=15)
+    account_lock: int = 50
+    per_address: int = 200
+    window: timedelta = timedelta(hours=1)
 
     @classmethod
     def from_config(cls, config) -> Limits:
-        """Read LOGIN_MAX_PER_ACCOUNT, LOGIN_MAX_PER_ADDRESS and LOGIN_WINDOW_MINUTES."""
-        return cls(per_account=int(config.get("LOGIN_MAX_PER_ACCOUNT", 5)),
-                   per_address=int(config.get("LOGIN_MAX_PER_ADDRESS", 20)),
-                   window=timedelta(minutes=float(config.get("LOGIN_WINDOW_MINUTES", 15))))
+        """Read LOGIN_FREE_TRIES, LOGIN_MAX_DELAY_SECONDS, LOGIN_ACCOUNT_LOCK,
+        LOGIN_MAX_PER_ADDRESS and LOGIN_WINDOW_MINUTES."""
+        return cls(free=int(config.get("LOGIN_FREE_TRIES", 3)),
+                   max_delay=timedelta(seconds=float(config.get("LOGIN_MAX_DELAY_SECONDS",
+                                                                900))),
+                   account_lock=int(config.get("LOGIN_ACCOUNT_LOCK", 50)),
+                   per_address=int(config.get("LOGIN_MAX_PER_ADDRESS", 200)),
+                   window=timedelta(minutes=float(config.get("LOGIN_WINDOW_MINUTES", 60))))
+
+    def delay(self, failures: int) -> timedelta:
+        """Return how long to wait after this many failures of one account from one address."""
+        if failures < self.free:
+            return timedelta(0)
+        steps = min(failures - self.free + 1, 30)
+        return min(timedelta(seconds=2 ** steps), self.max_delay)
 
 
 class Throttled(ServiceError):
@@ -39,59 +65,85 @@ class Throttled(ServiceError):
 
 
 def _key(username: str) -> str:
-    return (username or "").strip()[:64]
+    return (username or "").strip().lower()[:64]
 
 
-def _count(session: Session, column, value: str, since: datetime) -> tuple[int, datetime | None]:
-    row = session.exec(select(func.count(), func.min(LoginAttempt.created_at))
-                       .where(column == value, LoginAttempt.created_at > since)).one()
+def _aware(moment: datetime | None, now: datetime) -> datetime | None:
+    if moment is not None and moment.tzinfo is None:  # SQLite hands back naive UTC
+        return moment.replace(tzinfo=now.tzinfo)
+    return moment
+
+
+def _count(session: Session, since: datetime, *conditions) -> tuple[int, datetime | None]:
+    row = session.exec(select(func.count(), func.max(LoginAttempt.created_at))
+                       .where(LoginAttempt.created_at > since, *conditions)).one()
     return row[0], row[1]
 
 
-def _wait(oldest, limits: Limits, now: datetime) -> int:
-    # The lock lifts when the oldest failure that counts leaves the window.
-    if oldest is None:
-        return int(limits.window.total_seconds())
-    if oldest.tzinfo is None:  # SQLite hands back naive UTC through some paths
-        oldest = oldest.replace(tzinfo=now.tzinfo)
-    return max(1, int((oldest + limits.window - now).total_seconds()) + 1)
+def _serialise(session: Session, key: str) -> None:
+    # SQLite's write transaction already runs alone; PostgreSQL takes a lock per account.
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(text("SELECT pg_advisory_xact_lock(:k)"),
+                     params={"k": zlib.crc32(key.encode()) - 2**31})
 
 
-def check(session: Session, username: str, address: str, limits: Limits,
-          now: datetime | None = None) -> None:
-    """Refuse, before any password is checked, when the account or address is over its limit."""
+def begin(session: Session, username: str, address: str, limits: Limits,
+          now: datetime | None = None) -> int:
+    """Count and record one sign-in attempt before the password is looked at.
+
+    Raise ``Throttled`` when this account must wait at this address, or the address is over
+    its cap; otherwise return the attempt's id (it counts as a failure until ``succeed``).
+    Call in its own short write transaction.
+    """
     now = now or utcnow()
+    key, address = _key(username), (address or "")[:64]
+    _serialise(session, key)
     since = now - limits.window
-    count, oldest = _count(session, LoginAttempt.username, _key(username), since)
-    if count >= limits.per_account:
-        minutes = _minutes(limits)
-        raise Throttled(f"Too many failed sign-ins for this account. Wait {minutes} minutes "
-                        "and try again, or ask an admin to reset the password.",
-                        _wait(oldest, limits, now))
-    count, oldest = _count(session, LoginAttempt.address, address or "", since)
-    if count >= limits.per_address:
-        raise Throttled(f"Too many failed sign-ins from your network. Wait {_minutes(limits)} "
-                        "minutes and try again.", _wait(oldest, limits, now))
-
-
-def _minutes(limits: Limits) -> int:
-    return max(1, round(limits.window.total_seconds() / 60))
-
-
-def record_failure(session: Session, username: str, address: str, limits: Limits,
-                   now: datetime | None = None) -> None:
-    """Count one failed sign-in, and forget this account's and address's expired ones."""
-    now = now or utcnow()
-    cutoff = now - limits.window
-    key = _key(username)
+    failures, last = _count(session, since, LoginAttempt.username == key,
+                            LoginAttempt.address == address)
+    wait = limits.delay(failures)
+    last = _aware(last, now)
+    if wait and last is not None and now < last + wait:
+        seconds = max(1, int((last + wait - now).total_seconds() + 0.999))
+        raise Throttled(f"Too many failed sign-ins for this account from here. Wait "
+                        f"{_words(seconds)} and try again.", seconds)
+    from_here, _ = _count(session, since, LoginAttempt.address == address)
+    if from_here >= limits.per_address:
+        raise Throttled("Too many failed sign-ins from your network. Wait a while and try "
+                        "again.", int(limits.window.total_seconds()))
     session.exec(delete(LoginAttempt).where(LoginAttempt.username == key,
-                                            LoginAttempt.created_at <= cutoff))
-    session.exec(delete(LoginAttempt).where(LoginAttempt.address == (address or ""),
-                                            LoginAttempt.created_at <= cutoff))
-    session.add(LoginAttempt(username=key, address=(address or "")[:64], created_at=now))
+                                            LoginAttempt.created_at <= since))
+    attempt = LoginAttempt(username=key, address=address, created_at=now)
+    session.add(attempt)
     session.flush()
+    return attempt.id
 
 
-def clear(session: Session, username: str) -> None:
-    """Forget an account's failures after it signs in; the address's count stays."""
-    session.exec(delete(LoginAttempt).where(LoginAttempt.username == _key(username)))
+def succeed(session: Session, attempt_id: int, username: str, address: str, limits: Limits,
+            now: datetime | None = None) -> None:
+    """Accept a right password, unless the account is locked and this address has failed.
+
+    Raise ``Throttled`` when the account is past ``account_lock`` failures and this address
+    is among those that failed; the attempt then stays counted. Otherwise forget this
+    attempt and this address's failures for the account.
+    """
+    now = now or utcnow()
+    key, address = _key(username), (address or "")[:64]
+    since = now - limits.window
+    others = (LoginAttempt.username == key, LoginAttempt.id != attempt_id)
+    failures, _ = _count(session, since, *others)
+    if failures >= limits.account_lock:
+        here, _ = _count(session, since, *others, LoginAttempt.address == address)
+        if here:
+            raise Throttled("This account is locked after many failed sign-ins. Sign in "
+                            "from another network, or ask an admin to reset the password.",
+                            int(limits.window.total_seconds()))
+    session.exec(delete(LoginAttempt).where(LoginAttempt.username == key,
+                                            LoginAttempt.address == address))
+    session.exec(delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
+
+
+def _words(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} seconds"
+    return f"{round(seconds / 60)} minutes"

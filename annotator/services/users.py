@@ -9,20 +9,23 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import unicodedata
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
 
 from annotator.models import ROLES, ApiToken, User, utcnow
-from annotator.services import events
+from annotator.services import events, sessions
 from annotator.services.errors import Invalid, NotFound
 
 _hasher = PasswordHasher()
-USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,64}$")
-MIN_PASSWORD = 8
+# Matched with fullmatch: "editor1\n" is no username (``$`` would let the newline through).
+USERNAME_RE = re.compile(r"[A-Za-z0-9_.-]{2,64}")
+MIN_PASSWORD = 10
 # Verifying against a dummy hash keeps the time of a failed login the same for unknown users.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(8))
 
@@ -33,17 +36,46 @@ def hash_password(password: str) -> str:
 
 
 def check_password(user: User | None, password: str) -> bool:
-    """Tell whether password is the user's; take the same time when the user is unknown."""
+    """Tell whether password is the user's; take the same time for every username.
+
+    An unknown user, or one with no usable password (imported, never given one), is
+    checked against a dummy hash, so the answer takes as long as for anyone else.
+    """
+    stored = user.password_hash if user else ""
+    usable = stored.startswith("$argon2")
     try:
-        return _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and bool(user)
+        return _hasher.verify(stored if usable else _DUMMY_HASH, password) and usable
     except (VerificationError, InvalidHashError):
         return False
 
 
+@lru_cache(maxsize=1)
+def _common_passwords() -> frozenset[str]:
+    # zxcvbn's list of the 30,000 most common passwords (from real leaks), lower case.
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
 def validate_password(password: str) -> None:
-    """Refuse a password that is too short."""
-    if len(password or "") < MIN_PASSWORD:
+    """Refuse a password that is short, only white space, or among the most common ones."""
+    password = password or ""
+    if len(password) < MIN_PASSWORD:
         raise Invalid(f"The password must have at least {MIN_PASSWORD} characters.")
+    if not password.strip():
+        raise Invalid("The password cannot be only spaces.")
+    if "\x00" in password or len(password) > 1024:
+        raise Invalid("The password has a character or a length this desk cannot take.")
+    if password.lower() in _common_passwords() or len(set(password)) < 3:
+        raise Invalid("That password is one of the most common ones; choose another.")
+
+
+def normalize_username(username: str) -> str:
+    """Return a username as stored and compared: NFKC, without surrounding spaces.
+
+    Uniqueness ignores case: "Rev1" and "rev1" are the same person.
+    """
+    return unicodedata.normalize("NFKC", username or "").strip()
 
 
 def create_user(
@@ -55,13 +87,13 @@ def create_user(
     Record a ``user_create`` event when an actor is given or ``audit`` is set (the CLI);
     fixtures and first-run setup create users without one.
     """
-    username = (username or "").strip()
-    if not USERNAME_RE.match(username):
+    username = normalize_username(username)
+    if not USERNAME_RE.fullmatch(username):
         raise Invalid("A username has 2 to 64 letters, digits, dots, dashes or underscores.")
     if role not in ROLES:
         raise Invalid(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
     validate_password(password)
-    if session.exec(select(User).where(User.username == username)).first():
+    if user_by_name(session, username) is not None:
         raise Invalid(f"The username {username!r} is taken.")
     user = User(
         username=username,
@@ -79,7 +111,7 @@ def create_user(
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """Return the active user with this username and password, else None."""
-    user = session.exec(select(User).where(User.username == (username or "").strip())).first()
+    user = user_by_name(session, username)
     if check_password(user, password or "") and user.active:
         return user
     return None
@@ -94,8 +126,12 @@ def get_user(session: Session, user_id: int) -> User:
 
 
 def user_by_name(session: Session, username: str) -> User | None:
-    """Return the user with this username, or None."""
-    return session.exec(select(User).where(User.username == username)).first()
+    """Return the user with this username (case and width ignored), or None."""
+    name = normalize_username(username)
+    if not name or len(name) > 64:
+        return None
+    return session.exec(select(User).where(func.lower(User.username) == name.lower())
+                        .order_by(User.id)).first()
 
 
 def _digest(token: str) -> str:
@@ -132,9 +168,8 @@ def token_for_secret(session: Session, secret: str) -> ApiToken | None:
     return token
 
 
-def user_for_token(session: Session, secret: str) -> User | None:
-    """Return the active user a valid, unexpired, unrevoked token belongs to."""
-    token = token_for_secret(session, secret)
+def token_owner(session: Session, token: ApiToken | None) -> User | None:
+    """Return the user a token acts as: its owner, while they are active."""
     if token is None:
         return None
     user = session.get(User, token.user_id)
@@ -211,6 +246,7 @@ def change_role(session: Session, actor: User | None, user: User, role: str) -> 
     old = user.role
     user.role = role
     user.session_version += 1
+    sessions.end_all(session, user)
     session.add(user)
     events.record(session, "user_role", actor=actor, old={**_who(user), "role": old},
                   new={**_who(user), "role": role})
@@ -223,6 +259,9 @@ def deactivate(session: Session, actor: User | None, user: User) -> User:
         return user
     _keep_an_admin(session, user, "deactivated")
     user.active = False
+    # Signed-in sessions end now: reactivating later does not revive them.
+    user.session_version += 1
+    sessions.end_all(session, user)
     session.add(user)
     events.record(session, "user_deactivate", actor=actor, old={**_who(user), "active": True},
                   new={**_who(user), "active": False})
@@ -245,8 +284,12 @@ def reset_password(session: Session, actor: User | None, user: User, password: s
     validate_password(password)
     user.password_hash = hash_password(password)
     user.session_version += 1
+    sessions.end_all(session, user)
     session.add(user)
-    events.record(session, "user_password_reset", actor=actor, new=_who(user))
+    # Whoever knew the old password may have made tokens with it: they stop working too.
+    revoked = revoke_all_tokens(session, actor, user)
+    events.record(session, "user_password_reset", actor=actor,
+                  new={**_who(user), "tokens_revoked": revoked})
     return user
 
 
@@ -263,6 +306,7 @@ def change_own_password(session: Session, user: User, current: str, new: str,
     user.password_hash = hash_password(new)
     # Every other signed-in session of this user ends; the caller renews its own.
     user.session_version += 1
+    sessions.end_all(session, user)
     session.add(user)
     events.record(session, "user_password", actor=user, new=_who(user))
     return user
@@ -335,3 +379,12 @@ def revoke_token(session: Session, actor: User | None, token_id: int,
                   old={**_token_facts(token, holder), "revoked_at": None},
                   new={**_token_facts(token, holder), "revoked_at": _stamp(token.revoked_at)})
     return token
+
+
+def revoke_all_tokens(session: Session, actor: User | None, user: User) -> int:
+    """Revoke every live API token of a user (after a password reset); return how many."""
+    live = session.exec(select(ApiToken).where(ApiToken.user_id == user.id,
+                                               ApiToken.revoked_at.is_(None))).all()
+    for token in live:
+        revoke_token(session, actor, token.id)
+    return len(live)

@@ -60,7 +60,7 @@ def _clean(field: str, value: Any) -> Any:
         return label
     if field == "colour":
         colour = str(value or "").strip()
-        if not COLOUR_RE.match(colour):
+        if not COLOUR_RE.fullmatch(colour):
             raise Invalid(f"The colour must look like #1a7f37 (got {colour!r}).")
         return colour.lower()
     if field == "alternate_name":
@@ -100,7 +100,7 @@ def create_verdict(session: Session, actor: User | None, key: str,
                    fields: dict[str, Any]) -> Verdict:
     """Add a verdict to the scale; the key must be new and look like ``mostly_true``."""
     key = (key or "").strip()
-    if not KEY_RE.match(key):
+    if not KEY_RE.fullmatch(key):
         raise Invalid("A verdict key has 2 to 32 lowercase letters, digits or underscores, "
                       "and starts with a letter (like mostly_true).")
     if session.get(Verdict, key) is not None:

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask_login import current_user
 
 from annotator import review
-from annotator.app import login_manager
 from annotator.db import get_session
+from annotator.extensions import login_manager
 from annotator.models import User
+from annotator.permissions import permission_of
 
 
-def register(app: Flask) -> None:
-    """Attach blueprints, the user loader, the permission guard and template helpers."""
-    from annotator.api import bp as api_bp
-    from annotator.api import exchange as _api_exchange  # noqa: F401  (adds its endpoints)
+def blueprints() -> list:
+    """Return the HTML interface's blueprints, for the factory to register."""
     from annotator.web import (
         account,
         admin,
@@ -24,24 +23,26 @@ def register(app: Flask) -> None:
         dashboard,
         exchange,
         exports,
+        listing,
         live,
+        matches,
         pages,
+        public,
+        send,
         work,
     )
 
-    for module in (auth, dashboard, articles, claims, exports, live, pages, work, account,
-                   admin, exchange):
-        app.register_blueprint(module.bp)
-    app.register_blueprint(api_bp)
-    from annotator.app import csrf
+    return [module.bp for module in (auth, dashboard, articles, claims, exports, live, pages,
+                                     work, account, admin, exchange, listing, matches,
+                                     public, send)]
 
-    # The API authenticates with bearer tokens only, never the session cookie, so a
-    # cross-site form cannot ride on it: CSRF tokens do not apply there.
-    csrf.exempt(api_bp)
-    login_manager.user_loader(_load_user)
-    app.before_request(_guard)
+
+def init_app(app: Flask) -> None:
+    """Attach the user loader, the permission guard and the template helpers."""
     from annotator.web import filters
 
+    login_manager.user_loader(_load_user)
+    app.before_request(_guard)
     filters.init_app(app)
 
 
@@ -55,15 +56,20 @@ def _load_user(user_id: str) -> User | None:
     # A password or role change since this session signed in ends it.
     if session.get("sv") != user.session_version:
         return None
+    from annotator.web.auth import session_is_live
+
+    # Logout, deactivation, resets and the idle and absolute lifetimes end it on the server.
+    if not session_is_live(user):
+        return None
     return user
 
 
 def _guard():
-    """Check the endpoint's permission from review.ROUTES before any view runs."""
+    """Check the permission the endpoint's route requires before any view runs."""
     endpoint = request.endpoint
     if endpoint is None:
         return None  # 404 or 405: nothing to guard
-    permission = review.ROUTES.get(endpoint)
+    permission = permission_of(current_app.view_functions, endpoint)
     if permission is None:
         # A route with no rule is refused, never served unguarded.
         abort(403, description=f"No permission rule for {endpoint}.")

@@ -2,42 +2,49 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from sqlalchemy import func
-from sqlmodel import select
+from contextlib import closing
 
-from annotator.db import get_session
-from annotator.models import Article, Claim
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+
+from annotator.db import engine_for, get_session, new_session
+from annotator.permissions import requires
 from annotator.services import articles as article_service
-from annotator.services import blind, events, spans
+from annotator.services import blind, events, queries, spans
 from annotator.services import claims as claim_service
 from annotator.services.errors import ServiceError
-from annotator.web import present
-from annotator.web.helpers import form_dict, import_or_form, render, user
+from annotator.web import listing, present
+from annotator.web.helpers import attempt, flash_back, form_dict, import_or_form, render, user
 
 bp = Blueprint("articles", __name__)
 
 
 @bp.route("/")
+@requires("read")
 def index():
-    """List articles, newest first, with their claim counts by state."""
-    db = get_session()
-    rows = db.exec(select(Article).order_by(Article.id.desc())).all()
-    counts: dict[int, dict[str, int]] = {}
-    for article_id, state, n in db.exec(
-        select(Claim.article_id, Claim.state, func.count()).group_by(Claim.article_id, Claim.state)
-    ).all():
-        counts.setdefault(article_id, {})[state] = n
-    return render_template("articles/index.html", articles=rows, counts=counts)
+    """List articles, newest first, a page at a time, with their claim counts by state."""
+    page, per_page, after = listing.page_args()
+    rows, total, exact, cursor = queries.list_articles(get_session(), page=page,
+                                                        per_page=per_page, after=after)
+    if request.args.get("format") == "json":
+        return listing.list_json(
+            [{"id": a.id, "title": a.title, "outlet": a.outlet,
+              "published": a.published.isoformat() if a.published else None,
+              "claims": a.counts} for a in rows], total, exact, page, per_page, cursor)
+    return render_template("articles/index.html", articles=rows,
+                           total_text=listing.total_label(total, exact),
+                           pager=listing.pager("articles.index", page, cursor is not None,
+                                               cursor))
 
 
 @bp.route("/articles/new")
+@requires("import")
 def new():
     """Show the import form."""
     return render_template("articles/new.html", form={}, error=None, duplicate=None)
 
 
 @bp.route("/articles", methods=["POST"])
+@requires("import")
 def create():
     """Import an article from pasted text or an uploaded file."""
     form = form_dict()
@@ -61,46 +68,47 @@ def article_page(article_id: int, claim_id: int | None = None, status: int = 200
     """Render the article page, with a claim's panel open when claim_id is given."""
     db = get_session()
     article = article_service.get_article(db, article_id)
-    claims = article_service.article_claims(db, article_id)
-    context = {"article": article, "claims": claims,
-               "hidden": blind.hidden_claim_ids(db, user(), [c.id for c in claims]),
-               "paragraphs": present.paragraphs(article.body, claims, article.captions),
-               "current_id": claim_id, "claim": None,
+    # ?more=1 also lists the sentences the proposal budget held back (dismissed, restorable).
+    more = request.args.get("more") == "1"
+    claims = article_service.article_claims(db, article_id, below_budget=more)
+    held_back = 0 if more else len(article_service.below_budget_claims(db, article_id))
+    hidden = blind.hidden_claim_ids(db, user(), [c.id for c in claims])
+    context = {"article": article, "claims": claims, "hidden": hidden,
+               "paragraphs": present.paragraphs(article.body, claims, article.captions, hidden),
+               "current_id": claim_id, "claim": None, "held_back": held_back,
+               "creators": events.creators(db, [c.id for c in claims if c.origin != "machine"]),
                "latest": events.latest_event_id(db, article_id=article_id)}
     if claim_id is not None:
         from annotator.web.claims import panel_context
 
-        context.update(panel_context(claim_service.get_claim(db, claim_id), **extra))
+        panel = panel_context(claim_service.get_claim(db, claim_id), **extra)
+        # The panel knows only its own claim: keep the article's other hidden verdicts hidden.
+        panel["hidden"] = set(context["hidden"]) | set(panel["hidden"])
+        context.update(panel)
     return render("articles/show.html", status=status, **context)
 
 
 @bp.route("/articles/<int:article_id>")
+@requires("read")
 def show(article_id: int):
     """Show the article with its claims highlighted."""
-    try:
-        return article_page(article_id)
-    except ServiceError as exc:
-        return render_template("error.html", status=exc.status, title="Not found",
-                               message=exc.message), exc.status
+    return article_page(article_id)
 
 
 @bp.route("/articles/<int:article_id>/claims", methods=["POST"])
+@requires("review")
 def add_claim(article_id: int):
     """Make a claim from a span of the article that a person selected."""
-    db = get_session()
     form = form_dict()
-    try:
-        claim = claim_service.create_claim(db, user(), article_id, form.get("start"),
-                                           form.get("end"), form.get("statement", ""))
-        db.commit()
-    except ServiceError as exc:
-        db.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("articles.show", article_id=article_id), 303)
-    return redirect(url_for("claims.show", claim_id=claim.id), 303)
+    return attempt(
+        lambda db: claim_service.create_claim(db, user(), article_id, form.get("start"),
+                                              form.get("end"), form.get("statement", "")),
+        flash_back(url_for("articles.show", article_id=article_id)),
+        lambda claim: redirect(url_for("claims.show", claim_id=claim.id), 303))
 
 
 @bp.route("/articles/<int:article_id>/blind", methods=["POST"])
+@requires("assign")
 def set_blind(article_id: int):
     """Switch blind second review on or off for this article."""
     db = get_session()
@@ -112,6 +120,7 @@ def set_blind(article_id: int):
 
 
 @bp.route("/articles/<int:article_id>/edit")
+@requires("import")
 def edit(article_id: int):
     """Show the form to correct an article's text."""
     article = article_service.get_article(get_session(), article_id)
@@ -119,19 +128,30 @@ def edit(article_id: int):
 
 
 @bp.route("/articles/<int:article_id>/edit", methods=["POST"])
+@requires("import")
 def correct(article_id: int):
     """Save a corrected text and re-anchor the claims; orphans are reported, never dropped."""
-    db = get_session()
     form = form_dict()
-    try:
-        result = spans.correct_body(db, user(), article_id, form.get("body", ""),
-                                    form.get("version"))
-        db.commit()
-    except ServiceError as exc:
-        db.rollback()
-        article = article_service.get_article(db, article_id)
+
+    def refused(exc: ServiceError):
+        article = article_service.get_article(get_session(), article_id)
         return render_template("articles/edit.html", article=article,
                                body=form.get("body", ""), error=exc.message), exc.status
-    flash(f"Text corrected: {result['moved']} claim(s) moved, {result['orphaned']} orphaned.",
-          "info")
-    return redirect(url_for("articles.show", article_id=article_id), 303)
+
+    def done(result):
+        flash(f"Text corrected: {result['moved']} claim(s) moved, {result['orphaned']} "
+              "orphaned.", "info")
+        return redirect(url_for("articles.show", article_id=article_id), 303)
+
+    def run(db):
+        me = user()
+        actor = claim_service.actor_of(me)
+        # Re-anchoring takes a while on a long text: work it out on a read session with
+        # no write lock held, then write it in one short transaction.
+        db.rollback()
+        with closing(new_session(engine_for(current_app))) as reader:
+            plan = spans.plan_correction(reader, actor, article_id, form.get("body", ""),
+                                         form.get("version"))
+        return spans.apply_correction(db, me, plan)
+
+    return attempt(run, refused, done)

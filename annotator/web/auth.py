@@ -16,8 +16,10 @@ from flask import (
 )
 from flask_login import login_user, logout_user
 
-from annotator.db import engine_for, get_session, new_session
-from annotator.services import throttle, users
+from annotator import review
+from annotator.db import engine_for, get_session, new_session, session_scope
+from annotator.permissions import requires
+from annotator.services import sessions, throttle, users
 
 bp = Blueprint("auth", __name__)
 
@@ -31,46 +33,86 @@ def _safe_next(target: str | None) -> str:
     return url_for("articles.index")
 
 
+def _home(user) -> str:
+    # Reviewers start from their queue; editors, who share out the work, from the articles.
+    if review.may(user.role, "review") and not review.may(user.role, "assign"):
+        return url_for("work.queue")
+    return url_for("articles.index")
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@requires("public")
 def login():
     """Show the sign-in form and sign the user in."""
     if request.method == "POST":
-        username = request.form.get("username", "")
+        username = request.form.get("username", "")[:200]
+        password = request.form.get("password", "")[:1024]
         address = request.remote_addr or ""
         limits = throttle.Limits.from_config(current_app.config)
-        # Check in a read-only session: hashing the password takes a while, and SQLite's
-        # write lock must not be held meanwhile. Only the bookkeeping below writes.
-        reader = new_session(engine_for(current_app))
+        engine = engine_for(current_app)
+        # Hold no transaction of this request's while counting in a short one of its own.
+        get_session().rollback()
         try:
-            # Before the password is even looked at: a guesser learns nothing more.
-            throttle.check(reader, username, address, limits)
-            user = users.authenticate(reader, username, request.form.get("password", ""))
+            # Count and record the attempt first, in its own short transaction: parallel
+            # guesses are counted one by one, and a guesser learns nothing more.
+            with session_scope(engine) as counter:
+                attempt = throttle.begin(counter, username, address, limits)
+            # Hashing takes a while: no write lock is held meanwhile.
+            reader = new_session(engine)
+            try:
+                user = users.authenticate(reader, username, password)
+            finally:
+                reader.close()
+            if user is not None:
+                with session_scope(engine) as counter:
+                    throttle.succeed(counter, attempt, username, address, limits)
         except throttle.Throttled as exc:
             flash(exc.message, "error")
             page = render_template("auth/login.html", username=username)
             return page, 429, {"Retry-After": str(exc.detail)}
-        finally:
-            reader.close()
-        db = get_session()
         if user is not None:
-            throttle.clear(db, username)
-            db.commit()
+            db = get_session()
             # A fresh session on sign-in, so a planted session id is worth nothing.
             session.clear()
+            session["sid"] = sessions.start(db, user)
+            db.commit()
             login_user(user)
             session["sv"] = user.session_version
-            return redirect(_safe_next(request.args.get("next")), 303)
-        throttle.record_failure(db, username, address, limits)
-        db.commit()
+            return redirect(_safe_next(request.args.get("next")) if request.args.get("next")
+                            else _home(user), 303)
         flash("Wrong username or password, or the account is deactivated.", "error")
         return render_template("auth/login.html", username=username), 401
     return render_template("auth/login.html", username="")
 
 
 @bp.route("/logout", methods=["POST"])
+@requires("public")
 def logout():
-    """Sign out."""
+    """Sign out: this session ends on the server too, so a copied cookie is worth nothing."""
+    db = get_session()
+    sessions.end(db, session.get("sid"))
+    db.commit()
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"), 303)
+
+
+def session_is_live(user) -> bool:
+    """Tell whether this request's cookie names a live server-side session of ``user``.
+
+    Called by the user loader on every request. The session's last use is written at most
+    once a minute (within a write request's own transaction, else in a short one).
+    """
+    db = get_session()
+    row = sessions.find(db, session.get("sid"), user.id,
+                        sessions.Lifetimes.from_config(current_app.config))
+    if row is None:
+        return False
+    if sessions.needs_touch(row):
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            with session_scope(engine_for(current_app)) as writer:
+                sessions.touch(writer, row.id)
+        else:
+            sessions.touch(db, row.id)
+    return True

@@ -6,6 +6,8 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 
 from annotator import review
 from annotator.db import get_session
+from annotator.permissions import requires
+from annotator.sanitize import bounded_int
 from annotator.services import blind, stats
 from annotator.web.helpers import user
 
@@ -18,8 +20,10 @@ def _figures(article_id: int | None) -> dict:
     editor = review.role_at_least(me.role, review.EDITOR)
     return {
         "by_state": stats.by_state(db, article_id),
-        # Blind second review: verdicts hidden from this person stay out of the counts.
-        "by_verdict": stats.by_verdict(db, article_id, blind.hidden_claim_ids(db, me)),
+        # Results are the verdicts of approved claims, which blind review never hides;
+        # draft verdicts are counted apart, for editors only.
+        "by_verdict": stats.by_verdict(db, article_id),
+        "draft_verdicts": stats.by_verdict(db, article_id, drafts=True) if editor else [],
         "per_article": stats.per_article(db),
         "reviews_per_week": stats.reviews_per_week(db),
         # Second verdicts are for editors: a reviewer would learn first verdicts from them.
@@ -28,16 +32,18 @@ def _figures(article_id: int | None) -> dict:
 
 
 @bp.route("/dashboard")
+@requires("read")
 def show():
     """Show claims by state and verdict, reviews per week, and reviewer agreement."""
     article = request.args.get("article", "")
-    article_id = int(article) if article.isdigit() else None
+    article_id = bounded_int(article, low=1)  # out of range: no such article, all articles
     figures = _figures(article_id)
     if request.args.get("format") == "json":
         def bars(rows):
             return [{"key": b.key, "label": b.label, "count": b.value} for b in rows]
         return jsonify({"article": article_id, "by_state": bars(figures["by_state"]),
                         "by_verdict": bars(figures["by_verdict"]),
+                        "draft_verdicts": bars(figures["draft_verdicts"]),
                         "per_article": figures["per_article"],
                         "reviews_per_week": figures["reviews_per_week"],
                         "agreement": figures["agreement"]})
@@ -47,6 +53,7 @@ def show():
 
 
 @bp.route("/dashboard/blind-default", methods=["POST"])
+@requires("assign")
 def blind_default():
     """Switch blind second review on or off for articles imported from now on."""
     db = get_session()

@@ -16,15 +16,14 @@ from flask import (
 )
 
 from annotator import review
-from annotator.api.exchange import MAX_DB_ID, stream_export
 from annotator.db import engine_for, get_session
 from annotator.exports import FORMATS
-from annotator.exports.claimreview import single_claimreview
+from annotator.exports.claimreview import dumps, single_claimreview
 from annotator.exports.rows import filters_from_query, verdict_scale
-from annotator.services import blind, fetch, jobs
+from annotator.permissions import requires
+from annotator.services import blind, downloads, fetch, jobs
 from annotator.services import claims as claim_service
-from annotator.services.errors import ServiceError
-from annotator.web.helpers import form_dict, import_or_form, render, user
+from annotator.web.helpers import attempt, form_dict, import_or_form, render, user
 
 bp = Blueprint("exchange", __name__)
 
@@ -39,12 +38,14 @@ def _index(status: int = 200, error: str | None = None, form=None):
 
 
 @bp.get("/exports")
+@requires("export")
 def index():
     """Show the export form (format and filters) and the user's recent jobs."""
     return _index()
 
 
 @bp.route("/exports/download", methods=["GET", "POST"])
+@requires("export")
 def download():
     """Stream an export straight away (the same as GET /api/v1/exports/<format>).
 
@@ -54,10 +55,14 @@ def download():
     fmt = args.get("format", "")
     if fmt not in FORMATS:
         return _index(400, f"Choose a format: {', '.join(FORMATS)}.", args)
-    return stream_export(fmt, args)
+    download = downloads.export_download(get_session(), user(), fmt, args,
+                                         engine_for(current_app), current_app.config)
+    return Response(stream_with_context(download.chunks), content_type=download.content_type,
+                    headers=download.headers)
 
 
 @bp.post("/exports/jobs")
+@requires("export")
 def start_job():
     """Start an export in the background and go to its progress page."""
     fmt = request.form.get("format", "")
@@ -65,25 +70,22 @@ def start_job():
         filters = filters_from_query(request.form)
     except ValueError as exc:
         return _index(400, str(exc), request.form)
-    db = get_session()
-    filters.hidden = blind.hidden_claim_ids(db, user())
-    try:
-        job = jobs.create_export_job(db, user(), fmt, filters)
-        db.commit()
-    except ServiceError as exc:
-        db.rollback()
-        return _index(exc.status, exc.message, request.form)
-    jobs.start(jobs.run_export_job, engine_for(current_app), job.id,
-               base_url=current_app.config["PUBLIC_BASE_URL"],
-               desk_name=current_app.config["DESK_NAME"])
-    return redirect(url_for("exchange.job", job_id=job.id), 303)
+    filters.hidden = blind.hidden_claim_ids(get_session(), user())
+
+    def started(job):
+        jobs.start(jobs.run_export_job, engine_for(current_app), job.id,
+                   base_url=current_app.config["PUBLIC_BASE_URL"],
+                   desk_name=current_app.config["DESK_NAME"])
+        return redirect(url_for("exchange.job", job_id=job.id), 303)
+
+    return attempt(lambda db: jobs.create_export_job(db, user(), fmt, filters),
+                   lambda exc: _index(exc.status, exc.message, request.form), started)
 
 
 @bp.get("/jobs/<int:job_id>")
+@requires("export")
 def job(job_id: int):
     """Show a job's progress; htmx polls the fragment every second until it finishes."""
-    if job_id > MAX_DB_ID:
-        abort(404)
     db = get_session()
     found = jobs.get_job(db, user(), job_id)
     db.commit()  # a stale job was just marked failed
@@ -97,74 +99,83 @@ def job(job_id: int):
 
 
 @bp.get("/jobs/<int:job_id>/download")
+@requires("export")
 def job_download(job_id: int):
     """Stream a finished export job's file from the database."""
-    if job_id > MAX_DB_ID:
-        abort(404)
     db = get_session()
     found = jobs.get_job(db, user(), job_id)
     if found.kind != "export" or found.status != "done":
         abort(409, description="The file is not ready.")
-    media = FORMATS[found.format].media_type if found.format in FORMATS else "application/json"
+    fmt = FORMATS.get(found.format, FORMATS["json"])
     stream = jobs.iter_output(engine_for(current_app), found.id)
-    return Response(stream_with_context(stream), content_type=media if "charset" in media
-                    else f"{media}; charset=utf-8",
+    return Response(stream_with_context(stream), content_type=fmt.content_type,
                     headers={"Content-Disposition": f'attachment; filename="{found.filename}"'})
 
 
 @bp.get("/claims/<int:claim_id>/claimreview.jsonld")
+@requires("export")
 def claimreview(claim_id: int):
     """Serve one approved claim's ClaimReview JSON-LD."""
-    if claim_id > MAX_DB_ID:
-        abort(404)
     db = get_session()
     claim = claim_service.get_claim(db, claim_id)
     doc = single_claimreview(db, claim, base_url=current_app.config["PUBLIC_BASE_URL"],
                              desk_name=current_app.config["DESK_NAME"])
     if doc is None:
         abort(404, description="Only approved claims have a ClaimReview.")
-    response = jsonify(doc)
-    response.mimetype = "application/ld+json"
-    return response
+    # HTML-safe JSON (<, > and & escaped): a page may embed it in a <script> as it is.
+    return Response(dumps(doc), mimetype="application/ld+json")
 
 
 @bp.get("/articles/import-url")
+@requires("import")
 def import_url_form():
     """Show the import-from-a-URL form."""
     return render_template("exchange/import_url.html", form={}, error=None, duplicate=None)
 
 
 @bp.post("/articles/import-url")
+@requires("import")
 def import_url():
     """Fetch a page (SSRF-checked), extract its text and metadata, and import it."""
     form = form_dict()
     if not form.get("url", "").strip():
         return render_template("exchange/import_url.html", form=form,
                                error="Give the article's address.", duplicate=None), 400
-    return import_or_form("exchange/import_url.html", form, lambda db: fetch.import_url(
-        db, user(), form["url"], fetch.FetchSettings.from_config(current_app.config),
-        title=form.get("title", ""), language=form.get("language", "")))
+
+    def fetch_then_import(db):
+        settings, me = fetch.FetchSettings.from_config(current_app.config), user()
+        # No transaction (and no SQLite write lock) across the network: fetch first, then
+        # import in one short transaction.
+        db.rollback()
+        page = fetch.fetch_page(form["url"], settings)
+        return fetch.import_page(db, me, page, title=form.get("title", ""),
+                                 language=form.get("language", ""))
+
+    return import_or_form("exchange/import_url.html", form, fetch_then_import)
 
 
 @bp.get("/imports/json")
+@requires("import")
 def import_json_form():
     """Show the form to load a native JSON export file."""
     return render_template("exchange/import_json.html", error=None)
 
 
 @bp.post("/imports/json")
+@requires("import")
 def import_json():
     """Start a background import of an uploaded export and go to its progress page."""
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return render_template("exchange/import_json.html",
                                error="Choose an export file (.json)."), 400
-    db = get_session()
-    try:
-        job = jobs.create_import_job(db, user(), upload.filename, upload.read())
-        db.commit()
-    except ServiceError as exc:
-        db.rollback()
-        return render_template("exchange/import_json.html", error=exc.message), exc.status
-    jobs.start(jobs.run_import_job, engine_for(current_app), job.id)
-    return redirect(url_for("exchange.job", job_id=job.id), 303)
+    content = upload.read()
+
+    def started(job):
+        jobs.start(jobs.run_import_job, engine_for(current_app), job.id)
+        return redirect(url_for("exchange.job", job_id=job.id), 303)
+
+    return attempt(
+        lambda db: jobs.create_import_job(db, user(), upload.filename, content),
+        lambda exc: (render_template("exchange/import_json.html", error=exc.message),
+                     exc.status), started)

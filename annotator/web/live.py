@@ -7,49 +7,48 @@ from sqlmodel import select
 
 from annotator.db import get_session
 from annotator.models import Claim, Event, User
+from annotator.permissions import requires
+from annotator.sanitize import bounded_int
 from annotator.services import blind, events
 from annotator.services import claims as claim_service
-from annotator.web.helpers import render, user
+from annotator.web.helpers import hx_response, render, user
 
 bp = Blueprint("live", __name__)
 
 
 def _since() -> int:
     value = request.args.get("since", "0")
-    return int(value) if value.isdigit() else 0
+    return bounded_int(value) or 0
 
 
 def _nothing_new():
-    response = make_response("", 204)
-    response.vary.add("HX-Request")
-    return response
+    return make_response("", 204)
 
 
 @bp.route("/claims/<int:claim_id>/live")
+@requires("read")
 def claim(claim_id: int):
-    """Re-render the panel when the claim changed, or warn when the viewer has unsaved edits."""
+    """Tell the viewer that a teammate changed the claim: who, and what.
+
+    The panel is never swapped under the reader: the notice offers to show the change, and
+    text typed but not saved stays where it is (saving it shows both versions).
+    """
     db = get_session()
     claim_service.get_claim(db, claim_id)
     latest = events.latest_event_id(db, claim_id=claim_id)
     if latest <= _since():
         return _nothing_new()
-    if request.args.get("dirty") == "1":
-        last = db.exec(select(Event, User).join(User, User.id == Event.actor_id, isouter=True)
-                       .where(Event.id == latest)).first()
-        response = make_response(render_template(
-            "live/_claim_notice.html", claim_id=claim_id, latest=latest,
-            who=last[1] if last else None))
-        # Keep the panel and the viewer's unsaved text; swap only the notice in.
-        response.headers["HX-Retarget"] = "#claim-live"
-        response.headers["HX-Reswap"] = "outerHTML"
-        return response
-    from annotator.web.claims import panel_context
-
-    return render("claims/_panel.html", "claims/_panel.html", oob_item=True,
-                  **panel_context(claim_service.get_claim(db, claim_id)))
+    last = db.exec(select(Event, User).join(User, User.id == Event.actor_id, isouter=True)
+                   .where(Event.id == latest)).first()
+    return hx_response(render_template(
+        "live/_claim_notice.html", claim_id=claim_id, latest=latest,
+        who=last[1] if last else None, event=last[0] if last else None,
+        dirty=request.args.get("dirty") == "1"),
+        retarget="#claim-live", reswap="outerHTML")
 
 
 @bp.route("/articles/<int:article_id>/live")
+@requires("read")
 def article(article_id: int):
     """Send the claim-list entries that changed since the given event, out of band."""
     db = get_session()

@@ -7,11 +7,13 @@ from sqlmodel import select
 
 from annotator.db import get_session
 from annotator.models import Verdict
+from annotator.permissions import requires
 
 bp = Blueprint("pages", __name__)
 
 
 @bp.route("/verdicts.css")
+@requires("public")
 def verdict_css():
     """Serve the verdict scale's colours as CSS, so no inline style is ever needed."""
     rules = []

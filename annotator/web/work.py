@@ -2,124 +2,191 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from sqlmodel import select
 
 from annotator import review
 from annotator.db import get_session
 from annotator.models import Article, User, Verdict
-from annotator.services import assignment, blind, queries
-from annotator.services.errors import ServiceError
-from annotator.web.helpers import render, user
+from annotator.permissions import requires
+from annotator.sanitize import bounded_int
+from annotator.services import assignment, blind, events, queries, search
+from annotator.services import queue as queue_service
+from annotator.web import listing
+from annotator.web.helpers import attempt, flash_back, render, user
 
 bp = Blueprint("work", __name__)
-PAGE = 100
 
 
 def _filters(args=None, assignee_key: str = "assignee") -> queries.ClaimFilter:
     """Read the claim filters from the query string (or the bulk-assign form's copy)."""
     args = request.args if args is None else args
-    article = args.get("article", "").strip()
+    article = args.get("article", "").strip()[:200]
+    q = args.get("q", "").strip()[:200]
+    if article and bounded_int(article, low=1) is None:
+        # A title typed into the article picker: the search language's article: field.
+        q = f'{q} article:"{article.replace(chr(34), " ")}"'.strip()
+    sort = args.get("sort", "").strip()
     return queries.ClaimFilter(
         states=[s for s in args.getlist("state") if s in review.STATES],
         verdicts=[v for v in args.getlist("verdict") if v],
         assignee=args.get(assignee_key, "").strip(),
-        article_id=int(article) if article.isdigit() else None,
-        q=args.get("q", "").strip()[:200],
+        article_id=bounded_int(article, low=1),
+        q=q,
+        sort=sort if sort.lstrip("-") in queries.SORTS else "",
     )
 
 
-def _page() -> int:
-    value = request.args.get("page", "1")
-    return max(1, int(value)) if value.isdigit() else 1
+def _claim_json(c, a, people, hidden, snippet) -> dict:
+    def name(uid):
+        return people[uid].username if uid in people else None
+    return {"id": c.id, "article_id": a.id, "article": a.title, "statement": c.statement,
+            "state": c.state, "verdict": None if c.id in hidden else c.verdict,
+            "score": c.score, "origin": c.origin, "assignee": name(c.assignee_id),
+            "submitted_by": name(c.submitted_by_id), "updated_at": c.updated_at.isoformat(),
+            **({"snippet": str(snippet)} if snippet is not None else {})}
 
 
 @bp.route("/claims")
+@requires("read")
 def claim_list():
     """List claims by state, verdict, assignee, article and text; the URL is shareable."""
     db = get_session()
     filters = _filters()
-    page = _page()
-    rows, total = queries.find_claims(db, filters, user(), limit=PAGE, offset=(page - 1) * PAGE)
+    page, per_page, after = listing.page_args()
+    found = queries.find_claims(db, filters, user(), page=page, per_page=per_page, after=after)
+    rows = found.rows
     hidden = blind.hidden_claim_ids(db, user(), [c.id for c, _ in rows])
-    if hidden and (filters.verdicts or filters.q):
-        # A verdict filter or a search of conclusions would reveal what blind review hides.
-        rows = [(c, a) for c, a in rows if c.id not in hidden]
-    people = {u.id: u for u in db.exec(select(User)).all()}
+    ids = {c.assignee_id for c, _ in rows} | {c.submitted_by_id for c, _ in rows}
+    people = {u.id: u for u in db.exec(select(User).where(User.id.in_(ids - {None}))).all()}
     if request.args.get("format") == "json":
-        return jsonify({"total": total, "page": page, "items": [{
-            "id": c.id, "article_id": a.id, "article": a.title, "statement": c.statement,
-            "state": c.state, "verdict": None if c.id in hidden else c.verdict,
-            "assignee": people[c.assignee_id].username if c.assignee_id else None,
-        } for c, a in rows]})
-    args = request.args.to_dict(flat=False)
-    page_urls = [(p, url_for("work.claim_list", **{**args, "page": p}))
-                 for p in range(1, -(-total // PAGE) + 1)]
+        return listing.list_json(
+            [_claim_json(c, a, people, hidden, found.snippets.get(c.id)) for c, a in rows],
+            found.total, found.total_exact, page, found.per_page, found.next_cursor,
+            sort=found.sort)
+    article_title = ""
+    if filters.article_id is not None:
+        article_title = db.exec(select(Article.title).where(
+            Article.id == filters.article_id)).first() or ""
     return render_template(
-        "work/claims.html", rows=rows, total=total, page=page, page_urls=page_urls,
-        filters=filters, people=people, states=review.STATES, hidden=hidden,
+        "work/claims.html", rows=rows, total=found.total, total_exact=found.total_exact,
+        total_text=listing.total_label(found.total, found.total_exact), page=page,
+        pager=listing.pager("work.claim_list", page, found.has_next, found.next_cursor),
+        filters=filters, sort=found.sort, people=people, states=review.STATES, hidden=hidden,
+        snippets=found.snippets,
+        in_statement={c.id for c, _ in rows if c.id in found.snippets
+                      and search.statement_matches(c, filters.parsed())},
+        article_value=request.args.get("article", "").strip()[:200],
+        article_title=article_title,
         verdicts=db.exec(select(Verdict).order_by(Verdict.position)).all(),
-        articles=db.exec(select(Article.id, Article.title).order_by(Article.id.desc())).all(),
-        reviewers=[u for u in people.values()
-                   if u.active and review.role_at_least(u.role, review.REVIEWER)],
+        reviewers=db.exec(select(User).where(
+            User.active, User.role.in_((review.ADMIN, review.EDITOR, review.REVIEWER)))
+            .order_by(User.username).limit(listing.PICK_LIMIT * 5)).all(),
         can_assign=review.may(user().role, "assign"))
 
 
 @bp.route("/claims/bulk-assign", methods=["POST"])
+@requires("assign")
 def bulk_assign():
     """Assign the ticked claims round-robin among the chosen reviewers."""
-    db = get_session()
     back = request.form.get("back") or url_for("work.claim_list")
     if not back.startswith("/claims"):
         back = url_for("work.claim_list")
     try:
         assignee_ids = [int(x) for x in request.form.getlist("assignee")]
-        if request.form.get("scope") == "filter":
-            # Every claim the shared filter matches, not only the ticked ones on this page.
-            claim_ids = queries.matching_ids(db, _filters(request.form, "assignee_filter"), user())
-        else:
-            claim_ids = [int(x) for x in request.form.getlist("claim")]
-        done = assignment.bulk_assign(db, user(), claim_ids, assignee_ids)
-        db.commit()
+        claim_ids = (None if request.form.get("scope") == "filter"
+                     else [int(x) for x in request.form.getlist("claim")])
     except ValueError:
-        db.rollback()
         flash("The form sent something that is not a claim or a person.", "error")
         return redirect(back, 303)
-    except ServiceError as exc:
-        db.rollback()
-        flash(exc.message, "error")
+
+    def run(db):
+        # "filter": every claim the shared filter matches, not only the ticked ones.
+        ids = claim_ids if claim_ids is not None else queries.matching_ids(
+            db, _filters(request.form, "assignee_filter"), user())
+        return assignment.bulk_assign(db, user(), ids, assignee_ids)
+
+    def done(assigned):
+        flash(f"Assigned {len(assigned)} claim(s).", "info")
         return redirect(back, 303)
-    flash(f"Assigned {len(done)} claim(s).", "info")
-    return redirect(back, 303)
+
+    return attempt(run, flash_back(back), done)
 
 
 @bp.route("/queue")
+@requires("read")
 def queue():
     """Show my queue: assigned, waiting for my approval, returned to me, mentions."""
     db = get_session()
     me = user()
-    q = queries.queue_for(db, me)
+    q = queue_service.queue_for(db, me)
     shown = [c.id for c in (*q.assigned, *q.returned, *q.waiting_approval)]
     hidden = blind.hidden_claim_ids(db, me, shown + [c.id for _, c in q.mentions])
     if request.args.get("format") == "json":
         def ids(claims):
             return [{"id": c.id, "statement": c.statement, "state": c.state} for c in claims]
+        asked = events.change_requests(db, [c.id for c in q.returned])
         return jsonify({"assigned": ids(q.assigned), "waiting_approval": ids(q.waiting_approval),
-                        "returned": ids(q.returned),
-                        "mentions": [{"note": n.id, "claim": c.id} for n, c in q.mentions]})
+                        "returned": [{**row, "comment": asked[row["id"]][0].comment
+                                      if row["id"] in asked else None}
+                                     for row in ids(q.returned)],
+                        "mentions": [{"note": n.id, "claim": c.id} for n, c in q.mentions],
+                        "counts": {k: n for k, (n, _exact) in q.counts.items()},
+                        "counts_exact": {k: e for k, (_n, e) in q.counts.items()}})
     people = {u.id: u for u in db.exec(select(User)).all()}
-    return render_template("work/queue.html", q=q, people=people, hidden=hidden)
+    return render_template("work/queue.html", q=q, people=people, hidden=hidden,
+                           requests=events.change_requests(db, [c.id for c in q.returned]),
+                           can_approve=review.may(me.role, "assign"))
+
+
+@bp.route("/queue/<section>")
+@requires("read")
+def queue_section(section: str):
+    """Show every row of one queue section, a page at a time."""
+    if section not in queue_service.QUEUE_SECTIONS:
+        abort(404)
+    db = get_session()
+    me = user()
+    page, per_page, _after = listing.page_args()
+    rows, total, exact = queue_service.queue_section(db, me, section, limit=per_page + 1,
+                                               offset=(page - 1) * per_page)
+    has_next = len(rows) > per_page
+    rows = rows[:per_page]
+    claims = [r[1] for r in rows] if section == "mentions" else rows
+    hidden = blind.hidden_claim_ids(db, me, [c.id for c in claims])
+    if request.args.get("format") == "json":
+        return listing.list_json(
+            [{"id": c.id, "statement": c.statement, "state": c.state,
+              **({"note": r[0].id} if section == "mentions" else {})}
+             for r, c in zip(rows, claims, strict=True)],
+            total, exact, page, per_page, None, section=section)
+    ids = {c.submitted_by_id for c in claims} | {r[0].author_id for r in rows
+                                                 if section == "mentions"}
+    people = {u.id: u for u in db.exec(select(User).where(User.id.in_(ids - {None}))).all()}
+    return render_template("work/queue_section.html", section=section, rows=rows,
+                           claims=claims, people=people, hidden=hidden,
+                           total_text=listing.total_label(total, exact),
+                           pager=listing.pager("work.queue_section", page, has_next, None,
+                                               section=section))
 
 
 @bp.route("/articles/<int:article_id>/activity")
+@requires("read")
 def activity(article_id: int):
     """Show an article's activity feed."""
     db = get_session()
     from annotator.services.articles import get_article
 
     article = get_article(db, article_id)
-    events = queries.article_activity(db, article_id)
+    before = request.args.get("before", "")
+    events = queries.article_activity(db, article_id, limit=queries.ACTIVITY_PAGE + 1,
+                                      before=bounded_int(before, low=1))
+    older = None
+    if len(events) > queries.ACTIVITY_PAGE:
+        events = events[:queries.ACTIVITY_PAGE]
+        older = url_for("work.activity", article_id=article_id, before=events[-1][0].id)
     hidden = blind.hidden_claim_ids(db, user(), [c.id for _, _, c in events if c])
     events = [(blind.redacted_event(e) if c and c.id in hidden else e, who, c)
               for e, who, c in events]
-    return render("work/activity.html", "work/_activity.html", article=article, events=events)
+    return render("work/activity.html", "work/_activity.html", article=article, events=events,
+                  older=older)

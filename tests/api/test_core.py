@@ -90,7 +90,8 @@ def test_four_eyes_refuses_self_approval_and_a_second_editor_approves(api, claim
                          {"action": "submit"}).status_code == 200
     own = api["editor"]("POST", f"/claims/{claim['id']}/transitions", {"action": "approve"})
     assert own.status_code == 403
-    assert "another editor" in own.get_json()["error"]
+    assert own.get_json()["error"] == "Forbidden"
+    assert "another editor" in own.get_json()["detail"].lower()
     approved = api["editor2"]("POST", f"/claims/{claim['id']}/transitions",
                               {"action": "approve"})
     assert approved.status_code == 200
@@ -126,7 +127,8 @@ def test_invalid_actions_and_versions_get_409(api, claim):
 def test_bad_input_gets_a_json_error_never_a_500(api, claim, method, path, body, status):
     response = api["reviewer"](method, path.format(id=claim["id"]), body)
     assert response.status_code == status
-    assert response.get_json()["error"]
+    body = response.get_json()
+    assert set(body) == {"error", "detail"} and body["detail"]
 
 
 def test_a_viewer_cannot_change_anything(api, claim):

@@ -32,15 +32,16 @@ def desk(engine, people):
         claims.transition(s, reviewer, claim.id, "start")
         claim = claims.get_claim(s, claim.id)
         claims.update_claim(s, reviewer, claim.id, claim.version, {
-            "verdict": "false", "conclusion": "The budget records say otherwise."})
+            "verdict": "false", "conclusion": "The budget records say otherwise.",
+            "claimant": "The council"})
         claims.add_source(s, reviewer, claim.id, {"url": "https://budget.example/2023",
                                                   "stance": "refutes", "title": "Budget"})
         claims.transition(s, reviewer, claim.id, "submit")
         claims.transition(s, editor, claim.id, "approve")
         tokens = {role: users.create_token(s, s.get(User, people[role]))[1]
                   for role in ("admin", "editor", "reviewer", "viewer")}
-        others = [c.id for c in articles.article_claims(s, article.id) if c.id != claim.id]
-        return {"article": article.id, "claim": claim.id, "other": others[0], "tokens": tokens}
+        other = claims.create_claim(s, editor, article.id, 0, TEXT.index(","))
+        return {"article": article.id, "claim": claim.id, "other": other.id, "tokens": tokens}
 
 
 def _auth(desk, role="viewer") -> dict:
@@ -61,7 +62,8 @@ def test_every_format_streams_as_a_download(client, desk, fmt, media):
         body = response.get_data(as_text=True)
     if fmt == "csv":
         rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
-        assert any(r["claim_id"] == str(desk["claim"]) for r in rows)
+        (row,) = [r for r in rows if r["claim_id"] == str(desk["claim"])]
+        assert row["claimant"] == "The council"
     else:
         assert json.loads(body)
 
@@ -95,7 +97,7 @@ def test_one_claimreview_per_approved_claim(client, desk):
     doc = response.get_json(force=True)
     assert doc["@context"] == "https://schema.org" and doc["@type"] == "ClaimReview"
     assert doc["reviewRating"]["alternateName"] == "False"
-    assert doc["url"].endswith(f"/claims/{desk['claim']}")
+    assert f"/claims/{desk['claim']}" in doc["url"]
     assert client.get(f"/api/v1/claims/{desk['other']}/claimreview",
                       headers=_auth(desk)).status_code == 404
     assert client.get("/api/v1/claims/999999/claimreview", headers=_auth(desk)).status_code \
@@ -109,7 +111,8 @@ def test_an_export_posted_back_is_refused_as_a_duplicate_and_needs_an_editor(cli
                        headers=_auth(desk, "reviewer")).status_code == 403
     response = client.post("/api/v1/imports/json", json=doc, headers=_auth(desk, "editor"))
     assert response.status_code == 409
-    assert response.get_json()["detail"] == {"article_id": desk["article"]}
+    detail = response.get_json()["detail"]
+    assert detail["article_id"] == desk["article"] and "already" in detail["reason"]
     doc["articles"][0]["body"] += " A new paragraph."
     doc["articles"][0]["content_hash"] = ""
     response = client.post("/api/v1/imports/json", json=doc, headers=_auth(desk, "editor"))
@@ -141,3 +144,41 @@ def test_ids_beyond_the_database_range_are_not_found(client, desk):
     with client.get("/api/v1/claims/99999999999999999999/claimreview",
                     headers=_auth(desk)) as response:
         assert response.status_code == 404
+
+
+def test_an_editor_records_where_an_approved_claim_was_published(client, desk):
+    path = f"/api/v1/claims/{desk['claim']}"
+    claim = client.get(path, headers=_auth(desk)).get_json()
+    assert claim["state"] == "approved" and claim["published_url"] == ""
+    url = "https://news.example/fact-checks/council-budget"
+    refused = client.patch(path, headers=_auth(desk, "reviewer"),
+                           json={"version": claim["version"], "published_url": url})
+    assert refused.status_code == 403 and refused.get_json()["error"] == "Forbidden"
+    done = client.patch(path, headers=_auth(desk, "editor"),
+                        json={"version": claim["version"], "published_url": url})
+    assert done.status_code == 200, done.get_json()
+    assert done.get_json()["published_url"] == url and done.get_json()["state"] == "approved"
+    with client.get(f"/api/v1/exports/json?article={desk['article']}",
+                    headers=_auth(desk)) as response:
+        doc = json.loads(response.get_data())
+    (exported,) = [c for c in doc["articles"][0]["claims"] if c["id"] == desk["claim"]]
+    assert exported["published_url"] == url and exported["claimant"] == "The council"
+
+
+def test_claimant_and_published_url_come_back_from_an_exported_file(client, desk):
+    path = f"/api/v1/claims/{desk['claim']}"
+    version = client.get(path, headers=_auth(desk)).get_json()["version"]
+    url = "https://news.example/fact-checks/1"
+    assert client.patch(path, headers=_auth(desk, "editor"),
+                        json={"version": version, "published_url": url}).status_code == 200
+    with client.get(f"/api/v1/exports/json?article={desk['article']}",
+                    headers=_auth(desk)) as response:
+        doc = json.loads(response.get_data())
+    doc["articles"][0]["body"] += " A new paragraph."
+    doc["articles"][0]["content_hash"] = ""
+    imported = client.post("/api/v1/imports/json", json=doc, headers=_auth(desk, "admin"))
+    assert imported.status_code == 201, imported.get_json()
+    new_id = imported.get_json()["article_ids"][str(desk["article"])]
+    article = client.get(f"/api/v1/articles/{new_id}", headers=_auth(desk)).get_json()
+    (claim,) = [c for c in article["claims"] if c["state"] == "approved"]
+    assert (claim["claimant"], claim["published_url"]) == ("The council", url)

@@ -109,7 +109,8 @@ def test_private_addresses_are_refused_by_default(client, engine, people, site):
     response = client.post("/api/v1/articles", json={"url": f"{site}/article"},
                            headers=_token(engine, people))
     assert response.status_code == 400
-    assert "non-public address" in response.get_json()["error"]
+    assert response.get_json()["error"] == "Bad Request"
+    assert "non-public address" in response.get_json()["detail"]
 
 
 def test_every_redirect_hop_is_checked(site, monkeypatch):

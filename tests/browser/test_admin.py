@@ -34,7 +34,7 @@ def test_an_admin_manages_users_tokens_and_the_verdict_scale(team, open_page, br
     row = page.locator("tr[data-user=nadia]")
     expect(row.locator(".user-status")).to_have_text("active")
     context, other = _sign_in(browser, base, "nadia", "nadia-pass-2026")
-    other.wait_for_url(base + "/")
+    other.wait_for_url(base + "/queue")
     expect(other.locator(".who")).to_contain_text("Nadia K")
     context.close()
 

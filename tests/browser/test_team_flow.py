@@ -105,11 +105,35 @@ def test_a_change_appears_in_the_other_context_within_five_seconds(team, open_pa
     worker.locator("#claim-panel select[name=verdict]").select_option("mostly_true")
     worker.locator("#claim-panel textarea[name=conclusion]").fill("Close to the report.")
     worker.click("#claim-panel button:has-text('Save claim')")
-    expect(watcher.locator("#claim-panel textarea[name=conclusion]")).to_have_value(
-        "Close to the report.", timeout=5000)
+    # The watcher's panel is not swapped under them: a notice names who changed what.
+    notice = watcher.locator("#claim-live")
+    expect(notice).to_contain_text("Reviewer edited the verdict and conclusion just now",
+                                   timeout=5000)
+    expect(watcher.locator("#claim-panel textarea[name=conclusion]")).to_have_value("")
     expect(watcher.locator(f"#claim-item-{claim_id} .verdict")).to_have_text(
         re.compile("mostly true"), timeout=5000)
+    notice.locator("a:has-text('Show their change')").click()
+    expect(watcher.locator("#claim-panel textarea[name=conclusion]")).to_have_value(
+        "Close to the report.")
     worker.locator("#claim-panel textarea[name=body]").fill("Second source coming")
     worker.click("#claim-panel button:has-text('Add note')")
-    expect(watcher.locator("#claim-panel .notes")).to_contain_text("Second source coming",
-                                                                  timeout=5000)
+    expect(watcher.locator("#claim-live")).to_contain_text("Reviewer added a note just now",
+                                                           timeout=5000)
+    watcher.locator("#claim-live a:has-text('Show their change')").click()
+    expect(watcher.locator("#claim-panel .notes")).to_contain_text("Second source coming")
+
+
+def test_typed_text_survives_a_teammates_change(team, open_page):
+    claim_id = _claim(team, assignee=None)
+    url = f"{team.config['BASE']}/claims/{claim_id}"
+    mine, theirs = open_page("editor"), open_page("editor2")
+    mine.goto(url)
+    theirs.goto(url)
+    mine.fill("#claim-panel textarea[name=conclusion]", "My half-written conclusion")
+    theirs.locator("#claim-panel textarea[name=body]").fill("Checked the port report")
+    theirs.click("#claim-panel button:has-text('Add note')")
+    expect(mine.locator("#claim-live")).to_contain_text("Editor2 added a note just now",
+                                                        timeout=5000)
+    expect(mine.locator("#claim-live")).to_contain_text("Your unsaved text is kept")
+    expect(mine.locator("#claim-panel textarea[name=conclusion]")).to_have_value(
+        "My half-written conclusion")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+
 from annotator.exports import ExportFilter
 from annotator.exports.csv_export import COLUMNS, neutralise
 
@@ -52,3 +54,15 @@ def test_neutralise_leaves_plain_text_alone():
 
 def test_the_utf8_bytes_start_with_the_bom(export, work):
     assert export("csv").encode("utf-8").startswith(b"\xef\xbb\xbf")
+
+
+@pytest.mark.parametrize("cell", [" =1+1", "\u00a0=HYPERLINK(\"x\")", "\u3000+1", "  -1",
+                                  "\n@SUM(A1)", "\uff1d1+1", "\uff0b1", "\uff0d1", "\uff20x",
+                                  "\ufe66cmd", "\u200b=1", " \uff1d1", "\u2003=1"])
+def test_formulas_behind_white_space_or_in_full_width_are_neutralised(cell):
+    assert neutralise(cell) == "'" + cell
+
+
+@pytest.mark.parametrize("cell", ["plain", " plain", "café", "\u00a0text", "１２３", "a=b"])
+def test_text_that_is_no_formula_is_left_alone(cell):
+    assert neutralise(cell) == cell

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from annotator.db import new_session
+from annotator.exports import FORMATS
 from annotator.models import Job
 from annotator.services import jobs
 
@@ -30,14 +31,14 @@ def _job_id(response) -> int:
 
 def test_the_exports_page_offers_every_format_and_filter(as_user, work):
     page = as_user("viewer").get("/exports").get_data(as_text=True)
-    for name in ("json", "claimreview", "wadm", "csv"):
+    for name in FORMATS:
         assert f'value="{name}"' in page
     for field in ('name="article"', 'name="state"', 'name="verdict"', 'name="since"',
                   'name="until"'):
         assert field in page
 
 
-@pytest.mark.parametrize("fmt", ["json", "claimreview", "wadm", "csv"])
+@pytest.mark.parametrize("fmt", list(FORMATS))
 def test_a_background_export_reports_progress_and_gives_the_file(as_user, work, fmt):
     client = as_user("viewer")
     job_id = _job_id(client.post("/exports/jobs", data={"format": fmt,

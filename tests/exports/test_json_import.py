@@ -10,10 +10,10 @@ from sqlmodel import func, select
 
 from annotator.db import get_engine, new_session, session_scope
 from annotator.exports import export_json
-from annotator.exports.json_import import import_json
 from annotator.models import Article, Claim, User
 from annotator.services import users
 from annotator.services.errors import Duplicate, Invalid
+from annotator.services.json_import import import_json
 
 # Regenerated on every export; everything else must survive export -> import -> export.
 REGENERATED = ("exported_at",)

@@ -71,3 +71,22 @@ def test_retraining_on_desk_decisions_moves_scores_towards_them():
     assert after[0] > before[0]
     assert after[1] < before[1]
     assert retrain(base, []) is base
+
+
+def test_the_shipped_scorer_is_plain_json_that_loads_fast():
+    import time
+
+    from annotator.extract.score import _Model
+
+    t0 = time.process_time()  # CPU time: the machine is shared
+    doc = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
+    _Model(doc)
+    assert time.process_time() - t0 < 0.5
+    assert doc["format"] == "annotator-scorer/2"
+    assert "claimbuster-2.5ncs" in doc["trained_on"] and len(doc["trained_on"]) == 20
+    assert not any(key.startswith("src:") for key in doc["weights"])
+
+
+def test_the_default_threshold_is_the_one_training_calibrated():
+    doc = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
+    assert doc["threshold"] == PROPOSE_THRESHOLD

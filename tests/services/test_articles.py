@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from annotator.db import session_scope
 from annotator.models import Article, Claim, Event, User
-from annotator.services import articles
+from annotator.services import articles, claims, settings
 from annotator.services.errors import Duplicate, Invalid
 
 JUNK = ("Accessibility links", "Breaking News", "please wait",
@@ -37,11 +37,14 @@ def test_it_imports_the_shared_article_without_page_furniture(engine, editor, sh
                    "attends military exercises in the Almaty region on May 3.")
         assert article.body.count(caption) == 1
         claims = session.exec(select(Claim).where(Claim.article_id == article_id)).all()
-        assert len(claims) >= 25
+        proposed = [c for c in claims if c.state == "proposed"]
+        assert 10 <= len(proposed) <= 18
         assert all(article.body[c.start:c.end] == c.quote for c in claims)
-        assert any("at least six male activists" in c.quote for c in claims)
-        assert any("International Women of Courage Award" in c.quote for c in claims)
+        assert any("at least six male activists" in c.quote for c in proposed)
+        assert any("International Women of Courage Award" in c.quote for c in proposed)
         assert all(0.0 <= c.score <= 1.0 and c.reasons for c in claims)
+        jail = next(c for c in proposed if "15-day jail sentence" in c.quote)
+        assert jail.claimant in ("Izbasarov", "Alimzhan Izbasarov")
         assert article.language == "en"
         assert session.exec(select(Event).where(Event.article_id == article_id,
                                                 Event.action == "import")).one()
@@ -97,3 +100,61 @@ def test_it_reads_metadata_from_html(engine, editor):
 def test_it_refuses_uploads_it_cannot_read(name, data, message):
     with pytest.raises(Invalid, match=message):
         articles.request_from_upload(name, data, articles.ImportRequest())
+
+
+@pytest.fixture
+def shared_article(engine, editor, shared) -> int:
+    text = (shared / "articles" / "kazakh-conscriptions.txt").read_text(encoding="utf-8")
+    return _import(engine, editor, text=text, outlet="RFE/RL")
+
+
+def test_the_rest_of_the_sentences_wait_below_the_budget(engine, shared_article):
+    with session_scope(engine) as session:
+        shown = articles.article_claims(session, shared_article)
+        held = articles.below_budget_claims(session, shared_article)
+        everything = articles.article_claims(session, shared_article, below_budget=True)
+        assert shown and all(c.state == "proposed" for c in shown)
+        assert len(held) >= 12 and len(everything) == len(shown) + len(held)
+        assert all(c.state == "dismissed" and c.origin == "machine" for c in held)
+        assert all(articles.BELOW_BUDGET in c.reasons for c in held)
+        assert [c.score for c in held] == sorted((c.score for c in held), reverse=True)
+        assert max(c.score for c in held) <= min(c.score for c in shown)
+        event = session.exec(select(Event).where(Event.article_id == shared_article,
+                                                 Event.action == "import")).one()
+        assert event.new["proposed"] == len(shown) and event.new["below_budget"] == len(held)
+
+
+def test_restoring_a_held_back_sentence_proposes_it(engine, editor, shared_article):
+    with session_scope(engine) as session:
+        held = articles.below_budget_claims(session, shared_article)[0]
+        claims.transition(session, editor, held.id, "restore")
+    with session_scope(engine) as session:
+        assert held.id in {c.id for c in articles.article_claims(session, shared_article)}
+        assert held.id not in {c.id for c in articles.below_budget_claims(session,
+                                                                          shared_article)}
+
+
+def test_the_outlet_is_the_claimant_of_its_own_assertions(engine, shared_article):
+    with session_scope(engine) as session:
+        everything = articles.article_claims(session, shared_article, below_budget=True)
+        own = next(c for c in everything if c.quote.startswith("Kazakh authorities have"))
+        assert own.claimant == "RFE/RL"
+
+
+def test_the_desks_threshold_decides_what_is_proposed(engine, editor):
+    text = ("The council spent 4 million euros on the bridge in 2023. Officials said 300 "
+            "people were fined in May. It was a nice day. We all enjoyed the sun.")
+    with session_scope(engine) as session:
+        settings.set_propose_threshold(session, 0.99)
+        article = articles.import_article(session, editor, articles.ImportRequest(text=text))
+        assert articles.article_claims(session, article.id) == []
+        assert articles.below_budget_claims(session, article.id)
+
+
+@pytest.mark.parametrize("value", ["0", "1", "1.5", "-0.2", "abc", ""])
+def test_the_threshold_must_be_a_probability(engine, value):
+    with session_scope(engine) as session:
+        with pytest.raises(Invalid, match="between 0 and 1"):
+            settings.set_propose_threshold(session, value)
+        assert settings.propose_threshold(session) == pytest.approx(
+            articles.extract.PROPOSE_THRESHOLD)

@@ -152,3 +152,62 @@ def test_it_keeps_notes_as_markdown_and_refuses_empty_ones(engine, people, claim
         note = claims.add_note(session, _user(session, people, "reviewer2"), claim_id,
                                "**Five** names are listed")
         assert note.body == "**Five** names are listed"
+
+
+def _submitted(engine, people, claim_id):
+    with session_scope(engine) as session:
+        reviewer = _user(session, people, "reviewer")
+        claims.update_claim(session, reviewer, claim_id, session.get(Claim, claim_id).version,
+                            {"verdict": "false", "conclusion": "The survey found 12 percent."})
+        claims.add_source(session, reviewer, claim_id, {"url": "https://council.example/r",
+                                                        "stance": "refutes"})
+        claims.transition(session, reviewer, claim_id, "submit")
+
+
+def test_an_editor_who_rewrites_a_submitted_verdict_cannot_approve_it(
+        engine, people, claim_id, client):
+    from annotator.services import users
+    _submitted(engine, people, claim_id)
+    with session_scope(engine) as session:
+        _, token = users.create_token(session, _user(session, people, "editor"))
+        version = session.get(Claim, claim_id).version
+    auth = {"Authorization": f"Bearer {token}"}
+    patched = client.patch(f"/api/v1/claims/{claim_id}", headers=auth,
+                           json={"verdict": "true", "conclusion": "It is right.",
+                                 "version": version})
+    assert patched.status_code == 200, patched.get_data(True)
+    approve = client.post(f"/api/v1/claims/{claim_id}/transitions", headers=auth,
+                          json={"action": "approve"})
+    assert approve.status_code == 403
+    assert "you edited this claim after it was submitted" in approve.get_data(True)
+    with session_scope(engine) as session:
+        claim = session.get(Claim, claim_id)
+        assert claim.state == "in_review"
+        editor = _user(session, people, "editor")
+        assert claims.blocked_reasons(session, claim, editor)["approve"] == (
+            "Another editor must approve: you edited this claim after it was submitted.")
+        # A second editor, who wrote none of it, approves what the first one wrote.
+        claims.transition(session, _user(session, people, "editor2"), claim_id, "approve")
+        assert session.get(Claim, claim_id).verdict == "true"
+
+
+def test_an_editor_who_changes_the_sources_or_claimant_becomes_a_co_author(
+        engine, people, claim_id):
+    _submitted(engine, people, claim_id)
+    with session_scope(engine) as session:
+        editor, editor2 = _user(session, people, "editor"), _user(session, people, "editor2")
+        claims.add_source(session, editor, claim_id, {"url": "https://council.example/2",
+                                                      "stance": "context"})
+        claims.update_claim(session, editor2, claim_id, session.get(Claim, claim_id).version,
+                            {"claimant": "  The   council "})
+        assert session.get(Claim, claim_id).claimant == "The council"
+        for who in (editor, editor2):
+            with pytest.raises(Forbidden, match="after it was submitted"):
+                claims.transition(session, who, claim_id, "approve")
+        claims.transition(session, _user(session, people, "admin"), claim_id, "approve")
+
+
+def test_a_claimant_has_a_length_limit(engine, people, claim_id):
+    with session_scope(engine) as session, pytest.raises(Invalid, match="300"):
+        claims.update_claim(session, _user(session, people, "reviewer"), claim_id,
+                            session.get(Claim, claim_id).version, {"claimant": "x" * 301})

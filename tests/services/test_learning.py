@@ -63,6 +63,33 @@ def test_retraining_is_stored_measured_and_used_by_the_next_import(engine, peopl
                                          "the snow.", 0)
 
 
+def test_retraining_recalibrates_the_desks_threshold(engine, people, desk):
+    with session_scope(engine) as s:
+        report = learning.retrain_desk(s, s.get(User, people["admin"]))
+        assert report.threshold_before == pytest.approx(learning.score.PROPOSE_THRESHOLD)
+        assert report.threshold_after is not None and 0.05 <= report.threshold_after <= 0.95
+        assert settings.propose_threshold(s) == report.threshold_after
+        assert settings.get(s, settings.SCORER_WEIGHTS)["recalibrated"]
+        event = learning.last_retrain(s)
+        assert event.new["threshold_after"] == report.threshold_after
+
+
+def test_sentences_held_back_by_the_budget_are_no_decision(engine, people):
+    text = "\n\n".join(MONEY + WEATHER)
+    with session_scope(engine) as s:
+        article = articles.import_article(s, s.get(User, people["editor"]),
+                                          articles.ImportRequest(text=text))
+        held = articles.below_budget_claims(s, article.id)
+        assert held
+        decided = {cid for cid, _, _ in learning.decisions(s)}
+        assert decided.isdisjoint(c.id for c in held)
+
+
+def test_the_best_threshold_separates_kept_from_dismissed():
+    assert learning.best_threshold([0.9, 0.8, 0.3, 0.2], [1, 1, 0, 0]) == 0.8
+    assert learning.best_threshold([0.99, 0.01], [1, 0]) == 0.95
+
+
 def test_retraining_needs_an_admin_and_enough_decisions(engine, people, desk):
     with session_scope(engine) as s:
         with pytest.raises(Forbidden):

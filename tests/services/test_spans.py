@@ -102,3 +102,45 @@ def test_it_reanchors_claims_after_a_correction(engine, people, setup, change, e
         for cid in (b, c):
             claim = s.get(Claim, cid)
             assert not claim.orphaned and body[claim.start:claim.end] == claim.quote
+
+
+def test_a_crafted_long_correction_reanchors_in_linear_time(engine, people, setup):
+    import time
+    article_id, ids = setup
+    with session_scope(engine) as s:
+        claim = s.get(Claim, ids[1])
+        # The claim's own prefix repeated: this made re-anchoring quadratic (19 s at 1.5 MB).
+        crafted = (claim.prefix * (1_500_000 // len(claim.prefix) + 1))[:1_500_000]
+        version = s.get(Article, article_id).version
+    began = time.monotonic()
+    with session_scope(engine) as s:
+        result = spans.correct_body(s, _editor(s, people), article_id, crafted, version)
+    assert time.monotonic() - began < 2.0
+    with session_scope(engine) as s:
+        every = s.exec(select(Claim).where(Claim.article_id == article_id)).all()
+    assert result["orphaned"] == len(every)  # none of the sentences is left in the text
+
+
+def test_a_correction_past_the_size_limit_is_refused_with_413(engine, people, setup):
+    from annotator.services.errors import TooLarge
+    article_id, _ = setup
+    with session_scope(engine) as s, pytest.raises(TooLarge) as caught:
+        spans.correct_body(s, _editor(s, people), article_id, "x" * (spans.MAX_BODY + 1),
+                           s.get(Article, article_id).version)
+    assert caught.value.status == 413
+
+
+def test_the_correction_is_planned_without_writing_and_refused_if_overtaken(
+        engine, people, setup):
+    from annotator.services.claims import actor_of
+    from annotator.services.errors import Conflict
+    article_id, ids = setup
+    corrected = TEXT.replace("three months", "four months")
+    with session_scope(engine, write=False) as s:
+        plan = spans.plan_correction(s, actor_of(_editor(s, people)), article_id, corrected,
+                                     s.get(Article, article_id).version)
+        assert not s.dirty and not s.new
+    with session_scope(engine) as s:
+        assert spans.apply_correction(s, _editor(s, people), plan)["orphaned"] == 0
+    with session_scope(engine) as s, pytest.raises(Conflict):
+        spans.apply_correction(s, _editor(s, people), plan)  # the article moved on

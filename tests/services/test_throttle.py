@@ -1,93 +1,116 @@
-"""Login throttling counts failures per account and per address, within a sliding window."""
+"""Login throttling slows a guesser per (account, address) and never locks the owner out."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import func, select
 
 from annotator.db import session_scope
 from annotator.models import LoginAttempt, utcnow
 from annotator.services import throttle
 
-LIMITS = throttle.Limits(per_account=3, per_address=5, window=timedelta(minutes=15))
+LIMITS = throttle.Limits(free=3, max_delay=timedelta(minutes=15), account_lock=6,
+                         per_address=10, window=timedelta(hours=1))
 
 
-def _fail(engine, username, address, times=1, at=None):
-    for _ in range(times):
-        with session_scope(engine) as session:
-            throttle.record_failure(session, username, address, LIMITS, now=at)
-
-
-def _check(engine, username, address, now=None):
-    with session_scope(engine, write=False) as session:
-        throttle.check(session, username, address, LIMITS, now=now)
-
-
-def test_it_lets_an_account_fail_up_to_its_limit(engine):
-    _fail(engine, "ed", "10.0.0.1", times=2)
-    _check(engine, "ed", "10.0.0.1")
-
-
-def test_it_refuses_an_account_at_its_limit_from_any_address(engine):
-    _fail(engine, "ed", "10.0.0.1", times=3)
-    with pytest.raises(throttle.Throttled) as caught:
-        _check(engine, "ed", "10.9.9.9")
-    assert caught.value.status == 429
-    assert "this account" in caught.value.message
-    assert 1 <= caught.value.detail <= 15 * 60 + 1
-
-
-def test_it_refuses_an_address_at_its_limit_whatever_the_account(engine):
-    for i in range(5):
-        _fail(engine, f"user{i}", "10.0.0.2")
-    with pytest.raises(throttle.Throttled) as caught:
-        _check(engine, "someone-new", "10.0.0.2")
-    assert "your network" in caught.value.message
-    _check(engine, "someone-new", "10.0.0.3")
-
-
-def test_failures_outside_the_window_do_not_count(engine):
-    _fail(engine, "ed", "10.0.0.1", times=3, at=utcnow() - timedelta(minutes=16))
-    _check(engine, "ed", "10.0.0.1")
-
-
-def test_the_lock_lifts_when_the_oldest_failure_leaves_the_window(engine):
-    start = utcnow() - timedelta(minutes=10)
-    _fail(engine, "ed", "10.0.0.1", times=3, at=start)
-    with pytest.raises(throttle.Throttled) as caught:
-        _check(engine, "ed", "10.0.0.1")
-    assert 4 * 60 <= caught.value.detail <= 5 * 60 + 2
-    _check(engine, "ed", "10.0.0.1", now=start + timedelta(minutes=15, seconds=1))
-
-
-def test_a_success_clears_the_accounts_failures_but_not_the_addresss(engine):
-    _fail(engine, "ed", "10.0.0.1", times=2)
-    _fail(engine, "other", "10.0.0.1", times=2)
+def _try(engine, username, address, at=None) -> int:
     with session_scope(engine) as session:
-        throttle.clear(session, "ed")
-    with session_scope(engine, write=False) as session:
-        left = session.exec(select(LoginAttempt)).all()
-    assert {a.username for a in left} == {"other"}
-    assert len(left) == 2
+        return throttle.begin(session, username, address, LIMITS, now=at)
 
 
-def test_recording_prunes_expired_failures(engine):
-    _fail(engine, "ed", "10.0.0.1", times=2, at=utcnow() - timedelta(hours=2))
-    _fail(engine, "ed", "10.0.0.1")
-    with session_scope(engine, write=False) as session:
-        assert len(session.exec(select(LoginAttempt)).all()) == 1
+def _wait(engine, username, address, at=None) -> int:
+    with pytest.raises(throttle.Throttled) as caught:
+        _try(engine, username, address, at)
+    assert caught.value.status == 429
+    return caught.value.detail
 
 
-def test_the_username_is_compared_as_typed_without_surrounding_space(engine):
-    _fail(engine, " ed ", "10.0.0.1", times=3)
-    with pytest.raises(throttle.Throttled):
-        _check(engine, "ed", "10.0.0.4")
+def test_the_first_failures_are_free_then_delays_double(engine):
+    now = utcnow()
+    for i in range(3):
+        _try(engine, "ed", "10.0.0.1", now + timedelta(seconds=i))
+    last = now + timedelta(seconds=2)
+    assert _wait(engine, "ed", "10.0.0.1", last) == 2
+    _try(engine, "ed", "10.0.0.1", last + timedelta(seconds=2))  # waited: one more try
+    last += timedelta(seconds=2)
+    assert _wait(engine, "ed", "10.0.0.1", last) == 4
+    _try(engine, "ed", "10.0.0.1", last + timedelta(seconds=4))
+    last += timedelta(seconds=4)
+    assert _wait(engine, "ed", "10.0.0.1", last) == 8
 
 
-def test_limits_come_from_the_settings():
-    limits = throttle.Limits.from_config({"LOGIN_MAX_PER_ACCOUNT": "7",
-                                          "LOGIN_MAX_PER_ADDRESS": 30,
-                                          "LOGIN_WINDOW_MINUTES": 5})
-    assert limits == throttle.Limits(7, 30, timedelta(minutes=5))
+def test_the_delay_has_a_ceiling(engine):
+    limits = throttle.Limits(max_delay=timedelta(minutes=15))
+    assert limits.delay(2) == timedelta(0)
+    assert limits.delay(3) == timedelta(seconds=2)
+    assert limits.delay(40) == timedelta(minutes=15)
+
+
+def test_a_guesser_elsewhere_never_slows_the_owner(engine):
+    now = utcnow()
+    for i in range(5):
+        _try(engine, "ed", "203.0.113.9", now + timedelta(seconds=60 * i))
+    _try(engine, "ed", "10.0.0.1", now + timedelta(minutes=5))  # the owner, at the office
+
+
+def test_the_account_locks_only_at_the_threshold_and_not_for_a_clean_address(engine):
+    now = utcnow()
+    for i in range(6):  # six failures from six addresses: the lock threshold
+        _try(engine, "ed", f"203.0.113.{i}", now)
+    # The right password from an address that failed: refused while the account is locked.
+    attempt = _try(engine, "ed", "203.0.113.1", now)
+    with pytest.raises(throttle.Throttled, match="locked"), session_scope(engine) as s:
+        throttle.succeed(s, attempt, "ed", "203.0.113.1", LIMITS, now=now)
+    # The right password from an address that has not failed: let in, and its try forgotten.
+    attempt = _try(engine, "ed", "10.0.0.1", now)
+    with session_scope(engine) as s:
+        throttle.succeed(s, attempt, "ed", "10.0.0.1", LIMITS, now=now)
+        assert s.exec(select(func.count()).where(
+            LoginAttempt.address == "10.0.0.1")).one() == 0
+
+
+def test_an_address_spraying_many_accounts_is_capped(engine):
+    now = utcnow()
+    for i in range(10):
+        _try(engine, f"user{i}", "10.0.0.2", now)
+    _wait(engine, "someone-new", "10.0.0.2", now)
+    _try(engine, "someone-new", "10.0.0.3", now)
+
+
+def test_usernames_are_counted_whatever_their_case(engine):
+    now = utcnow()
+    for name in ("Ed", "ED", "ed"):
+        _try(engine, name, "10.0.0.1", now)
+    _wait(engine, "eD", "10.0.0.1", now)
+
+
+def test_parallel_guesses_are_counted_one_by_one(engine):
+    let_in, refused = [], []
+
+    def guess():
+        try:
+            _try(engine, "ed", "10.0.0.9")
+            let_in.append(1)
+        except throttle.Throttled:
+            refused.append(1)
+
+    threads = [threading.Thread(target=guess) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(let_in) == LIMITS.free and len(refused) == 20 - LIMITS.free
+
+
+def test_it_reads_its_limits_from_the_settings():
+    limits = throttle.Limits.from_config({"LOGIN_FREE_TRIES": "4", "LOGIN_ACCOUNT_LOCK": 70,
+                                          "LOGIN_MAX_PER_ADDRESS": 300,
+                                          "LOGIN_MAX_DELAY_SECONDS": 60,
+                                          "LOGIN_WINDOW_MINUTES": 30})
+    assert limits == throttle.Limits(free=4, max_delay=timedelta(seconds=60), account_lock=70,
+                                     per_address=300, window=timedelta(minutes=30))
+    assert throttle.Limits.from_config({}) == throttle.Limits()
+    assert throttle.Limits().account_lock == 50

@@ -68,14 +68,14 @@ def test_it_keeps_the_last_active_admin(db, people):
 def test_a_deactivated_user_cannot_sign_in_and_their_tokens_stop(db, people):
     admin, viewer = _get(db, people, "admin"), _get(db, people, "viewer")
     _, secret = users.create_token(db, viewer, "script")
-    assert users.user_for_token(db, secret) is viewer
+    assert users.token_owner(db, users.token_for_secret(db, secret)) is viewer
     users.deactivate(db, admin, viewer)
     assert users.authenticate(db, "viewer", PASSWORD) is None
-    assert users.user_for_token(db, secret) is None
+    assert users.token_owner(db, users.token_for_secret(db, secret)) is None
     assert [e.new["active"] for e in _events(db, "user_deactivate")] == [False]
     users.reactivate(db, admin, viewer)
     assert users.authenticate(db, "viewer", PASSWORD) is viewer
-    assert users.user_for_token(db, secret) is viewer
+    assert users.token_owner(db, users.token_for_secret(db, secret)) is viewer
 
 
 def test_deactivating_twice_records_one_event(db, people):
@@ -87,7 +87,7 @@ def test_deactivating_twice_records_one_event(db, people):
 
 def test_an_admin_resets_a_password_without_the_old_one(db, people):
     admin, viewer = _get(db, people, "admin"), _get(db, people, "viewer")
-    with pytest.raises(Invalid, match="at least 8"):
+    with pytest.raises(Invalid, match="at least 10"):
         users.reset_password(db, admin, viewer, "short")
     users.reset_password(db, admin, viewer, "a-new-secret-1")
     assert users.authenticate(db, "viewer", "a-new-secret-1") is viewer
@@ -130,7 +130,7 @@ def test_it_lists_and_revokes_tokens(db, people):
     users.revoke_token(db, admin, token.id)
     assert token.revoked_at is not None
     assert users.token_status(token) == "revoked"
-    assert users.user_for_token(db, secret) is None
+    assert users.token_owner(db, users.token_for_secret(db, secret)) is None
     (revoked,) = _events(db, "token_revoke")
     assert revoked.old["revoked_at"] is None and revoked.new["revoked_at"]
 
@@ -147,13 +147,13 @@ def test_someone_cannot_revoke_a_token_that_is_not_theirs(db, people):
 def test_an_expired_token_stops_working(db, people, engine):
     editor = _get(db, people, "editor")
     token, secret = users.create_token(db, editor, expires_at=utcnow() + timedelta(days=1))
-    assert users.user_for_token(db, secret) is editor
+    assert users.token_owner(db, users.token_for_secret(db, secret)) is editor
     token.expires_at = utcnow() - timedelta(seconds=1)
     db.add(token)
     db.flush()
     db.expire(token)
     assert users.token_status(db.get(ApiToken, token.id)) == "expired"
-    assert users.user_for_token(db, secret) is None
+    assert users.token_owner(db, users.token_for_secret(db, secret)) is None
 
 
 @pytest.mark.parametrize("days", ["0", "-3", "soon", "99999"])
@@ -164,3 +164,51 @@ def test_it_refuses_a_bad_expiry(days):
 
 def test_an_empty_expiry_means_never():
     assert users.expiry_in_days("") is None and users.expiry_in_days(None) is None
+
+
+@pytest.mark.parametrize("password", ["12345678", "password", " " * 8, " " * 12,
+                                      "1234567890", "password123", "qwertyuiop", "aaaaaaaaaaaa",
+                                      "\t\n \t\n \t\n "])
+def test_weak_passwords_are_refused(db, password):
+    with pytest.raises(Invalid):
+        users.validate_password(password)
+
+
+def test_a_long_uncommon_password_is_accepted(db):
+    users.validate_password("correct-horse-battery")
+
+
+@pytest.mark.parametrize("clash", ["Rev1", "REV1", "ｒｅｖ１", " rev1 "])
+def test_usernames_are_unique_whatever_their_case_and_width(db, clash):
+    users.create_user(db, "rev1", "reviewer", "correct-horse-battery")
+    with pytest.raises(Invalid, match="taken"):
+        users.create_user(db, clash, "reviewer", "correct-horse-battery")
+    assert users.user_by_name(db, clash.strip()).username == "rev1"
+
+
+@pytest.mark.parametrize("name", ["ed\nitor1", "a b", "x", "é" * 3, "a/b"])
+def test_invalid_usernames_are_refused(db, name):
+    with pytest.raises(Invalid):
+        users.create_user(db, name, "reviewer", "correct-horse-battery")
+
+
+def test_an_account_without_a_usable_password_costs_a_full_hash_check(db, people,
+                                                                       monkeypatch):
+    from annotator.services.json_import import unusable_password
+    viewer = _get(db, people, "viewer")
+    viewer.password_hash = unusable_password()
+    db.add(viewer)
+    db.flush()
+    checked = []
+    real = users._hasher
+
+    class Spy:
+        def verify(self, stored, password):
+            checked.append(stored)
+            return real.verify(stored, password)
+
+    monkeypatch.setattr(users, "_hasher", Spy())
+    for name in ("viewer", "nobody-at-all", "editor"):
+        assert users.authenticate(db, name, "wrong-password-1") is None
+    # Every answer verified one Argon2 hash: the unusable one and the unknown name alike.
+    assert len(checked) == 3 and all(h.startswith("$argon2") for h in checked)

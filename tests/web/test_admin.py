@@ -73,7 +73,7 @@ def test_it_explains_bad_input_and_keeps_the_form(admin):
     assert "is taken" in response.get_data(True)
     short = admin.post("/admin/users", data={"username": "zed", "role": "reviewer",
                                               "password": "short"})
-    assert short.status_code == 400 and "at least 8" in short.get_data(True)
+    assert short.status_code == 400 and "at least 10" in short.get_data(True)
     assert 'value="zed"' in short.get_data(True)
     bad_role = admin.post("/admin/users", data={"username": "zed", "role": "boss",
                                                  "password": "long-enough-1"})
@@ -116,7 +116,7 @@ def test_the_last_admin_cannot_deactivate_or_demote_themselves(admin, people):
 def test_it_resets_a_password(admin, app, people):
     rid = people["viewer"]
     short = admin.post(f"/admin/users/{rid}/password", data={"password": "short"})
-    assert short.status_code == 400 and "at least 8" in short.get_data(True)
+    assert short.status_code == 400 and "at least 10" in short.get_data(True)
     assert admin.post(f"/admin/users/{rid}/password",
                       data={"password": "a-new-secret-1"}).status_code == 303
     client = app.test_client()
@@ -248,10 +248,43 @@ def test_the_scorer_page_retrains_on_the_desks_decisions(as_user, engine, people
     assert "at least 20" in refused
     with session_scope(engine) as s:
         editor = s.get(User, people["editor"])
-        text = "\n\n".join(f"The council spent {n} million euros on project {n} in 2023."
-                           for n in range(2, 26))
-        article = articles.import_article(s, editor, articles.ImportRequest(text=text))
-        for c in articles.article_claims(s, article.id):
-            claims.transition(s, editor, c.id, "accept" if c.id % 2 else "dismiss")
+        # Several short articles: each import proposes only its most check-worthy few.
+        for first in range(2, 66, 8):
+            text = "\n\n".join(f"The council spent {n} million euros on project {n} in 2023."
+                               for n in range(first, first + 8))
+            article = articles.import_article(s, editor, articles.ImportRequest(text=text))
+            for c in articles.article_claims(s, article.id):
+                claims.transition(s, editor, c.id, "accept" if c.id % 2 else "dismiss")
     done = admin.post("/admin/scorer", follow_redirects=True).get_data(True)
     assert "Retrained on" in done and "this desk's retrained scorer" in done
+
+
+def test_the_scorer_page_sets_the_proposal_threshold(admin, as_user, engine):
+    from annotator.db import session_scope
+    from annotator.services import settings
+
+    assert 'name="threshold"' in admin.get("/admin/scorer").get_data(True)
+    done = admin.post("/admin/scorer/threshold", data={"threshold": "0.7"},
+                      follow_redirects=True).get_data(True)
+    assert "0.7 or more" in done
+    refused = admin.post("/admin/scorer/threshold", data={"threshold": "7"},
+                         follow_redirects=True).get_data(True)
+    assert "between 0 and 1" in refused
+    assert as_user("editor").post("/admin/scorer/threshold",
+                                  data={"threshold": "0.1"}).status_code == 403
+    with session_scope(engine) as s:
+        assert settings.propose_threshold(s) == 0.7
+
+
+def test_a_refused_verdict_change_keeps_the_row_as_typed(as_user):
+    admin = as_user("admin")
+    response = admin.post("/admin/verdicts/mixed", data={
+        "label": "", "colour": "#123456", "alternate_name": "Half and half",
+        "rating_value": "3", "position": "3"})
+    assert response.status_code == 400
+    page = response.get_data(True)
+    row = page.split('id="verdict-mixed"', 1)[1].split("</form>", 1)[0]
+    assert 'value="Half and half"' in row and 'value="#123456"' in row
+    after = page.split('id="verdict-mixed"', 1)[1].split("</form>", 1)[1]
+    assert after.lstrip().startswith('<p class="field-error verdict-error" role="alert">'
+                                     "A verdict needs a label.")

@@ -42,3 +42,12 @@ def test_it_accepts_the_form_token_and_the_htmx_header(csrf_app, people):
     with_header = client.post("/articles", data={"text": "The port handled 3 million boxes."},
                               headers={"HX-Request": "true", "X-CSRFToken": header_token})
     assert with_header.status_code == 303
+
+
+def test_forms_get_their_token_from_the_one_macro():
+    from annotator.config import ROOT
+
+    literal = 'name="csrf_token"'
+    users = [p.relative_to(ROOT / "templates").as_posix()
+             for p in (ROOT / "templates").rglob("*.html") if literal in p.read_text("utf-8")]
+    assert users == ["_macros.html"]

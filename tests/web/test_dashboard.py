@@ -38,8 +38,10 @@ def test_the_json_twin_has_every_chart(as_user, reviewed):
     data = as_user("editor").get("/dashboard?format=json").get_json()
     states = {b["key"]: b["count"] for b in data["by_state"]}
     assert states["in_review"] == 2
-    verdicts = {b["key"]: b["count"] for b in data["by_verdict"]}
-    assert verdicts["true"] == 1 and verdicts["false"] == 1
+    # Neither claim is approved yet: their verdicts are drafts, not results.
+    assert sum(b["count"] for b in data["by_verdict"]) == 0
+    drafts = {b["key"]: b["count"] for b in data["draft_verdicts"]}
+    assert drafts["true"] == 1 and drafts["false"] == 1
     (row,) = data["reviews_per_week"]["reviewers"]
     assert row["username"] == "reviewer" and row["total"] == 2
     (pair,) = data["agreement"]
@@ -49,14 +51,14 @@ def test_the_json_twin_has_every_chart(as_user, reviewed):
 
 def test_the_page_draws_svg_charts(as_user, reviewed):
     page = as_user("editor").get("/dashboard").get_data(True)
-    assert page.count("<svg") == 2 and 'class="bar state-in_review"' in page
+    assert page.count("<svg") == 3 and 'class="bar state-in_review"' in page
     assert "Cohen" in page and "50.0 %" in page
 
 
 def test_a_blind_reviewer_sees_neither_agreement_nor_hidden_verdicts(as_user, reviewed):
     data = as_user("viewer").get("/dashboard?format=json").get_json()
     assert data["agreement"] == []
-    assert sum(b["count"] for b in data["by_verdict"]) == 0
+    assert sum(b["count"] for b in data["by_verdict"]) == 0 and data["draft_verdicts"] == []
 
 
 def test_the_desk_setting_turns_blind_review_on_for_new_articles(as_user, engine):

@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 
 import pytest
+from sqlmodel import select
 
-from annotator import create_app, review
+from annotator import create_app
 from annotator.db import get_engine
+from annotator.permissions import requires
 
 PASSWORD = "correct-horse-battery"  # the suite's password, see tests/conftest.py
 
@@ -23,34 +25,29 @@ def _signed_in(client) -> bool:
 
 # Login throttling
 
-def test_it_refuses_an_account_after_five_failures_without_checking_the_password(
-        client, people):
-    for _ in range(5):
+def test_a_guesser_is_slowed_but_the_owner_elsewhere_signs_in(client, people):
+    for _ in range(3):
         assert _login(client, "reviewer", "wrong-password").status_code == 401
-    response = _login(client, "reviewer")  # the right password, too late
+    response = _login(client, "reviewer")  # the right password, from the guessing address
     assert response.status_code == 429
-    page = response.get_data(as_text=True)
-    assert "Too many failed sign-ins for this account" in page
-    assert 0 < int(response.headers["Retry-After"]) <= 15 * 60 + 1
+    assert "Too many failed sign-ins for this account from here" in response.get_data(True)
+    assert 0 < int(response.headers["Retry-After"]) <= 15 * 60
     assert not _signed_in(client)
+    assert _login(client, "reviewer", address="10.9.9.9").status_code == 303
 
 
-def test_it_refuses_an_address_after_twenty_failures_whatever_the_account(client, people):
+def test_a_newsrooms_shared_address_does_not_lock_everyone_out(client, people):
     for i in range(20):
         assert _login(client, f"guess{i}", "wrong-password", "10.2.2.2").status_code == 401
-    response = _login(client, "editor", address="10.2.2.2")
-    assert response.status_code == 429
-    assert "from your network" in response.get_data(as_text=True)
-    # Another address still gets in.
-    assert _login(client, "editor", address="10.3.3.3").status_code == 303
+    assert _login(client, "editor", address="10.2.2.2").status_code == 303
 
 
-def test_a_success_clears_the_accounts_failures(client, people):
-    for _ in range(4):
+def test_a_success_clears_the_failures_from_that_address(client, people):
+    for _ in range(2):
         _login(client, "reviewer", "wrong-password")
     assert _login(client, "reviewer").status_code == 303
     client.post("/logout")
-    for _ in range(4):
+    for _ in range(2):
         assert _login(client, "reviewer", "wrong-password").status_code == 401
     assert _login(client, "reviewer").status_code == 303
 
@@ -59,7 +56,7 @@ def test_the_counts_hold_across_app_servers(app, people, database_url, tmp_path)
     other = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test-secret",
                         "TESTING": True, "WTF_CSRF_ENABLED": False})
     first, second = app.test_client(), other.test_client()
-    for client in (first, second, first, second, first):
+    for client in (first, second, first):
         assert _login(client, "editor", "wrong-password").status_code == 401
     assert _login(second, "editor").status_code == 429
     get_engine(database_url).dispose()
@@ -75,8 +72,8 @@ def test_behind_a_proxy_the_forwarded_address_is_counted(database_url, people):
                            environ_base={"REMOTE_ADDR": "192.168.0.1"},
                            headers={"X-Forwarded-For": client_address})
 
-    for i in range(20):
-        assert attempt(f"guess{i}", "wrong-password", "203.0.113.9").status_code == 401
+    for _ in range(3):
+        assert attempt("editor", "wrong-password", "203.0.113.9").status_code == 401
     assert attempt("editor", PASSWORD, "203.0.113.9").status_code == 429
     # Everyone else behind the same proxy still signs in.
     assert attempt("editor", PASSWORD, "198.51.100.7").status_code == 303
@@ -84,7 +81,7 @@ def test_behind_a_proxy_the_forwarded_address_is_counted(database_url, people):
 
 
 def test_unknown_accounts_are_throttled_like_real_ones(client, people):
-    for _ in range(5):
+    for _ in range(3):
         assert _login(client, "nobody-here", "wrong-password").status_code == 401
     assert _login(client, "nobody-here", "wrong-password").status_code == 429
 
@@ -161,7 +158,7 @@ def test_an_api_body_over_the_size_limit_is_a_json_413(app, people, engine):
     response = app.test_client().post("/api/v1/articles", json={"text": "word " * 40_000},
                                       headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 413
-    assert response.get_json()["error"] == "Too large"
+    assert response.get_json()["error"] == "Request Entity Too Large"
 
 
 @pytest.mark.parametrize("name,data", [
@@ -192,10 +189,8 @@ def crashing_app(app, monkeypatch):
     def api_boom():
         raise KeyError("internal key")
 
-    monkeypatch.setitem(review.ROUTES, "boom", "public")
-    monkeypatch.setitem(review.ROUTES, "api.boom", "public")
-    app.add_url_rule("/boom", "boom", boom)
-    app.add_url_rule("/api/v1/boom", "api.boom", api_boom)
+    app.add_url_rule("/boom", "boom", requires("public")(boom))
+    app.add_url_rule("/api/v1/boom", "api.boom", requires("public")(api_boom))
     app.testing = False  # as deployed: nothing propagates to a debugger
     return app
 
@@ -208,14 +203,15 @@ def test_an_unexpected_error_is_a_500_page_without_a_stack_trace(crashing_app, c
     for leak in ("Traceback", "RuntimeError", "secret internals", "db.py", 'File "'):
         assert leak not in page
     # The operator's log keeps the trace.
-    assert any("secret internals" in (r.exc_text or "") or r.exc_info for r in caplog.records)
+    assert any(r.exc_info and "secret internals" in str(r.exc_info[1])
+               for r in caplog.records)
 
 
 def test_an_unexpected_api_error_is_json_without_a_stack_trace(crashing_app):
     response = crashing_app.test_client().get("/api/v1/boom")
     assert response.status_code == 500
     body = response.get_json()
-    assert body["error"] == "Something went wrong"
+    assert body["error"] == "Internal Server Error" and "logged" in body["detail"]
     assert "Traceback" not in response.get_data(as_text=True)
     assert "internal key" not in response.get_data(as_text=True)
 
@@ -244,3 +240,131 @@ def test_a_password_reset_or_role_change_ends_the_users_other_sessions(app, as_u
         users.change_role(s, s.get(User, people["admin"]), s.get(User, people["reviewer"]),
                           "editor")
     assert here.get("/queue").status_code == 302
+
+
+# Bad input gets a 4xx (the fuzz test in test_fuzz_routes.py covers every route)
+
+@pytest.mark.parametrize("url", [
+    "/claims?page=9999999999999999999999999",
+    "/claims?article=18446744073709551621",
+    "/dashboard?article=18446744073709551621",
+    "/exports/json?article=18446744073709551621",
+    "/exports/download?format=json&article=18446744073709551621",
+    "/exports/download?format=csv&since=0001-01-01T00:00:00%2B14:00",
+    "/exports/download?format=csv&until=9999-12-31T23:59:59-14:00",
+    "/claims/1/live?since=18446744073709551621",
+    "/pick/articles?q=18446744073709551621",
+])
+def test_hostile_numbers_and_dates_never_give_a_500(as_user, url, caplog):
+    import logging
+    with caplog.at_level(logging.ERROR):
+        response = as_user("editor").get(url, follow_redirects=True)
+        body = response.get_data()  # the whole body: an export must not break off midway
+    assert response.status_code < 500, body[:300]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_a_nul_byte_is_refused_before_it_reaches_the_database(as_user, app, people):
+    client = as_user("editor")
+    response = client.post("/articles", data={"text": "The council said \x00 bus lanes cut "
+                                                      "commutes by 34 percent on Tuesday."})
+    assert response.status_code == 400 and "NUL byte" in response.get_data(as_text=True)
+    from annotator.db import session_scope
+    from annotator.models import User
+    from annotator.services import users
+    with session_scope(get_engine(app.config["DATABASE_URL"])) as s:
+        _, token = users.create_token(s, s.get(User, people["editor"]))
+    api = app.test_client().post("/api/v1/articles", json={"text": "nul \u0000 here"},
+                                 headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 400
+
+
+def test_a_deeply_nested_json_body_gets_a_400(app, people):
+    from annotator.db import session_scope
+    from annotator.models import User
+    from annotator.services import users
+    with session_scope(get_engine(app.config["DATABASE_URL"])) as s:
+        _, token = users.create_token(s, s.get(User, people["editor"]))
+    response = app.test_client().post("/api/v1/articles", data="[" * 100_000,
+                                      headers={"Authorization": f"Bearer {token}",
+                                               "Content-Type": "application/json"})
+    assert response.status_code == 400
+
+
+# Sessions end on the server
+
+def _copy_cookie(app, client):
+    """Return a second client holding a copy of this client's session cookie."""
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    return thief
+
+
+def test_a_copied_cookie_stops_working_at_logout(app, as_user):
+    editor = as_user("editor")
+    thief = _copy_cookie(app, editor)
+    assert thief.get("/queue").status_code == 200
+    editor.post("/logout")
+    assert thief.get("/queue").status_code == 302  # the login page
+
+
+def test_deactivation_ends_sessions_and_reactivation_does_not_revive_them(app, as_user,
+                                                                          engine, people):
+    from annotator.db import session_scope
+    from annotator.models import User
+    from annotator.services import users
+
+    reviewer = as_user("reviewer")
+    thief = _copy_cookie(app, reviewer)
+    with session_scope(engine) as s:
+        admin, target = s.get(User, people["admin"]), s.get(User, people["reviewer"])
+        users.deactivate(s, admin, target)
+        users.reactivate(s, admin, target)
+    assert reviewer.get("/queue").status_code == 302
+    assert thief.get("/queue").status_code == 302
+
+
+def test_an_admin_reset_ends_sessions_and_revokes_api_tokens(app, as_user, engine, people):
+    from annotator.db import session_scope
+    from annotator.models import ApiToken, User
+    from annotator.services import users
+
+    reviewer = as_user("reviewer")
+    with session_scope(engine) as s:
+        _, secret = users.create_token(s, s.get(User, people["reviewer"]))
+    api = {"Authorization": f"Bearer {secret}"}
+    assert app.test_client().get("/api/v1/articles", headers=api).status_code == 200
+    with session_scope(engine) as s:
+        users.reset_password(s, s.get(User, people["admin"]), s.get(User, people["reviewer"]),
+                             "a-fresh-password-9")
+        assert all(t.revoked_at for t in s.exec(select(ApiToken)).all())
+    assert reviewer.get("/queue").status_code == 302
+    assert app.test_client().get("/api/v1/articles", headers=api).status_code == 401
+
+
+@pytest.mark.parametrize("column, age", [("last_seen_at", {"hours": 13}),
+                                         ("created_at", {"days": 15})])
+def test_sessions_expire_when_idle_and_at_their_lifetime(app, as_user, engine, column, age):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from annotator.db import session_scope
+    from annotator.models import LoginSession, utcnow
+
+    editor = as_user("editor")
+    assert editor.get("/queue").status_code == 200
+    with session_scope(engine) as s:
+        s.exec(update(LoginSession).values({column: utcnow() - timedelta(**age)}))
+    assert editor.get("/queue").status_code == 302
+
+
+def test_session_lifetimes_are_settings(database_url, people):
+    from annotator.services.sessions import Lifetimes
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "s", "TESTING": True,
+                      "SESSION_IDLE_HOURS": 1, "SESSION_LIFETIME_DAYS": 2})
+    lifetimes = Lifetimes.from_config(app.config)
+    assert (lifetimes.idle.total_seconds(), lifetimes.absolute.days) == (3600, 2)
+    assert Lifetimes.from_config(create_app({"DATABASE_URL": database_url, "SECRET_KEY": "s",
+                                             "TESTING": True}).config) == Lifetimes()
+    get_engine(database_url).dispose()

@@ -1,12 +1,13 @@
-"""Every route, for every role, against the one permission table in review.py."""
+"""Every route, for every role, against the permission written beside it (@requires)."""
 
 from __future__ import annotations
 
 import pytest
 
 from annotator import review
+from annotator.permissions import requires, route_permissions
+from annotator.review import ROLES
 
-ROLES = ("admin", "editor", "reviewer", "viewer")
 GUARD_REFUSAL = "Your role does not allow this"
 
 
@@ -24,16 +25,25 @@ def _routes(app):
             yield rule, method
 
 
+def _needs(app, endpoint: str) -> str:
+    return route_permissions(app.view_functions)[endpoint]
+
+
 def test_every_route_has_a_permission_rule(app):
-    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
-    missing = endpoints - review.ROUTES.keys()
-    assert not missing, f"routes without a rule in review.ROUTES: {sorted(missing)}"
-    assert set(review.ROUTES.values()) <= review.PERMISSIONS.keys()
+    table = route_permissions(app.view_functions)
+    missing = sorted(e for e in {r.endpoint for r in app.url_map.iter_rules()} if not table[e])
+    assert not missing, f"routes without @requires(...): {missing}"
+    assert set(table.values()) <= review.PERMISSIONS.keys()
 
 
 def test_a_route_without_a_rule_is_refused(app, as_user, monkeypatch):
-    monkeypatch.delitem(review.ROUTES, "articles.index")
+    monkeypatch.delattr(app.view_functions["articles.index"], "permission")
     assert as_user("admin").get("/").status_code == 403
+
+
+def test_an_unknown_permission_name_is_refused_when_the_route_is_written():
+    with pytest.raises(KeyError):
+        requires("delete_everything")
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -44,7 +54,7 @@ def test_each_html_route_answers_as_the_table_says(app, as_user, role):
             continue
         with client.open(_url(rule), method=method) as response:
             body = response.get_data(True)
-        allowed = review.may(role, review.ROUTES[rule.endpoint])
+        allowed = review.may(role, _needs(app, rule.endpoint))
         refused = response.status_code == 403 and GUARD_REFUSAL in body
         assert refused != allowed, f"{role} {method} {rule.rule}: {response.status_code}"
 
@@ -55,7 +65,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(app, client):
             continue
         with client.open(_url(rule), method=method) as response:
             response.get_data()
-        if review.ROUTES[rule.endpoint] == "public":
+        if _needs(app, rule.endpoint) == "public":
             assert response.status_code != 403, rule.rule
         else:
             assert response.status_code in (302, 303), f"{method} {rule.rule}"
@@ -83,7 +93,7 @@ def test_each_api_route_answers_as_the_table_says(app, client, tokens, role):
         if not rule.endpoint.startswith("api."):
             continue
         response = client.open(_url(rule), method=method, headers=headers, json={})
-        allowed = review.may(role, review.ROUTES[rule.endpoint])
+        allowed = review.may(role, _needs(app, rule.endpoint))
         refused = (response.status_code == 403
                    and "role does not allow" in response.get_json()["detail"])
         assert refused != allowed, f"{role} {method} {rule.rule}: {response.status_code}"
@@ -91,7 +101,7 @@ def test_each_api_route_answers_as_the_table_says(app, client, tokens, role):
 
 def test_the_api_refuses_missing_and_wrong_tokens(app, client):
     for rule, method in _routes(app):
-        if not rule.endpoint.startswith("api.") or review.ROUTES[rule.endpoint] == "public":
+        if not rule.endpoint.startswith("api.") or _needs(app, rule.endpoint) == "public":
             continue
         assert client.open(_url(rule), method=method).status_code == 401
         bad = client.open(_url(rule), method=method, headers={"Authorization": "Bearer nope"})

@@ -31,7 +31,8 @@ def ids(engine, people):
 def test_the_claims_list_filters_by_text_state_and_assignee(as_user, ids, people, engine):
     client = as_user("editor")
     page = client.get("/claims?q=crane").get_data(True)
-    assert "new crane cost" in page and "Officials said" not in page
+    # The match is marked in the statement's snippet.
+    assert "said the new <mark>crane</mark> cost" in page and "Officials said" not in page
     found = {c["id"] for c in client.get("/claims?q=CRANE+euros&format=json").get_json()[
         "items"]}
     assert ids["claims"][1] in found and not found & {ids["claims"][0], ids["claims"][2]}
@@ -39,8 +40,10 @@ def test_the_claims_list_filters_by_text_state_and_assignee(as_user, ids, people
                 data={"action": "assign", "assignee": people["reviewer"]})
     data = client.get("/claims?assignee=reviewer&format=json").get_json()
     assert [c["id"] for c in data["items"]] == [ids["claims"][0]]
+    # Assigning is not starting: the assigned claim is still open.
     data = client.get("/claims?state=open&format=json").get_json()
-    assert {c["id"] for c in data["items"]} == set(ids["claims"][1:])
+    assert {c["id"] for c in data["items"]} == set(ids["claims"])
+    assert client.get("/claims?state=in_progress&format=json").get_json()["items"] == []
     assert {c["state"] for c in client.get("/claims?state=proposed&format=json").get_json()[
         "items"]} == {"proposed"}
     assert client.get("/claims?q=%25&format=json").get_json()["total"] == 0
@@ -69,6 +72,9 @@ def test_the_queue_shows_assigned_returned_waiting_and_mentions(as_user, ids, pe
                     data={"action": "assign", "assignee": people["reviewer"]})
     with session_scope(engine) as s:
         me = s.get(User, people["reviewer"])
+        assert s.get(Claim, first).state == "open"  # assigned, not yet started
+        claims.transition(s, me, first, "start")
+        claims.transition(s, me, second, "start")
         claims.update_claim(s, me, first, s.get(Claim, first).version,
                             {"verdict": "not_a_claim", "conclusion": "Opinion of the port."})
         claims.transition(s, me, first, "submit")
@@ -84,8 +90,11 @@ def test_the_queue_shows_assigned_returned_waiting_and_mentions(as_user, ids, pe
     assert [m["claim"] for m in mine["mentions"]] == [third]
     waiting = editor.get("/queue?format=json").get_json()["waiting_approval"]
     assert [c["id"] for c in waiting] == [second]
+    assert mine["returned"][0]["comment"] == "Add the port's own figure"
     page = reviewer.get("/queue").get_data(True)
     assert "Returned to me" in page and "can you look at this?" in page
+    assert "Add the port&#39;s own figure" in page  # the editor's comment, in the queue
+    assert "Waiting for my approval" not in page  # a reviewer cannot approve
 
 
 def test_live_polls_answer_204_until_something_changes(as_user, ids, engine):
@@ -99,10 +108,15 @@ def test_live_polls_answer_204_until_something_changes(as_user, ids, engine):
                       ).status_code == 204
     editor.post(f"/claims/{claim_id}/notes", data={"body": "New evidence"})
     changed = viewer.get(f"/claims/{claim_id}/live?since={since}", headers=headers)
-    assert changed.status_code == 200 and "New evidence" in changed.get_data(True)
+    # The panel is never swapped under the reader: a notice names who did what.
+    assert changed.status_code == 200 and changed.headers["HX-Retarget"] == "#claim-live"
+    assert "Editor</strong> added a note just now" in changed.get_data(True)
+    assert "New evidence" not in changed.get_data(True)
+    assert "unsaved text is kept" not in changed.get_data(True)
     dirty = viewer.get(f"/claims/{claim_id}/live?since={since}&dirty=1", headers=headers)
     assert dirty.headers["HX-Retarget"] == "#claim-live"
-    assert "changed this claim" in dirty.get_data(True)
+    assert "Editor</strong> added a note just now" in dirty.get_data(True)
+    assert "unsaved text is kept" in dirty.get_data(True)
     article = viewer.get(f"/articles/{ids['article']}/live?since={article_since}",
                          headers=headers).get_data(True)
     assert f'id="claim-item-{claim_id}"' in article and 'hx-swap-oob="true"' in article

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from annotator.db import session_scope
 from annotator.models import Article, Claim
+from annotator.services.articles import article_claims
 
 TEXT = ("Riverton council said on Tuesday that bus lanes cut commute times by 34 percent.\n\n"
         "Ridership on the number 7 line doubled to 11,800 weekday trips in March 2024, the "
@@ -57,9 +58,12 @@ def test_it_imports_pasted_text_and_shows_the_article(editor, engine):
     assert response.status_code == 303
     article = _article(engine)
     page = editor.get(response.headers["Location"]).get_data(True)
-    assert "Bus lanes" in page and "Gazette" in page
-    for claim in _claims(engine):
-        assert f'data-claims="{claim.id}"' in page or f"{claim.id} " in page
+    assert "<h1>Bus lanes</h1>" in page and "<span>Gazette</span>" in page
+    marked = {int(i) for ids in re.findall(r'data-claims="([\d ]+)"', page)
+              for i in ids.split()}
+    with session_scope(engine) as session:
+        shown = {c.id for c in article_claims(session, article.id)}
+    assert shown and marked == shown
     assert article.published.isoformat() == "2024-04-02"
 
 
@@ -174,3 +178,135 @@ def test_an_id_too_large_for_the_database_is_a_404(editor):
     assert editor.get("/articles/99999999999999999999").status_code == 404
     assert editor.post("/claims/99999999999999999999", data={"version": "1"}).status_code in (
         404, 405)
+
+
+def _started(editor, engine) -> Claim:
+    _import(editor)
+    claim = _claims(engine)[0]
+    editor.post(f"/claims/{claim.id}/transitions", data={"action": "accept"})
+    editor.post(f"/claims/{claim.id}/transitions", data={"action": "start"})
+    return _claims(engine)[0]
+
+
+def test_a_refused_source_comes_back_with_what_was_typed_and_the_reason_beside_it(editor,
+                                                                                   engine):
+    claim = _started(editor, engine)
+    typed = {"url": "ftp://files.example/report.pdf", "title": "Annual <report>",
+             "publisher": "Port authority", "stance": "refutes", "excerpt": "3.1m TEU"}
+    response = editor.post(f"/claims/{claim.id}/sources", headers={"HX-Request": "true"},
+                           data=typed)
+    assert response.status_code == 400
+    form = response.get_data(True).split('class="add-source"', 1)[1]
+    assert 'value="ftp://files.example/report.pdf"' in form
+    assert 'value="Annual &lt;report&gt;"' in form and 'value="Port authority"' in form
+    assert re.search(r'value="refutes"\s+checked', form) and "3.1m TEU</textarea>" in form
+    assert ('aria-invalid="true" aria-describedby="source-url-error"' in form
+            and 'id="source-url-error"' in form and "http:// or https://" in form)
+
+
+def test_a_save_confirms_with_the_new_version(editor, engine):
+    claim = _started(editor, engine)
+    response = editor.post(f"/claims/{claim.id}", headers={"HX-Request": "true"},
+                           data={"version": claim.version, "statement": "Commutes fell 34%"})
+    assert f'data-saved="Saved · v{claim.version + 1}"' in response.get_data(True)
+
+
+def test_the_panel_shows_submit_disabled_with_the_missing_piece(editor, engine):
+    claim = _started(editor, engine)
+    editor.post(f"/claims/{claim.id}", data={"version": claim.version, "verdict": "false",
+                                             "conclusion": "The office says 11,000."})
+    panel = editor.get(f"/claims/{claim.id}", headers={"HX-Request": "true"}).get_data(True)
+    submit = panel.split("action-submit", 1)[1].split("</form>", 1)[0]
+    assert 'disabled aria-describedby="why-submit"' in submit
+    assert '<span class="why" id="why-submit">Needs a source.</span>' in submit
+
+
+def test_history_rows_name_the_source_and_quote_the_note(editor, engine):
+    claim = _started(editor, engine)
+    editor.post(f"/claims/{claim.id}/sources", data={
+        "url": "https://transport.example/march", "title": "March ridership",
+        "stance": "supports"})
+    editor.post(f"/claims/{claim.id}/notes", data={"body": "Asked @reviewer to check"})
+    panel = editor.get(f"/claims/{claim.id}", headers={"HX-Request": "true"}).get_data(True)
+    history = panel.split('class="timeline"', 1)[1]
+    assert "“March ridership” (supports)" in history
+    assert "“Asked @reviewer to check”" in history
+    assert '<a class="mention" href="/claims?assignee=reviewer"' in panel
+
+
+def test_a_hand_made_claim_says_who_added_it_instead_of_a_score(editor, engine):
+    _import(editor)
+    article = _article(engine)
+    response = editor.post(f"/articles/{article.id}/claims", data={"start": 0, "end": 30})
+    page = editor.get(response.headers["Location"]).get_data(True)
+    assert "added by Editor" in page
+
+
+def test_every_response_varies_with_htmx_requests(editor):
+    for url in ("/", "/queue", "/static/app.css"):
+        response = editor.get(url)
+        response.close()  # a static file is streamed; close it like a server would
+        assert "HX-Request" in response.headers["Vary"], url
+
+
+def test_the_article_page_offers_the_sentences_below_the_proposal_budget(editor, engine):
+    text = "\n\n".join(f"The council spent {n} million euros on the {w} in 202{n % 10}."
+                       for n, w in zip(range(2, 12), ("bridge", "school", "park", "tram", "road",
+                                                       "port", "museum", "clinic", "library",
+                                                       "stadium"), strict=True))
+    _import(editor, text=text)
+    article = _article(engine)
+    with session_scope(engine) as session:
+        shown = article_claims(session, article.id)
+        everything = article_claims(session, article.id, below_budget=True)
+    held = len(everything) - len(shown)
+    assert 0 < len(shown) <= 4 and held > 0
+    page = editor.get(f"/articles/{article.id}").get_data(True)
+    assert f"Show {held} more sentences" in page
+    more = editor.get(f"/articles/{article.id}?more=1").get_data(True)
+    assert "more sentences" not in more
+    assert all(f'data-claim="{c.id}"' in more or f"/claims/{c.id}" in more for c in everything)
+
+
+def test_the_headline_is_not_repeated_as_the_first_paragraph(editor):
+    response = editor.post("/articles", data={
+        "text": "Bus lanes cut commutes by a third\n\n" + TEXT})
+    page = editor.get(response.headers["Location"]).get_data(True)
+    assert "<h1>Bus lanes cut commutes by a third</h1>" in page
+    body = page.split('id="article-body"', 1)[1]
+    assert "Bus lanes cut commutes by a third" not in body
+    assert "Riverton council said on Tuesday" in body
+
+
+def test_a_refused_claim_form_keeps_what_was_typed(editor, engine):
+    claim = _started(editor, engine)
+    response = editor.post(f"/claims/{claim.id}", headers={"HX-Request": "true"}, data={
+        "version": claim.version, "statement": "  ", "verdict": "false",
+        "conclusion": "The office counted 11,000."})
+    assert response.status_code == 400
+    form = response.get_data(True).split('class="stack claim-form"', 1)[1].split("</form>")[0]
+    assert 'aria-invalid="true" aria-describedby="statement-error"' in form
+    assert "The statement cannot be empty." in form
+    assert "The office counted 11,000.</textarea>" in form
+    assert re.search(r'value="false"\s+selected', form)
+
+
+def test_a_refused_note_keeps_its_text(editor, engine):
+    claim = _started(editor, engine)
+    long_note = "x" * 20001
+    response = editor.post(f"/claims/{claim.id}/notes", headers={"HX-Request": "true"},
+                           data={"body": long_note})
+    assert response.status_code == 400
+    form = response.get_data(True).split('class="stack note-form"', 1)[1]
+    assert f">{long_note}</textarea>" in form and 'id="note-body-error"' in form
+
+
+def test_a_refused_import_keeps_what_was_typed(editor):
+    response = editor.post("/articles", data={"text": "  ", "title": "Bus lanes",
+                                              "outlet": "Gazette", "byline": "A. Writer"})
+    assert response.status_code == 400
+    page = response.get_data(True)
+    assert 'value="Bus lanes"' in page and 'value="Gazette"' in page
+    assert 'value="A. Writer"' in page
+    assert 'aria-invalid="true" aria-describedby="import-error"' in page
+    assert 'id="import-error"' in page

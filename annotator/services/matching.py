@@ -1,0 +1,381 @@
+"""Checked before? Find earlier fact-checks (the desk's approved claims, other outlets') of a claim.
+
+Two stages: the database's full-text index retrieves candidates from the matchcandidate table
+(SQLite FTS5 with BM25, PostgreSQL tsvector + GIN with ts_rank), then annotator.matching's
+learned re-ranker scores them. Only matches at or above the calibrated threshold are
+returned: none rather than noise. The candidate table follows the claims: an approval adds a
+claim, a reopen takes it out, an edit rewrites it (see `on_event`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import delete, text
+from sqlmodel import Session, select
+
+from annotator import matching, review
+from annotator.matching import features as feature_module
+from annotator.matching.features import Candidate, Query
+from annotator.models import Article, Claim, Event, ExternalFactCheck, MatchCandidate, User
+from annotator.services import events
+from annotator.services.errors import Forbidden, Invalid, NotFound
+
+DESK, EXTERNAL = "desk", "external"
+APPROVED = "approved"
+RETRIEVE = 40  # candidates the re-ranker sees
+MAX_LIMIT = 50
+FTS = "matchcandidate_fts"
+# SQLite retrieves by the query's rare words only. FTS5 reads every document that holds a
+# query word (and bm25() counts them all for its idf), so one word found in half a million
+# approved claims costs more than the whole rest of the query. A word is rare when at most
+# TERM_CAP candidates hold it; the rarest go first while their documents add up to at most
+# DOC_BUDGET. The common words still count in the re-ranker's features.
+TERM_CAP = 5000
+DOC_BUDGET = 30000
+# The same expression as migration 0008's GIN index, so PostgreSQL uses the index.
+PG_DOCUMENT = ("setweight(to_tsvector('english'::regconfig, claim), 'A') || "
+               "setweight(to_tsvector('english'::regconfig, title), 'B') || "
+               "setweight(to_tsvector('english'::regconfig, summary), 'C')")
+# Events after which a claim's place among the candidates may change.
+SYNC_ACTIONS = frozenset({"approve", "reopen", "edit", "edit_claimant", "import_json",
+                          "merge", "split", "correct"})
+
+
+# -- keeping the candidates in step ------------------------------------------------------
+
+def _desk_fields(claim: Claim, article: Article | None) -> dict:
+    summary = claim.conclusion or ""
+    if claim.quote and claim.quote.strip() != claim.statement.strip():
+        summary = f"{claim.quote}\n{summary}"
+    return {"claim": claim.statement, "title": article.title if article else "",
+            "summary": summary[:10000], "claimant": (claim.claimant or "")[:300],
+            "published": (article.published if article and article.published
+                          else claim.approved_at.date() if claim.approved_at else None)}
+
+
+def _upsert(session: Session, kind: str, ref_id: int, fields: dict) -> None:
+    row = session.exec(select(MatchCandidate).where(MatchCandidate.kind == kind,
+                                                    MatchCandidate.ref_id == ref_id)).first()
+    if row is None:
+        session.add(MatchCandidate(kind=kind, ref_id=ref_id, **fields))
+        return
+    if any(getattr(row, k) != v for k, v in fields.items()):
+        for key, value in fields.items():
+            setattr(row, key, value)
+        session.add(row)
+
+
+def sync_claim(session: Session, claim: Claim) -> None:
+    """Make the claim a candidate if it is approved, and take it out otherwise."""
+    if claim.state == APPROVED and not claim.orphaned:
+        _upsert(session, DESK, claim.id, _desk_fields(claim, session.get(Article,
+                                                                          claim.article_id)))
+    else:
+        session.exec(delete(MatchCandidate).where(MatchCandidate.kind == DESK,
+                                                  MatchCandidate.ref_id == claim.id))
+    session.flush()
+
+
+def on_event(session: Session, action: str, claim_id: int | None,
+             article_id: int | None) -> None:
+    """Follow a history event: re-sync the claims it may have changed (events.record calls it)."""
+    if action not in SYNC_ACTIONS:
+        return
+    if claim_id is not None:
+        claim = session.get(Claim, claim_id)
+        if claim is not None:
+            sync_claim(session, claim)
+    elif article_id is not None:
+        for claim in session.exec(select(Claim).where(Claim.article_id == article_id)).all():
+            sync_claim(session, claim)
+
+
+def _external_fields(fc: ExternalFactCheck) -> dict:
+    return {"claim": fc.claim_reviewed, "title": fc.title, "summary": fc.summary,
+            "claimant": fc.claimant, "published": fc.published}
+
+
+def index_factchecks(session: Session, rows: Iterable[ExternalFactCheck]) -> None:
+    """Add or refresh external fact-checks among the candidates (ids must be flushed)."""
+    rows = list(rows)
+    if not rows:
+        return
+    ids = [r.id for r in rows]
+    existing = {c.ref_id: c for c in session.exec(select(MatchCandidate).where(
+        MatchCandidate.kind == EXTERNAL, MatchCandidate.ref_id.in_(ids))).all()}
+    for fc in rows:
+        fields = _external_fields(fc)
+        row = existing.get(fc.id)
+        if row is None:
+            session.add(MatchCandidate(kind=EXTERNAL, ref_id=fc.id, **fields))
+        elif any(getattr(row, k) != v for k, v in fields.items()):
+            for key, value in fields.items():
+                setattr(row, key, value)
+            session.add(row)
+    session.flush()
+
+
+def reindex(session: Session, batch: int = 1000) -> int:
+    """Rebuild every candidate from the approved claims and the external fact-checks.
+
+    It works through both tables a batch at a time, so memory stays flat at any size.
+    """
+    session.exec(delete(MatchCandidate))
+    count = last = 0
+    while True:
+        rows = session.exec(select(Claim, Article).join(Article, Article.id == Claim.article_id)
+                            .where(Claim.state == APPROVED, Claim.orphaned == False,  # noqa: E712
+                                   Claim.id > last).order_by(Claim.id).limit(batch)).all()
+        if not rows:
+            break
+        for claim, article in rows:
+            session.add(MatchCandidate(kind=DESK, ref_id=claim.id,
+                                       **_desk_fields(claim, article)))
+        last, count = rows[-1][0].id, count + len(rows)
+        session.flush()
+        session.expunge_all()
+    last = 0
+    while True:
+        checks = session.exec(select(ExternalFactCheck).where(ExternalFactCheck.id > last)
+                              .order_by(ExternalFactCheck.id).limit(batch)).all()
+        if not checks:
+            break
+        for fc in checks:
+            session.add(MatchCandidate(kind=EXTERNAL, ref_id=fc.id, **_external_fields(fc)))
+        last, count = checks[-1].id, count + len(checks)
+        session.flush()
+        session.expunge_all()
+    return count
+
+
+# -- retrieval -------------------------------------------------------------------------------
+
+def _sqlite_counts(session: Session, terms: list[str]) -> dict[str, int]:
+    """Return how many candidates hold each term, counted no further than TERM_CAP + 1.
+
+    One statement; each count stops at the cap, so a common word costs no more than a
+    rare one.
+    """
+    parts = " UNION ALL ".join(
+        f"SELECT {i}, count(*) FROM (SELECT rowid FROM {FTS} WHERE {FTS} MATCH :t{i} "  # noqa: S608 - constants only
+        f"LIMIT {TERM_CAP + 1})" for i in range(len(terms)))
+    rows = session.exec(text(parts).bindparams(
+        **{f"t{i}": f'"{t}"' for i, t in enumerate(terms)})).all()
+    return {terms[i]: int(n) for i, n in rows}
+
+
+def rare_terms(counts: dict[str, int]) -> list[str]:
+    """Pick the terms to retrieve by: the rarest first, while they are rare and within budget.
+
+    If every term is common, the rarest one alone (a query of common words is rare).
+    """
+    chosen, total = [], 0
+    for term in sorted(counts, key=lambda t: (counts[t], t)):
+        n = counts[term]
+        if n == 0:
+            continue
+        if n > TERM_CAP or total + n > DOC_BUDGET:
+            break
+        chosen.append(term)
+        total += n
+    if not chosen:
+        present = [t for t in counts if counts[t]]
+        chosen = sorted(present, key=lambda t: (counts[t], t))[:1]
+    return chosen
+
+
+def _sqlite_retrieve(session: Session, terms: list[str], k: int) -> list[Candidate]:
+    terms = rare_terms(_sqlite_counts(session, terms))
+    if not terms:
+        return []
+    query = " OR ".join(f'"{t}"' for t in terms)
+    # Rank inside the full-text table first and join the k best only; the per-field scores
+    # cost next to nothing beside the first bm25() call, which reads the same phrase data.
+    rows = session.exec(text(
+        f"SELECT c.kind, c.ref_id, c.claim, c.title, c.summary, c.claimant, x.s, x.a, x.b, "  # noqa: S608, E501 - constants only
+        f"x.c, c.published FROM (SELECT rowid, -bm25({FTS}, 1.0, 0.6, 0.3) AS s, "
+        f"-bm25({FTS}, 1.0, 0.0, 0.0) AS a, -bm25({FTS}, 0.0, 1.0, 0.0) AS b, "
+        f"-bm25({FTS}, 0.0, 0.0, 1.0) AS c FROM {FTS} WHERE {FTS} MATCH :q "
+        f"ORDER BY s DESC LIMIT :k) AS x JOIN matchcandidate c ON c.id = x.rowid "
+        f"ORDER BY x.s DESC"
+    ).bindparams(q=query, k=k)).all()
+    return [Candidate(kind=r[0], ref_id=r[1], claim=r[2], title=r[3], summary=r[4],
+                      claimant=r[5], score=float(r[6]),
+                      field_scores=(max(0.0, r[7]), max(0.0, r[8]), max(0.0, r[9])),
+                      published=_day(r[10])) for r in rows]
+
+
+def _day(value) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _postgres_retrieve(session: Session, terms: list[str], k: int) -> list[Candidate]:
+    # Terms are letters and digits only (matching.query_terms), so the tsquery is well formed.
+    query = " | ".join(terms)
+    rows = session.exec(text(
+        f"SELECT c.id, c.kind, c.ref_id, c.claim, c.title, c.summary, c.claimant, "  # noqa: S608
+        f"ts_rank({PG_DOCUMENT}, q) AS s, c.published, "
+        f"ts_rank(to_tsvector('english'::regconfig, c.claim), q), "
+        f"ts_rank(to_tsvector('english'::regconfig, c.title), q), "
+        f"ts_rank(to_tsvector('english'::regconfig, c.summary), q) "
+        f"FROM matchcandidate c, to_tsquery('english', :q) q "
+        f"WHERE {PG_DOCUMENT} @@ q ORDER BY s DESC, c.id LIMIT :k"
+    ).bindparams(q=query, k=k)).all()
+    return [Candidate(kind=r[1], ref_id=r[2], claim=r[3], title=r[4], summary=r[5],
+                      claimant=r[6], score=float(r[7]), published=r[8],
+                      field_scores=(float(r[9]), float(r[10]), float(r[11]))) for r in rows]
+
+
+def retrieve(session: Session, query_text: str, k: int = RETRIEVE) -> list[Candidate]:
+    """Return up to k candidates by full-text rank, best first (the BM25 stage alone)."""
+    terms = matching.query_terms(query_text, rarity=feature_module.rarity)
+    if not terms:
+        return []
+    if session.get_bind().dialect.name == "sqlite":
+        return _sqlite_retrieve(session, terms, k)
+    return _postgres_retrieve(session, terms, k)
+
+
+# -- matching --------------------------------------------------------------------------------
+
+@dataclass
+class Match:
+    """One earlier fact-check that looks like the same claim, with its re-ranker score."""
+
+    score: float
+    candidate: Candidate
+    claim: Claim | None = None
+    article: Article | None = None
+    factcheck: ExternalFactCheck | None = None
+
+    def as_dict(self) -> dict:
+        """Shape the match as DESIGN.md's matches API pins it."""
+        if self.claim is not None:
+            c = self.claim
+            return {"kind": DESK, "claim_id": c.id, "statement": c.statement,
+                    "verdict": c.verdict, "conclusion": c.conclusion,
+                    "url": c.published_url or "", "identifier": "",
+                    "publisher": "", "claimant": c.claimant,
+                    "date": c.approved_at.date().isoformat() if c.approved_at else None,
+                    "article_id": c.article_id, "score": round(self.score, 4)}
+        f = self.factcheck
+        return {"kind": EXTERNAL, "factcheck_id": f.id, "statement": f.claim_reviewed,
+                "rating": f.rating, "url": f.url, "identifier": f.identifier,
+                "publisher": f.publisher, "title": f.title, "claimant": f.claimant,
+                "date": f.published.isoformat() if f.published else None,
+                "score": round(self.score, 4)}
+
+
+def rank(session: Session, query_text: str, *, claimant: str = "", when: date | None = None,
+         exclude_claim_id: int | None = None, k: int = RETRIEVE) -> list[tuple[float,
+                                                                               Candidate]]:
+    """Retrieve and re-rank every candidate, best first, with no threshold."""
+    candidates = [c for c in retrieve(session, query_text, k + 1)
+                  if not (c.kind == DESK and c.ref_id == exclude_claim_id)][:k]
+    return matching.load_model().rerank(Query(query_text, claimant, when), candidates)
+
+
+def matches_for_text(session: Session, query_text: str, *, limit: int = 5,
+                     claimant: str = "", when: date | None = None,
+                     exclude_claim_id: int | None = None,
+                     threshold: float | None = None) -> list[Match]:
+    """Return up to `limit` earlier fact-checks of the text, best first, above the threshold."""
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    model = matching.load_model()
+    floor = model.threshold if threshold is None else threshold
+    scored = [(s, c) for s, c in rank(session, query_text, claimant=claimant, when=when,
+                                      exclude_claim_id=exclude_claim_id) if s >= floor]
+    desk_ids = [c.ref_id for _, c in scored if c.kind == DESK]
+    external_ids = [c.ref_id for _, c in scored if c.kind == EXTERNAL]
+    claims = {c.id: c for c in session.exec(select(Claim).where(Claim.id.in_(desk_ids)))
+              } if desk_ids else {}
+    checks = {f.id: f for f in session.exec(select(ExternalFactCheck).where(
+        ExternalFactCheck.id.in_(external_ids)))} if external_ids else {}
+    out: list[Match] = []
+    for score, cand in scored:
+        if cand.kind == DESK:
+            claim = claims.get(cand.ref_id)
+            # A candidate row can lag behind a claim reopened meanwhile: only approved count.
+            if claim is None or claim.state != APPROVED:
+                continue
+            out.append(Match(score, cand, claim=claim))
+        else:
+            fc = checks.get(cand.ref_id)
+            if fc is None:
+                continue
+            out.append(Match(score, cand, factcheck=fc))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def matches_for_claim(session: Session, claim: Claim, *, limit: int = 5,
+                      threshold: float | None = None) -> list[Match]:
+    """Return the earlier fact-checks that look like this claim, leaving the claim out."""
+    article = session.get(Article, claim.article_id)
+    return matches_for_text(session, claim.statement, limit=limit, claimant=claim.claimant,
+                            when=article.published if article else None,
+                            exclude_claim_id=claim.id, threshold=threshold)
+
+
+# -- "same claim as ..." links ----------------------------------------------------------------
+
+LINK = "link_match"
+
+
+def _link_value(session: Session, kind: str, ref_id: int) -> dict:
+    if kind == DESK:
+        claim = session.get(Claim, ref_id)
+        if claim is None or claim.state != APPROVED:
+            raise NotFound("No such approved claim to link.")
+        return {"kind": DESK, "claim_id": claim.id, "statement": claim.statement,
+                "verdict": claim.verdict, "url": claim.published_url or ""}
+    if kind == EXTERNAL:
+        fc = session.get(ExternalFactCheck, ref_id)
+        if fc is None:
+            raise NotFound("No such fact-check to link.")
+        return {"kind": EXTERNAL, "factcheck_id": fc.id, "statement": fc.claim_reviewed,
+                "rating": fc.rating, "url": fc.url, "identifier": fc.identifier,
+                "publisher": fc.publisher}
+    raise Invalid("A match is either desk or external.")
+
+
+def _key(value: dict) -> tuple:
+    return (value.get("kind"), value.get("claim_id") or value.get("factcheck_id"))
+
+
+def linked(session: Session, claim_id: int) -> list[dict]:
+    """Return the earlier fact-checks linked to a claim as "same claim as", oldest first."""
+    rows = session.exec(select(Event).where(Event.claim_id == claim_id,
+                                            Event.action == LINK).order_by(Event.id)).all()
+    out: dict[tuple, dict] = {}
+    for event in rows:
+        if isinstance(event.new, dict):
+            out.setdefault(_key(event.new), event.new)
+    return list(out.values())
+
+
+def link_match(session: Session, user: User, claim_id: int, kind: str, ref_id) -> dict:
+    """Record that a claim is the same claim as an earlier fact-check (once; in history)."""
+    if not review.role_at_least(user.role, review.REVIEWER) or not user.active:
+        raise Forbidden("Your role can read matches but not link them.")
+    claim = session.get(Claim, claim_id)
+    if claim is None:
+        raise NotFound("No such claim.")
+    try:
+        ref = int(ref_id)
+    except (TypeError, ValueError):
+        raise Invalid("Say which match to link.") from None
+    if kind == DESK and ref == claim.id:
+        raise Invalid("A claim cannot be the same claim as itself.")
+    value = _link_value(session, kind, ref)
+    if any(_key(v) == _key(value) for v in linked(session, claim.id)):
+        return value
+    events.record(session, LINK, actor=user, article_id=claim.article_id, claim_id=claim.id,
+                  new=value)
+    return value

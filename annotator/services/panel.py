@@ -1,0 +1,99 @@
+"""The claim panel's reads: everything it shows about one claim, for one person.
+
+Blind visibility, the workflow's offers and refusals (from ``review.py``), the history and
+the change request a claim came back with are decided here, not in the view.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from annotator import review
+from annotator.models import Article, Claim, Note, Source, User, Verdict
+from annotator.services import blind, events, spans
+from annotator.services import claims as claim_service
+
+# The transitions that send a claim back to work with a comment: its banner in the panel.
+RETURNING_ACTIONS = ("request_changes", "reopen")
+
+
+def claim_panel(session: Session, claim: Claim, me: User) -> dict:
+    """Return what the panel shows of a claim to this person."""
+    people = {u.id: u for u in session.exec(select(User)).all()}
+    article = session.get(Article, claim.article_id)
+    blinded = claim.id in blind.hidden_claim_ids(session, me, [claim.id])
+    history = events.claim_history(session, claim.id)
+    if blinded:
+        history = [(blind.redacted_event(e), actor) for e, actor in history]
+    # One read of the workflow facts serves editing, the actions and their reasons.
+    facts = claim_service.facts(session, claim)
+    actor = claim_service.actor_of(me)
+    can_edit = review.can_edit(facts, actor)
+    second_verdicts = blind.reviews_of(session, claim.id)
+    actions = review.allowed_actions(facts, actor)
+    blocked = review.blocked_reasons(facts, actor)
+    verdicts = session.exec(select(Verdict).order_by(Verdict.position)).all()
+    return {
+        "claim": claim,
+        "article": article,
+        "sources": session.exec(select(Source).where(Source.claim_id == claim.id)
+                                .order_by(Source.id)).all(),
+        "notes": session.exec(select(Note).where(Note.claim_id == claim.id)
+                              .order_by(Note.id)).all(),
+        "history": history,
+        "returned": returned_by(claim, history),
+        "blinded": blinded,
+        "hidden": {claim.id} if blinded else set(),
+        "blind_article": article.blind_review,
+        "may_record_blind": review.may_record_blind(
+            article_blind=article.blind_review, state=claim.state, actor=actor,
+            assignee_id=claim.assignee_id, submitted_by_id=claim.submitted_by_id) and not any(
+                r.reviewer_id == me.id for r, _ in second_verdicts),
+        "blind_reviews": second_verdicts if review.role_at_least(me.role, review.EDITOR) else [],
+        "live_since": events.latest_event_id(session, claim_id=claim.id),
+        "verdicts": verdicts,
+        "verdict_labels": {v.key: v.label for v in verdicts},
+        "people": people,
+        "assignable": [u for u in people.values()
+                       if u.active and review.role_at_least(u.role, review.REVIEWER)],
+        # Every action the role could take, in workflow order: possible now, or why not.
+        "buttons": [(a, blocked.get(a)) for a in review.ACTIONS
+                    if a in actions or shown_blocked(blocked.get(a))],
+        "actions": actions,
+        "editable": claim_service.EDITABLE,
+        "can_edit": can_edit,
+        "can_note": review.may(me.role, "review"),
+        "state_labels": review.STATE_LABELS,
+        "split_points": split_points(claim) if can_edit else [],
+        "next_claim": spans.next_claim(session, claim) if can_edit else None,
+    }
+
+
+def shown_blocked(reason: str | None) -> bool:
+    """Tell whether a refusal is worth a disabled button.
+
+    A missing source or the four-eyes rule is; an action that could never apply from this
+    state ("You cannot approve a claim that is proposed; ...") is noise.
+    """
+    return reason is not None and not reason.startswith("You cannot ")
+
+
+def returned_by(claim: Claim, history) -> tuple | None:
+    """Return (event, actor) of the change request a claim in progress came back with."""
+    if claim.state != review.IN_PROGRESS:
+        return None
+    for event, actor in reversed(history):
+        if event.action in review.ACTIONS:
+            return (event, actor) if event.action in RETURNING_ACTIONS else None
+    return None
+
+
+def split_points(claim: Claim) -> list[tuple[int, str]]:
+    """Offer the word gaps of a claim as split points, each labelled by the words after it."""
+    points = []
+    quote = claim.quote
+    for i, ch in enumerate(quote):
+        if ch == " " and 3 <= i <= len(quote) - 3:
+            words = quote[i + 1:].split()[:5]
+            points.append((claim.start + i, "before “" + " ".join(words) + "…”"))
+    return points

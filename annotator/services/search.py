@@ -1,0 +1,168 @@
+"""Full-text search conditions on claim, for SQLite (FTS5) and PostgreSQL (tsvector + GIN).
+
+The index itself is kept by database triggers (annotator/search/schema.py); this module turns
+a parsed query into SQL conditions and ranks, and builds highlighted snippets for a page.
+Blind second review: for claims whose first verdict a user must not see, terms match only
+outside the conclusion, and the conclusion is left out of ranks and snippets.
+"""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+from sqlalchemy import and_, column, func, literal, literal_column, not_, or_, table, text
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, select
+
+from annotator.models import Claim, Note, Source
+from annotator.search import query as q
+from annotator.search import schema
+from annotator.search.snippets import highlight, pattern
+
+_FTS = table("claim_fts", column("rowid"))
+_PG = table("claim_search", column("claim_id"), column("tsv"))
+INDEX = _PG  # PostgreSQL's index table, for joins that score claims
+_ENGLISH = literal_column("'english'::regconfig")
+# bm25 weights per FTS column (statement, quote, conclusion, claimant, sources, notes, article).
+_BM25 = (10.0, 6.0, 3.0, 5.0, 2.0, 1.0, 1.0)
+
+
+def dialect_of(session: Session) -> str:
+    """Return "sqlite" or "postgresql" for the session's database."""
+    return session.get_bind().dialect.name
+
+
+def _fts_match(expr: str):
+    return literal_column("claim_fts").op("MATCH")(literal(expr))
+
+
+def _pg_match(tsquery: str):
+    return _PG.c.tsv.op("@@")(func.to_tsquery(_ENGLISH, literal(tsquery)))
+
+
+def _ids_matching(dialect: str, terms: list[q.Term], *, everything: bool, open_only: bool):
+    """Return a select of claim ids whose document matches all (or any) of the terms."""
+    if dialect == "sqlite":
+        columns = schema.OPEN_COLUMNS if open_only else None
+        expr = (q.to_fts5(q.Query(include=terms), columns) if everything
+                else q.to_fts5_any(terms, columns))
+        return select(_FTS.c.rowid).where(_fts_match(expr))
+    weights = schema.OPEN_WEIGHTS if open_only else ""
+    text_query = q.to_tsquery(terms, weights=weights, joiner=" & " if everything else " | ")
+    return select(_PG.c.claim_id).where(_pg_match(text_query))
+
+
+def text_condition(dialect: str, query: q.Query, visible: ColumnElement[bool]):
+    """Return the conditions on Claim that `join_match` leaves to the WHERE clause.
+
+    `join_match` finds the claims holding every included term anywhere. Here: claims whose
+    conclusion blind review hides (`visible` false) must hold them outside the conclusion,
+    and excluded terms remove claims (for hidden ones, only where they may look).
+    """
+    conditions = []
+    if query.include:
+        opened = Claim.id.in_(_ids_matching(dialect, query.include, everything=True,
+                                            open_only=True))
+        conditions.append(or_(visible, opened))
+    if query.exclude:
+        full = Claim.id.in_(_ids_matching(dialect, query.exclude, everything=False,
+                                          open_only=False))
+        opened = Claim.id.in_(_ids_matching(dialect, query.exclude, everything=False,
+                                            open_only=True))
+        conditions.append(not_(or_(and_(visible, full), opened)))
+    return and_(*conditions) if conditions else None
+
+
+def join_match(statement, dialect: str, query: q.Query):
+    """Join the index to a select over Claim, keeping the claims that hold every term.
+
+    Driving the query from the index lets the database stream matches (FTS5 walks its
+    doclist; PostgreSQL reads the GIN index) instead of collecting every match first.
+    """
+    if dialect == "sqlite":
+        return statement.join(_FTS, _FTS.c.rowid == Claim.id).where(
+            _fts_match(q.to_fts5(query)))
+    return statement.join(_PG, _PG.c.claim_id == Claim.id).where(
+        _pg_match(q.to_tsquery(query.include)))
+
+
+def match_id(dialect: str):
+    """Return the joined index's claim id: ordering by it lets FTS5 stream in id order."""
+    return _FTS.c.rowid if dialect == "sqlite" else _PG.c.claim_id
+
+
+def index_window(query: q.Query, score):
+    """Return select(claim_id, score) of the claims matching, from FTS5 alone (SQLite)."""
+    return (select(_FTS.c.rowid.label("claim_id"), score.label("score"))
+            .where(_fts_match(q.to_fts5(query))))
+
+
+def count_matches(session: Session, query: q.Query, cap: int) -> int:
+    """Count the claims holding every term, stopping after `cap` (cheap: the index alone)."""
+    dialect = dialect_of(session)
+    ids = _ids_matching(dialect, query.include, everything=True, open_only=False)
+    return session.execute(select(func.count()).select_from(
+        ids.limit(cap + 1).subquery())).scalar_one()
+
+
+def rank(dialect: str, query: q.Query, *, with_conclusion: bool):
+    """Return the relevance of a claim joined by `join_match`: lower sorts first.
+
+    Without the conclusion's weight for people blind review hides it from.
+    """
+    if dialect == "sqlite":
+        weights = list(_BM25)
+        if not with_conclusion:
+            weights[2] = 0.0
+        return func.bm25(literal_column("claim_fts"), *weights)
+    tsquery = func.to_tsquery(_ENGLISH, literal(q.to_tsquery(query.include)))
+    weights = literal_column("'{0.1, %s, 0.4, 1.0}'::float4[]"
+                             % ("0.2" if with_conclusion else "0"))
+    return -func.ts_rank(weights, _PG.c.tsv, tsquery)
+
+
+def snippets(session: Session, claims: list[Claim], query: q.Query,
+             hidden: set[int]) -> dict[int, Markup]:
+    """Return a highlighted snippet per claim: the best place its words were found."""
+    if not claims or not query.include:
+        return {}
+    ids = [c.id for c in claims]
+    extra: dict[int, list[str]] = {i: [] for i in ids}
+    for claim_id, *parts in session.exec(select(Source.claim_id, Source.title, Source.excerpt,
+                                                Source.publisher)
+                                         .where(Source.claim_id.in_(ids))).all():
+        extra[claim_id].extend(parts)
+    for claim_id, body in session.exec(select(Note.claim_id, Note.body)
+                                       .where(Note.claim_id.in_(ids))).all():
+        extra[claim_id].append(body)
+    out = {}
+    for claim in claims:
+        conclusion = "" if claim.id in hidden else claim.conclusion
+        texts = [claim.statement, claim.quote, claim.claimant, conclusion, *extra[claim.id]]
+        out[claim.id] = highlight(texts, query.include)
+    return out
+
+
+def statement_matches(claim: Claim, query: q.Query) -> bool:
+    """Tell whether the claim's statement itself holds a searched word (its snippet is it)."""
+    regex = pattern(query.include)
+    return bool(regex and regex.search(claim.statement or ""))
+
+
+def reindex(session: Session) -> dict[str, int]:
+    """Rebuild the search index and the tallies from the tables, in this transaction."""
+    dialect = dialect_of(session)
+    for statement in schema.rebuild_statements(dialect):
+        session.exec(text(statement))
+    from annotator.services import mentions
+
+    return {"claims": session.exec(select(func.count()).select_from(Claim)).one(),
+            "mentions": mentions.rebuild(session)}
+
+
+def claimant_condition(dialect: str, terms: list[q.Term]):
+    """Return the condition: the claimant holds these words (field `claimant:`)."""
+    if dialect == "sqlite":
+        expr = q.to_fts5(q.Query(include=terms), ("claimant",))
+        return Claim.id.in_(select(_FTS.c.rowid).where(_fts_match(expr)))
+    return Claim.id.in_(select(_PG.c.claim_id).where(
+        _pg_match(q.to_tsquery(terms, weights="B"))))

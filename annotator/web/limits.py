@@ -1,0 +1,45 @@
+"""Request-level limits: JSON bodies too deeply nested are refused before they are parsed."""
+
+from __future__ import annotations
+
+from flask.json.provider import DefaultJSONProvider
+
+from annotator.sanitize import json_too_deep
+
+MAX_JSON_DEPTH = 64
+
+
+class DepthLimitedJSON(DefaultJSONProvider):
+    """Parse JSON like Flask does, but refuse nesting deeper than ``MAX_JSON_DEPTH``.
+
+    A refused body is a ValueError, which ``request.get_json`` turns into a 400 (or None
+    with ``silent=True``): never a RecursionError and a 500.
+    """
+
+    def loads(self, s, **kwargs):
+        if json_too_deep(s, MAX_JSON_DEPTH):
+            raise ValueError(f"The JSON nests deeper than {MAX_JSON_DEPTH} levels.")
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("The JSON nests too deeply.") from None
+
+
+def refuse_nul_bytes():
+    """Refuse a request whose query, form or JSON holds a NUL byte (a 400, before any view).
+
+    No text the desk stores may hold one (PostgreSQL refuses them), and no honest form
+    sends one. Uploaded files are checked where they are read.
+    """
+    from flask import abort, request
+
+    message = "The request contains a NUL byte, which no field may hold."
+    for values in (request.args, request.form):
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                abort(400, description=message)
+    if request.is_json:
+        raw = request.get_data(cache=True)
+        if b"\x00" in raw or b"\\u0000" in raw.lower():
+            abort(400, description=message)
+    return None

@@ -1,0 +1,103 @@
+"""Paging helpers every list view shares, and the search-as-you-type pickers.
+
+A list page reads `?page=` (offset, kept for the JSON contract), `?after=` (a keyset cursor,
+preferred by the "next" link) and `?per_page=` (bounded). Totals above the count cap are
+shown as "10,000+" and sent as `"total_exact": false`.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template, request, url_for
+from sqlalchemy import func
+from sqlmodel import select
+
+from annotator import review
+from annotator.db import get_session
+from annotator.models import Article, User
+from annotator.permissions import requires
+from annotator.sanitize import bounded_int
+from annotator.services.queries import MAX_PER_PAGE, PER_PAGE
+
+bp = Blueprint("pick", __name__)
+PICK_LIMIT = 20
+
+
+def page_args(default_per_page: int = PER_PAGE) -> tuple[int, int, str | None]:
+    """Read page, per_page and the cursor from the query string; bad values fall back."""
+    page = request.args.get("page", "1")
+    per_page = request.args.get("per_page", "")
+    after = request.args.get("after", "").strip()[:200] or None
+    return (max(1, min(int(page), 1_000_000)) if page.isdigit() else 1,
+            max(1, min(int(per_page), MAX_PER_PAGE)) if per_page.isdigit() else default_per_page,
+            after)
+
+
+def total_label(total: int, exact: bool) -> str:
+    """Return a total as people read it: "1,234", or "10,000+" for a capped count."""
+    return f"{total:,}" if exact else f"{total:,}+"
+
+
+def pager(endpoint: str, page: int, has_next: bool, next_cursor: str | None, **values) -> dict:
+    """Return the previous and next links of a list page, keeping every other argument."""
+    args = {k: v for k, v in request.args.to_dict(flat=False).items()
+            if k not in ("page", "after", "format")}
+    args.update(values)
+    prev_url = url_for(endpoint, **{**args, "page": page - 1}) if page > 1 else None
+    next_url = None
+    if has_next:
+        extra = {"after": next_cursor} if next_cursor else {}
+        next_url = url_for(endpoint, **{**args, "page": page + 1, **extra})
+    return {"page": page, "prev_url": prev_url, "next_url": next_url}
+
+
+def list_json(items: list, total: int, exact: bool, page: int, per_page: int,
+              next_cursor: str | None, **extra):
+    """Answer a list's JSON twin in the contract's shape."""
+    body = {"items": items, "total": total, "page": page, "per_page": per_page, **extra}
+    if not exact:
+        body["total_exact"] = False
+    if next_cursor:
+        body["next"] = next_cursor
+    return jsonify(body)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@bp.route("/pick/articles")
+@requires("read")
+def articles():
+    """Suggest up to 20 articles whose title holds the typed text (or whose id it is)."""
+    # htmx sends the typing field under its own name ("article"); ?q= for everyone else.
+    text = (request.args.get("q") or request.args.get("article") or "").strip()[:200]
+    query = select(Article.id, Article.title)
+    if bounded_int(text, low=1) is not None:
+        query = query.where(Article.id == int(text))
+    elif text:
+        pattern = f"%{_escape_like(text.lower())}%"
+        query = query.where(func.lower(Article.title).like(pattern, escape="\\"))
+    rows = get_session().exec(query.order_by(Article.id.desc()).limit(PICK_LIMIT)).all()
+    items = [{"id": i, "title": t} for i, t in rows]
+    if request.args.get("format") == "json":
+        return jsonify({"items": items, "total": len(items)})
+    return render_template("work/_pick_options.html", items=items)
+
+
+@bp.route("/pick/people")
+@requires("read")
+def people():
+    """Suggest up to 20 active reviewers whose name or username holds the typed text."""
+    text = (request.args.get("q") or request.args.get("assignee") or "").strip()[:100]
+    query = select(User).where(User.active, User.role.in_(
+        [r for r in review.ROLES if review.role_at_least(r, review.REVIEWER)]))
+    if text:
+        pattern = f"%{_escape_like(text.lower())}%"
+        query = query.where((func.lower(User.username).like(pattern, escape="\\"))
+                            | (func.lower(User.display_name).like(pattern, escape="\\")))
+    rows = get_session().exec(query.order_by(User.username).limit(PICK_LIMIT)).all()
+    items = [{"id": u.id, "title": u.display_name or u.username, "username": u.username}
+             for u in rows]
+    if request.args.get("format") == "json":
+        return jsonify({"items": items, "total": len(items)})
+    return render_template("work/_pick_options.html", items=items, by="username")

@@ -1,0 +1,110 @@
+"""Checked before? The claim panel's matches fragment, linking a match, loading fact-checks."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, redirect, request, url_for
+from sqlalchemy import func
+from sqlmodel import select
+
+from annotator import review
+from annotator.db import engine_for, get_session
+from annotator.models import ExternalFactCheck, Job, Verdict
+from annotator.permissions import requires
+from annotator.services import claims as claim_service
+from annotator.services import factchecks, jobs, matching
+from annotator.services.errors import NotFound
+from annotator.web.helpers import attempt, flash_back, is_htmx, render, user
+
+bp = Blueprint("matches", __name__)
+
+
+def _context(claim_id: int, message: str = "") -> dict:
+    db = get_session()
+    claim = claim_service.get_claim(db, claim_id)
+    linked = matching.linked(db, claim.id)
+    labels = {v.key: v.label for v in db.exec(select(Verdict)).all()}
+    keys = {(v.get("kind"), v.get("claim_id") or v.get("factcheck_id")) for v in linked}
+    return {"claim": claim, "matches": [m.as_dict() for m in
+                                        matching.matches_for_claim(db, claim)],
+            "linked": linked, "linked_keys": keys, "message": message,
+            "verdict_labels": labels,
+            "may_link": review.may(user().role, "review") and user().active}
+
+
+@bp.get("/claims/<int:claim_id>/matches")
+@requires("read")
+def panel(claim_id: int):
+    """Show the earlier fact-checks that look like this claim (a fragment for htmx)."""
+    context = _context(claim_id)
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify({"items": context["matches"], "total": len(context["matches"]),
+                        "linked": context["linked"]})
+    return render("claims/matches.html", "claims/_matches.html", **context)
+
+
+@bp.post("/claims/<int:claim_id>/matches/link")
+@requires("review")
+def link(claim_id: int):
+    """Record "same claim as ..." for one of the matches."""
+    kind = request.form.get("kind", "")
+    ref = request.form.get("ref", "")
+
+    def done(value):
+        if is_htmx():
+            return render("claims/matches.html", "claims/_matches.html",
+                          **_context(claim_id, "Linked: recorded in the claim's history."))
+        return redirect(url_for("claims.show", claim_id=claim_id), 303)
+
+    return attempt(lambda db: matching.link_match(db, user(), claim_id, kind, ref),
+                   flash_back(url_for("claims.show", claim_id=claim_id)), done)
+
+
+# -- other outlets' fact-checks (admin) ------------------------------------------------------
+
+def _admin_context(**extra) -> dict:
+    db = get_session()
+    recent = db.exec(select(Job).where(Job.format == factchecks.JOB_FORMAT)
+                     .order_by(Job.id.desc()).limit(5)).all()
+    return {"count": db.exec(select(func.count()).select_from(ExternalFactCheck)).one(),
+            "recent": recent, **extra}
+
+
+@bp.get("/admin/factchecks")
+@requires("admin")
+def factchecks_page():
+    """Show how many external fact-checks are loaded, and the upload form."""
+    return render("factchecks/admin.html", **_admin_context())
+
+
+@bp.post("/admin/factchecks")
+@requires("admin")
+def load_factchecks():
+    """Start loading an uploaded ClaimReview file in the background; show its progress."""
+    upload = request.files.get("file")
+    data = upload.read() if upload else b""
+    name = (upload.filename if upload else "") or "factchecks.json"
+
+    def refused(exc):
+        return render("factchecks/admin.html", status=exc.status,
+                      **_admin_context(error=exc.message))
+
+    def done(job):
+        jobs.start(factchecks.run_job, engine_for(current_app), job.id)
+        return redirect(url_for("matches.factcheck_job", job_id=job.id), 303)
+
+    return attempt(lambda db: factchecks.create_job(db, user(), name, data), refused, done)
+
+
+@bp.get("/admin/factchecks/jobs/<int:job_id>")
+@requires("admin")
+def factcheck_job(job_id: int):
+    """Show a load's progress; the fragment polls itself until the job finishes."""
+    job = factchecks.job_of(get_session(), job_id)
+    if job is None:
+        raise NotFound("No such fact-check load.")
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify({"id": job.id, "status": job.status, "done": job.done,
+                        "total": job.total, "result": job.result, "error": job.error})
+    return render("factchecks/job.html", "factchecks/_job.html", job=job)
+
+

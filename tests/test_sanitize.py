@@ -1,0 +1,122 @@
+"""The one sanitiser: user Markdown becomes safe HTML; addresses and numbers are checked."""
+
+from __future__ import annotations
+
+import pytest
+
+from annotator.sanitize import (
+    MAX_INT,
+    bounded_int,
+    is_plain_text,
+    is_safe_url,
+    json_too_deep,
+    render_markdown,
+)
+
+
+def test_markdown_becomes_the_allowed_html():
+    html = str(render_markdown("Checked **page 4** and *the annex*.\n\n- one\n- two"))
+    assert "<strong>page 4</strong>" in html and "<em>the annex</em>" in html
+    assert "<ul>" in html and "<li>one</li>" in html
+
+
+@pytest.mark.parametrize("attack", [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    '<a href="javascript:alert(1)">x</a>',
+    "[x](javascript:alert(1))",
+    "<iframe src=//evil.example></iframe>",
+    '<p style="background:url(javascript:alert(1))">x</p>',
+])
+def test_it_never_lets_script_through(attack):
+    html = str(render_markdown(attack)).lower()
+    for tag in ("<script", "<img", "<iframe", "<p style"):
+        assert tag not in html
+    assert 'href="javascript' not in html
+
+
+def test_raw_html_in_markdown_is_shown_as_text():
+    assert "&lt;b&gt;bold&lt;/b&gt;" in str(render_markdown("<b>bold</b>"))
+
+
+def test_links_open_without_handing_over_the_page():
+    html = str(render_markdown("See [the statement](https://ministry.example/statement)"))
+    assert 'href="https://ministry.example/statement"' in html
+    assert 'rel="nofollow noopener noreferrer"' in html
+
+
+def test_nothing_renders_as_nothing():
+    assert str(render_markdown("")) == "" and str(render_markdown(None)) == ""
+
+
+@pytest.mark.parametrize("url, safe", [
+    ("https://example.org/a?b=c", True),
+    ("http://example.org", True),
+    ("javascript:alert(1)", False),
+    ("java\tscript:alert(1)", False),
+    ("data:text/html,<script>", False),
+    ("https://", False),
+    ("//example.org", False),
+    ("https://exa mple.org", False),
+    ("", False),
+])
+def test_only_web_addresses_with_a_host_are_safe(url, safe):
+    assert is_safe_url(url) is safe
+
+
+@pytest.mark.parametrize("value, expected", [
+    (7, 7), ("42", 42), ("-1", None), (True, None), (1.5, None), ("1e3", None), (" 7", None),
+    ("٣", None), (MAX_INT, MAX_INT), (MAX_INT + 1, None), ("9" * 30, None),
+])
+def test_bounded_int_takes_only_whole_numbers_in_range(value, expected):
+    assert bounded_int(value) == expected
+
+
+def test_plain_text_has_no_nul_and_fits_its_limit():
+    assert is_plain_text("fine", limit=4)
+    assert not is_plain_text("too long", limit=4)
+    assert not is_plain_text("nul\x00byte")
+    assert not is_plain_text(5)
+
+
+def test_deep_json_is_caught_before_parsing():
+    assert not json_too_deep('{"a": [1, {"b": "[[[[[[["}]}', limit=4)
+    assert json_too_deep("[" * 100 + "]" * 100, limit=64)
+    assert json_too_deep(b"[" * 65, limit=64)
+
+
+# The one URL validator, bounded numbers and JSON depth (issue 10)
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "java\tscript:alert(1)",
+                                 "javascript\n:alert(1)", "\x01javascript:alert(1)",
+                                 " https://a.example/", "https://a.example/\n",
+                                 "https://a.example/\u00a0x", "https://a.example/\u200bx",
+                                 "data:text/html,x", "//a.example/", "https://",
+                                 "https://a.example:99999/", "https://" + "a" * 2000 + ".ex"])
+def test_the_url_validator_refuses_odd_addresses(url):
+    from annotator.sanitize import is_safe_url
+    assert not is_safe_url(url)
+
+
+@pytest.mark.parametrize("url", ["https://a.example/", "http://a.example/x?y=1#z",
+                                 "HTTPS://A.EXAMPLE/", "https://a.example:8443/p"])
+def test_the_url_validator_accepts_plain_web_addresses(url):
+    from annotator.sanitize import is_safe_url
+    assert is_safe_url(url)
+
+
+def test_bounded_int_takes_only_plain_numbers_in_range():
+    from annotator.sanitize import MAX_INT, bounded_int
+    assert [bounded_int(v) for v in ("7", 7, "0", str(MAX_INT))] == [7, 7, 0, MAX_INT]
+    for bad in (str(MAX_INT + 1), "18446744073709551621", "-1", "1e3", " 7", "\u0663",
+                "\u00b2", True, 1.0, None, ""):
+        assert bounded_int(bad) is None, bad
+    assert bounded_int("0", low=1) is None
+
+
+def test_json_depth_is_checked_without_parsing():
+    from annotator.sanitize import json_too_deep
+    assert json_too_deep("[" * 100_000)
+    assert json_too_deep("[" * 65 + "]" * 65)
+    assert not json_too_deep("[" * 64 + "]" * 64)
+    assert not json_too_deep('{"a": "[[[[[[[[[[[[[[[[[[[["}', limit=2)
