@@ -18,9 +18,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from annotator.engine import session_scope
-from annotator.models import ExternalFactCheck, Job, JobChunk, User, utcnow
+from annotator.models import ExternalFactCheck, Job, User, utcnow
 from annotator.sanitize import is_safe_url
-from annotator.services import matching
+from annotator.services import jobs, matching
 from annotator.services.errors import Invalid, ServiceError
 
 log = logging.getLogger(__name__)
@@ -255,43 +255,24 @@ def create_job(session: Session, user: User, name: str, data: bytes) -> Job:
     """Record a queued fact-check load with its uploaded file; the caller commits and starts."""
     if not data:
         raise Invalid("Choose a ClaimReview JSON-LD file to load.")
-    job = Job(kind="import", format=JOB_FORMAT, params={"upload": name[:200]},
-              created_by_id=user.id, filename=name[:200], total=0)
-    session.add(job)
-    session.flush()
-    chunk = 1024 * 1024
-    for seq, start in enumerate(range(0, len(data), chunk)):
-        session.add(JobChunk(job_id=job.id, seq=seq, data=data[start:start + chunk]))
-    session.flush()
-    return job
-
-
-def _set(engine: Engine, job_id: int, **values) -> None:
-    with session_scope(engine) as session:
-        job = session.get(Job, job_id)
-        for key, value in values.items():
-            setattr(job, key, value)
-        job.updated_at = utcnow()
-        session.add(job)
+    return jobs.store_upload(session, user, JOB_FORMAT, name, data)
 
 
 def run_job(engine: Engine, job_id: int) -> None:
     """Do a fact-check load job, recording progress after every batch."""
     try:
         with session_scope(engine, write=False) as session:
-            chunks = session.exec(select(JobChunk).where(JobChunk.job_id == job_id)
-                                  .order_by(JobChunk.seq)).all()
-            data = b"".join(c.data for c in chunks)
-        _set(engine, job_id, status="running")
-        report = load(engine, data,
-                      progress=lambda done, total: _set(engine, job_id, done=done, total=total))
-        _set(engine, job_id, status="done", result={**report.as_dict(),
-                                                      "summary": report.summary()})
-    except ServiceError as exc:
-        _set(engine, job_id, status="failed", error=exc.message[:2000])
+            data = jobs.read_upload(session, job_id)
+        jobs.update_job(engine, job_id, status="running")
+        report = load(engine, data, progress=lambda done, total: jobs.update_job(
+            engine, job_id, done=done, total=total))
+        jobs.update_job(engine, job_id, status="done",
+                        result={**report.as_dict(), "summary": report.summary()})
     except Exception as exc:  # recorded on the job; the thread must not die silently
-        log.exception("fact-check load job %s failed", job_id)
-        _set(engine, job_id, status="failed", error=f"The load failed: {exc}"[:2000])
+        if not isinstance(exc, ServiceError):
+            log.exception("fact-check load job %s failed", job_id)
+        jobs.update_job(engine, job_id, status="failed",
+                        error=jobs.failure_sentence("fact-check load", exc))
 
 
 def job_of(session: Session, job_id: int) -> Job | None:

@@ -48,14 +48,26 @@ def create_import_job(session: Session, user: User, name: str, data: bytes) -> J
     """Record a queued JSON import job with its uploaded file kept in chunks."""
     if not data:
         raise Invalid("Choose an export file (.json) to import.")
-    job = Job(kind="import", format="json", params={"upload": name[:200]},
-              created_by_id=user.id, filename=name[:200], total=len(data))
+    return store_upload(session, user, "json", name, data, total=len(data))
+
+
+def store_upload(session: Session, user: User, fmt: str, name: str, data: bytes,
+                 total: int = 0) -> Job:
+    """Record a queued import job of this format, its uploaded file kept in chunks."""
+    job = Job(kind="import", format=fmt, params={"upload": name[:200]},
+              created_by_id=user.id, filename=name[:200], total=total)
     session.add(job)
     session.flush()
     for seq, start in enumerate(range(0, len(data), CHUNK_BYTES)):
         session.add(JobChunk(job_id=job.id, seq=seq, data=data[start:start + CHUNK_BYTES]))
     session.flush()
     return job
+
+
+def read_upload(session: Session, job_id: int) -> bytes:
+    """Return an import job's uploaded file, joined from its chunks."""
+    return b"".join(session.get(JobChunk, (job_id, seq)).data
+                    for seq in range(chunk_count(session, job_id)))
 
 
 def get_job(session: Session, user: User, job_id: int) -> Job:
@@ -96,7 +108,8 @@ def iter_output(engine: Engine, job_id: int) -> Iterator[bytes]:
         session.close()
 
 
-def _update(engine: Engine, job_id: int, **values) -> None:
+def update_job(engine: Engine, job_id: int, **values) -> None:
+    """Set a job's fields in a short transaction of its own (progress, status, result)."""
     with session_scope(engine) as session:
         job = session.get(Job, job_id)
         for key, value in values.items():
@@ -121,13 +134,13 @@ def run_export_job(engine: Engine, job_id: int, *, base_url: str, desk_name: str
         job = read.get(Job, job_id)
         fmt, filters = FORMATS[job.format], ExportFilter.from_params(job.params)
         total = expected_claims(read, fmt, filters)
-        _update(engine, job_id, status="running", total=total, done=0)
+        update_job(engine, job_id, status="running", total=total, done=0)
         state = {"done": 0, "written": 0}
 
         def progress(done: int) -> None:
             state["done"] = done
             if done - state["written"] >= PROGRESS_EVERY:
-                _update(engine, job_id, done=done)
+                update_job(engine, job_id, done=done)
                 state["written"] = done
 
         buffer = bytearray()
@@ -142,11 +155,11 @@ def run_export_job(engine: Engine, job_id: int, *, base_url: str, desk_name: str
         if buffer or seq == 0:
             _write_chunk(engine, job_id, seq, bytes(buffer), state["done"])
             seq, size = seq + 1, size + len(buffer)
-        _update(engine, job_id, status="done", done=total,
+        update_job(engine, job_id, status="done", done=total,
                 result={"bytes": size, "chunks": seq, "claims": state["done"]})
     except Exception as exc:  # the job records what went wrong; the thread must not die silently
         log.exception("export job %s failed", job_id)
-        _update(engine, job_id, status="failed", error=_sentence("export", exc))
+        update_job(engine, job_id, status="failed", error=failure_sentence("export", exc))
     finally:
         read.close()
 
@@ -159,24 +172,23 @@ def run_import_job(engine: Engine, job_id: int) -> None:
         with session_scope(engine, write=False) as session:
             job = session.get(Job, job_id)
             actor = session.get(User, job.created_by_id) if job.created_by_id else None
-            data = b"".join(session.get(JobChunk, (job_id, seq)).data
-                            for seq in range(chunk_count(session, job_id)))
+            data = read_upload(session, job_id)
             actor_id = actor.id if actor else None
-        _update(engine, job_id, status="running")
+        update_job(engine, job_id, status="running")
         with session_scope(engine) as session:
             actor = session.get(User, actor_id) if actor_id else None
             report = import_json(session, data, actor=actor)
-        _update(engine, job_id, status="done", done=len(data),
+        update_job(engine, job_id, status="done", done=len(data),
                 result={"summary": report.summary(),
                         "article_ids": sorted(report.article_ids.values())})
     except ServiceError as exc:
-        _update(engine, job_id, status="failed", error=exc.message[:2000])
+        update_job(engine, job_id, status="failed", error=exc.message[:2000])
     except Exception as exc:
         log.exception("import job %s failed", job_id)
-        _update(engine, job_id, status="failed", error=_sentence("import", exc))
+        update_job(engine, job_id, status="failed", error=failure_sentence("import", exc))
 
 
-def _sentence(kind: str, exc: Exception) -> str:
+def failure_sentence(kind: str, exc: Exception) -> str:
     """Say what went wrong in words for the job page; never SQL, parameters or a trace."""
     if isinstance(exc, ServiceError):
         return exc.message[:2000]
