@@ -118,7 +118,7 @@ def _big_text(shared: Path, n: int, copies: int = 120) -> str:
 
 
 def _article_state(url: str, digest: str) -> tuple[bool, int]:
-    """Return whether the article exists (checking it is whole) and its claim count."""
+    """Return whether the article exists (checking it is whole) and its proposal count."""
     engine = get_engine(url)
     with session_scope(engine, write=False) as session:
         article = session.exec(select(Article).where(Article.content_hash == digest)).scalar()
@@ -137,7 +137,7 @@ def _article_state(url: str, digest: str) -> tuple[bool, int]:
         assert claims == recorded["proposed"] + recorded["below_budget"]
         assert recorded["proposed"] > 0
         assert len(article.raw) > 1_000_000
-        return True, claims
+        return True, recorded["proposed"]
 
 
 def test_a_killed_import_leaves_the_whole_article_or_none(server, shared):
