@@ -26,15 +26,19 @@ from annotator.services.errors import Forbidden, Invalid, NotFound
 DESK, EXTERNAL = "desk", "external"
 APPROVED = "approved"
 RETRIEVE = 40  # candidates the re-ranker sees
+DESK_RETRIEVE = 20  # desk claims the re-ranker sees, on SQLite
 MAX_LIMIT = 50
-FTS = "matchcandidate_fts"
-# SQLite retrieves by the query's rare words only. FTS5 reads every document that holds a
+FTS = "matchcandidate_fts"  # SQLite: external fact-checks
+DESK_FTS = "matchcandidate_fts_desk"  # SQLite: the desk's approved claims
+# SQLite retrieves by each query's rarer words only. FTS5 reads every document that holds a
 # query word (and bm25() counts them all for its idf), so one word found in half a million
-# approved claims costs more than the whole rest of the query. A word is rare when at most
-# TERM_CAP candidates hold it; the rarest go first while their documents add up to at most
-# DOC_BUDGET. The common words still count in the re-ranker's features.
-TERM_CAP = 5000
-DOC_BUDGET = 30000
+# approved claims costs more than the whole rest of the query. A word is usable when at
+# most TERM_CAP candidates of the index hold it; the rarest go first while their documents
+# add up to at most DOC_BUDGET. The common words still count in the re-ranker's features.
+# Each kind has its own index, so a big desk neither slows nor crowds out the external
+# fact-checks; each kind's best are re-ranked on their own and merged by probability.
+TERM_CAP = 1000
+DOC_BUDGET = 10000
 # The same expression as migration 0008's GIN index, so PostgreSQL uses the index.
 PG_DOCUMENT = ("setweight(to_tsvector('english'::regconfig, claim), 'A') || "
                "setweight(to_tsvector('english'::regconfig, title), 'B') || "
@@ -89,8 +93,35 @@ def on_event(session: Session, action: str, claim_id: int | None,
         if claim is not None:
             sync_claim(session, claim)
     elif article_id is not None:
-        for claim in session.exec(select(Claim).where(Claim.article_id == article_id)).all():
-            sync_claim(session, claim)
+        sync_article(session, article_id)
+
+
+def sync_article(session: Session, article_id: int) -> None:
+    """Re-sync every claim of an article, as sync_claim does, in a few statements."""
+    article = session.get(Article, article_id)
+    claims = session.exec(select(Claim).where(Claim.article_id == article_id)).all()
+    for i in range(0, len(claims), 500):
+        chunk = claims[i:i + 500]
+        existing = {row.ref_id: row for row in session.exec(select(MatchCandidate).where(
+            MatchCandidate.kind == DESK,
+            MatchCandidate.ref_id.in_([c.id for c in chunk]))).all()}
+        gone = []
+        for claim in chunk:
+            if claim.state == APPROVED and not claim.orphaned:
+                fields = _desk_fields(claim, article)
+                row = existing.get(claim.id)
+                if row is None:
+                    session.add(MatchCandidate(kind=DESK, ref_id=claim.id, **fields))
+                elif any(getattr(row, k) != v for k, v in fields.items()):
+                    for key, value in fields.items():
+                        setattr(row, key, value)
+                    session.add(row)
+            elif claim.id in existing:
+                gone.append(claim.id)
+        if gone:
+            session.exec(delete(MatchCandidate).where(MatchCandidate.kind == DESK,
+                                                      MatchCandidate.ref_id.in_(gone)))
+    session.flush()
 
 
 def _external_fields(fc: ExternalFactCheck) -> dict:
@@ -153,42 +184,36 @@ def reindex(session: Session, batch: int = 1000) -> int:
 
 # -- retrieval -------------------------------------------------------------------------------
 
-def _sqlite_counts(session: Session, terms: list[str]) -> dict[str, int]:
-    """Return how many candidates hold each term, counted no further than TERM_CAP + 1.
+def _sqlite_counts(session: Session, index: str, terms: list[str]) -> dict[str, int]:
+    """Return how many candidates of an index hold each term, counting no further than the cap.
 
-    One statement; each count stops at the cap, so a common word costs no more than a
+    One statement; each count stops at TERM_CAP + 1, so a common word costs no more than a
     rare one.
     """
     parts = " UNION ALL ".join(
-        f"SELECT {i}, count(*) FROM (SELECT rowid FROM {FTS} WHERE {FTS} MATCH :t{i} "  # noqa: S608 - constants only
-        f"LIMIT {TERM_CAP + 1})" for i in range(len(terms)))
+        f"SELECT {i}, count(*) FROM (SELECT rowid FROM {index} WHERE {index} "  # noqa: S608 - constants only
+        f"MATCH :t{i} LIMIT {TERM_CAP + 1})" for i in range(len(terms)))
     rows = session.exec(text(parts).bindparams(
         **{f"t{i}": f'"{t}"' for i, t in enumerate(terms)})).all()
     return {terms[i]: int(n) for i, n in rows}
 
 
 def rare_terms(counts: dict[str, int]) -> list[str]:
-    """Pick the terms to retrieve by: the rarest first, while they are rare and within budget.
-
-    If every term is common, the rarest one alone (a query of common words is rare).
-    """
+    """Pick the terms to retrieve by: the rarest first, while each is under the cap and their
+    documents fit the budget; if every term is common, the rarest one alone."""
+    present = sorted((t for t in counts if counts[t]), key=lambda t: (counts[t], t))
     chosen, total = [], 0
-    for term in sorted(counts, key=lambda t: (counts[t], t)):
-        n = counts[term]
-        if n == 0:
-            continue
-        if n > TERM_CAP or total + n > DOC_BUDGET:
+    for term in present:
+        if counts[term] > TERM_CAP or total + counts[term] > DOC_BUDGET:
             break
         chosen.append(term)
-        total += n
-    if not chosen:
-        present = [t for t in counts if counts[t]]
-        chosen = sorted(present, key=lambda t: (counts[t], t))[:1]
-    return chosen
+        total += counts[term]
+    return chosen or present[:1]
 
 
-def _sqlite_retrieve(session: Session, terms: list[str], k: int) -> list[Candidate]:
-    terms = rare_terms(_sqlite_counts(session, terms))
+def _sqlite_retrieve(session: Session, index: str, terms: list[str],
+                     k: int) -> list[Candidate]:
+    terms = rare_terms(_sqlite_counts(session, index, terms))
     if not terms:
         return []
     query = " OR ".join(f'"{t}"' for t in terms)
@@ -196,9 +221,9 @@ def _sqlite_retrieve(session: Session, terms: list[str], k: int) -> list[Candida
     # cost next to nothing beside the first bm25() call, which reads the same phrase data.
     rows = session.exec(text(
         f"SELECT c.kind, c.ref_id, c.claim, c.title, c.summary, c.claimant, x.s, x.a, x.b, "  # noqa: S608, E501 - constants only
-        f"x.c, c.published FROM (SELECT rowid, -bm25({FTS}, 1.0, 0.6, 0.3) AS s, "
-        f"-bm25({FTS}, 1.0, 0.0, 0.0) AS a, -bm25({FTS}, 0.0, 1.0, 0.0) AS b, "
-        f"-bm25({FTS}, 0.0, 0.0, 1.0) AS c FROM {FTS} WHERE {FTS} MATCH :q "
+        f"x.c, c.published FROM (SELECT rowid, -bm25({index}, 1.0, 0.6, 0.3) AS s, "
+        f"-bm25({index}, 1.0, 0.0, 0.0) AS a, -bm25({index}, 0.0, 1.0, 0.0) AS b, "
+        f"-bm25({index}, 0.0, 0.0, 1.0) AS c FROM {index} WHERE {index} MATCH :q "
         f"ORDER BY s DESC LIMIT :k) AS x JOIN matchcandidate c ON c.id = x.rowid "
         f"ORDER BY x.s DESC"
     ).bindparams(q=query, k=k)).all()
@@ -214,31 +239,48 @@ def _day(value) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
-def _postgres_retrieve(session: Session, terms: list[str], k: int) -> list[Candidate]:
+def _postgres_retrieve(session: Session, terms: list[str], kind: str,
+                       k: int) -> list[Candidate]:
     # Terms are letters and digits only (matching.query_terms), so the tsquery is well formed.
+    # The per-field ranks are computed for the k best only (each one re-parses the text).
     query = " | ".join(terms)
     rows = session.exec(text(
-        f"SELECT c.id, c.kind, c.ref_id, c.claim, c.title, c.summary, c.claimant, "  # noqa: S608
-        f"ts_rank({PG_DOCUMENT}, q) AS s, c.published, "
-        f"ts_rank(to_tsvector('english'::regconfig, c.claim), q), "
-        f"ts_rank(to_tsvector('english'::regconfig, c.title), q), "
-        f"ts_rank(to_tsvector('english'::regconfig, c.summary), q) "
+        f"SELECT x.id, x.kind, x.ref_id, x.claim, x.title, x.summary, x.claimant, x.s, "  # noqa: S608
+        f"x.published, ts_rank(to_tsvector('english'::regconfig, x.claim), q), "
+        f"ts_rank(to_tsvector('english'::regconfig, x.title), q), "
+        f"ts_rank(to_tsvector('english'::regconfig, x.summary), q) "
+        f"FROM (SELECT c.id, c.kind, c.ref_id, c.claim, c.title, c.summary, c.claimant, "
+        f"c.published, ts_rank({PG_DOCUMENT}, q) AS s "
         f"FROM matchcandidate c, to_tsquery('english', :q) q "
-        f"WHERE {PG_DOCUMENT} @@ q ORDER BY s DESC, c.id LIMIT :k"
-    ).bindparams(q=query, k=k)).all()
+        f"WHERE {PG_DOCUMENT} @@ q AND c.kind = :kind ORDER BY s DESC, c.id LIMIT :k) x, "
+        f"to_tsquery('english', :q) q ORDER BY x.s DESC, x.id"
+    ).bindparams(q=query, kind=kind, k=k)).all()
     return [Candidate(kind=r[1], ref_id=r[2], claim=r[3], title=r[4], summary=r[5],
                       claimant=r[6], score=float(r[7]), published=r[8],
                       field_scores=(float(r[9]), float(r[10]), float(r[11]))) for r in rows]
 
 
-def retrieve(session: Session, query_text: str, k: int = RETRIEVE) -> list[Candidate]:
-    """Return up to k candidates by full-text rank, best first (the BM25 stage alone)."""
+def retrieve_groups(session: Session, query_text: str,
+                    k: int = RETRIEVE) -> list[list[Candidate]]:
+    """Return candidates by full-text rank (the BM25 stage alone), in groups re-ranked apart.
+
+    One group per kind: the best k external fact-checks, then the best DESK_RETRIEVE desk
+    claims (a repeated claim ranks near the top by its own words), so a big desk neither
+    crowds out nor outweighs the other outlets. On SQLite each kind has its own index.
+    """
     terms = matching.query_terms(query_text, rarity=feature_module.rarity)
     if not terms:
         return []
     if session.get_bind().dialect.name == "sqlite":
-        return _sqlite_retrieve(session, terms, k)
-    return _postgres_retrieve(session, terms, k)
+        return [_sqlite_retrieve(session, FTS, terms, k),
+                _sqlite_retrieve(session, DESK_FTS, terms, min(k, DESK_RETRIEVE))]
+    return [_postgres_retrieve(session, terms, EXTERNAL, k),
+            _postgres_retrieve(session, terms, DESK, min(k, DESK_RETRIEVE))]
+
+
+def retrieve(session: Session, query_text: str, k: int = RETRIEVE) -> list[Candidate]:
+    """Return the candidates of every group, each group best first."""
+    return [c for group in retrieve_groups(session, query_text, k) for c in group]
 
 
 # -- matching --------------------------------------------------------------------------------
@@ -274,10 +316,15 @@ class Match:
 def rank(session: Session, query_text: str, *, claimant: str = "", when: date | None = None,
          exclude_claim_id: int | None = None, k: int = RETRIEVE) -> list[tuple[float,
                                                                                Candidate]]:
-    """Retrieve and re-rank every candidate, best first, with no threshold."""
-    candidates = [c for c in retrieve(session, query_text, k + 1)
-                  if not (c.kind == DESK and c.ref_id == exclude_claim_id)][:k]
-    return matching.load_model().rerank(Query(query_text, claimant, when), candidates)
+    """Retrieve and re-rank every candidate (each group on its own), best first, no threshold."""
+    model, query = matching.load_model(), Query(query_text, claimant, when)
+    scored: list[tuple[float, Candidate]] = []
+    for group in retrieve_groups(session, query_text, k + 1):
+        candidates = [c for c in group
+                      if not (c.kind == DESK and c.ref_id == exclude_claim_id)][:k]
+        scored += model.rerank(query, candidates)
+    # Ties keep group order (external first) and retrieval order: sorted() is stable.
+    return sorted(scored, key=lambda pair: -pair[0])
 
 
 def matches_for_text(session: Session, query_text: str, *, limit: int = 5,

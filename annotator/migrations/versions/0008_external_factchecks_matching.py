@@ -16,7 +16,8 @@ depends_on = None
 
 # Full-text objects the models do not declare; annotator.migrate.include_object keeps them
 # out of the autogenerate comparison.
-FTS = 'matchcandidate_fts'
+FTS = 'matchcandidate_fts'  # external fact-checks (SQLite)
+DESK_FTS = 'matchcandidate_fts_desk'  # the desk's approved claims (SQLite)
 PG_DOCUMENT = ("setweight(to_tsvector('english'::regconfig, claim), 'A') || "
                "setweight(to_tsvector('english'::regconfig, title), 'B') || "
                "setweight(to_tsvector('english'::regconfig, summary), 'C')")
@@ -57,22 +58,33 @@ def upgrade() -> None:
     sa.UniqueConstraint('kind', 'ref_id')
     )
     if op.get_bind().dialect.name == 'sqlite':
-        # An external-content FTS5 table: the index only, the text stays in matchcandidate;
-        # triggers keep it in step with every insert, update and delete.
-        op.execute(f"CREATE VIRTUAL TABLE {FTS} USING fts5(claim, title, summary, "
-                   "content='matchcandidate', content_rowid='id', "
-                   "tokenize='porter unicode61 remove_diacritics 2')")
+        # External-content FTS5 tables: the index only, the text stays in matchcandidate.
+        # One index per kind: the desk's approved claims (up to millions) must not weigh on
+        # the retrieval of external fact-checks, and each kind's query stays within budget
+        # (services.matching). Triggers keep both in step with every insert, update, delete.
+        for table in (FTS, DESK_FTS):
+            op.execute(f"CREATE VIRTUAL TABLE {table} USING fts5(claim, title, summary, "
+                       "content='matchcandidate', content_rowid='id', "
+                       "tokenize='porter unicode61 remove_diacritics 2')")
+
+        def add(row: str) -> str:
+            return "".join(
+                f"INSERT INTO {table}(rowid, claim, title, summary) SELECT {row}.id, "
+                f"{row}.claim, {row}.title, {row}.summary WHERE {row}.kind {test}; "
+                for table, test in ((FTS, "= 'external'"), (DESK_FTS, "<> 'external'")))
+
+        def remove(row: str) -> str:
+            return "".join(
+                f"INSERT INTO {table}({table}, rowid, claim, title, summary) SELECT 'delete', "
+                f"{row}.id, {row}.claim, {row}.title, {row}.summary WHERE {row}.kind {test}; "
+                for table, test in ((FTS, "= 'external'"), (DESK_FTS, "<> 'external'")))
+
         op.execute(f"CREATE TRIGGER {FTS}_ai AFTER INSERT ON matchcandidate BEGIN "
-                   f"INSERT INTO {FTS}(rowid, claim, title, summary) "
-                   "VALUES (new.id, new.claim, new.title, new.summary); END")
+                   f"{add('new')}END")
         op.execute(f"CREATE TRIGGER {FTS}_ad AFTER DELETE ON matchcandidate BEGIN "
-                   f"INSERT INTO {FTS}({FTS}, rowid, claim, title, summary) "
-                   "VALUES ('delete', old.id, old.claim, old.title, old.summary); END")
+                   f"{remove('old')}END")
         op.execute(f"CREATE TRIGGER {FTS}_au AFTER UPDATE ON matchcandidate BEGIN "
-                   f"INSERT INTO {FTS}({FTS}, rowid, claim, title, summary) "
-                   "VALUES ('delete', old.id, old.claim, old.title, old.summary); "
-                   f"INSERT INTO {FTS}(rowid, claim, title, summary) "
-                   "VALUES (new.id, new.claim, new.title, new.summary); END")
+                   f"{remove('old')}{add('new')}END")
     else:
         op.execute(f"CREATE INDEX {FTS}_gin ON matchcandidate USING gin (({PG_DOCUMENT}))")
 
@@ -82,6 +94,7 @@ def downgrade() -> None:
         for suffix in ('ai', 'ad', 'au'):
             op.execute(f"DROP TRIGGER IF EXISTS {FTS}_{suffix}")
         op.execute(f"DROP TABLE IF EXISTS {FTS}")
+        op.execute(f"DROP TABLE IF EXISTS {DESK_FTS}")
     else:
         op.execute(f"DROP INDEX IF EXISTS {FTS}_gin")
     op.drop_table('matchcandidate')
