@@ -232,7 +232,7 @@ def main() -> None:
                   f"{time.perf_counter() - started:.1f} s")
         print(f"{'format':<12} {'claims':>9} {'seconds':>8} {'claims/s':>10} "
               f"{'claims/CPU s':>12} {'output MB':>10} {'peak RSS MB':>12} {'growth MB':>10}")
-        for fmt in args.formats.split(","):
+        for fmt in filter(None, args.formats.split(",")):
             print(_line(_child("--url", url, "--run-one", fmt)), flush=True)
         if args.import_json:
             document = str(Path(tmp) / "export.json")
