@@ -60,13 +60,21 @@ def _desk_fields(claim: Claim, article: Article | None) -> dict:
                           else claim.approved_at.date() if claim.approved_at else None)}
 
 
-def _upsert(session: Session, kind: str, ref_id: int, fields: dict) -> None:
-    row = session.exec(select(MatchCandidate).where(MatchCandidate.kind == kind,
-                                                    MatchCandidate.ref_id == ref_id)).first()
+def _upsert(session: Session, kind: str, ref_id: int, fields: dict,
+            existing: dict | None = None) -> None:
+    """Add a candidate, or change the stored one only where its fields differ.
+
+    `existing` maps ref ids to candidates already loaded for a batch; without it the
+    candidate is looked up.
+    """
+    if existing is None:
+        row = session.exec(select(MatchCandidate).where(MatchCandidate.kind == kind,
+                                                        MatchCandidate.ref_id == ref_id)).first()
+    else:
+        row = existing.get(ref_id)
     if row is None:
         session.add(MatchCandidate(kind=kind, ref_id=ref_id, **fields))
-        return
-    if any(getattr(row, k) != v for k, v in fields.items()):
+    elif any(getattr(row, k) != v for k, v in fields.items()):
         for key, value in fields.items():
             setattr(row, key, value)
         session.add(row)
@@ -108,14 +116,7 @@ def sync_article(session: Session, article_id: int) -> None:
         gone = []
         for claim in chunk:
             if claim.state == APPROVED and not claim.orphaned:
-                fields = _desk_fields(claim, article)
-                row = existing.get(claim.id)
-                if row is None:
-                    session.add(MatchCandidate(kind=DESK, ref_id=claim.id, **fields))
-                elif any(getattr(row, k) != v for k, v in fields.items()):
-                    for key, value in fields.items():
-                        setattr(row, key, value)
-                    session.add(row)
+                _upsert(session, DESK, claim.id, _desk_fields(claim, article), existing)
             elif claim.id in existing:
                 gone.append(claim.id)
         if gone:
@@ -138,14 +139,7 @@ def index_factchecks(session: Session, rows: Iterable[ExternalFactCheck]) -> Non
     existing = {c.ref_id: c for c in session.exec(select(MatchCandidate).where(
         MatchCandidate.kind == EXTERNAL, MatchCandidate.ref_id.in_(ids))).all()}
     for fc in rows:
-        fields = _external_fields(fc)
-        row = existing.get(fc.id)
-        if row is None:
-            session.add(MatchCandidate(kind=EXTERNAL, ref_id=fc.id, **fields))
-        elif any(getattr(row, k) != v for k, v in fields.items()):
-            for key, value in fields.items():
-                setattr(row, key, value)
-            session.add(row)
+        _upsert(session, EXTERNAL, fc.id, _external_fields(fc), existing)
     session.flush()
 
 
