@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from annotator.models import Event, User
+from annotator.models import Claim, Event, User
 
 
 def record(
@@ -85,3 +85,24 @@ def change_requests(session: Session, claim_ids: list[int]) -> dict[int, tuple[E
         .order_by(Event.id)
     ).all()
     return {event.claim_id: (event, who) for event, who in rows}
+
+
+def people_by_id(session: Session, ids) -> dict[int, User]:
+    """Return the users with these ids (None ignored), keyed by id, in one query."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {u.id: u for u in session.exec(select(User).where(User.id.in_(wanted))).all()}
+
+
+def event_with_actor(session: Session, event_id: int) -> tuple[Event, User | None] | None:
+    """Return one event and the person who did it."""
+    return session.exec(select(Event, User).join(User, User.id == Event.actor_id, isouter=True)
+                        .where(Event.id == event_id)).first()
+
+
+def claims_changed_since(session: Session, article_id: int, since: int) -> list[Claim]:
+    """Return the article's claims that have history events after event `since`."""
+    changed = select(Event.claim_id).where(Event.article_id == article_id, Event.id > since,
+                                           Event.claim_id.is_not(None))
+    return list(session.exec(select(Claim).where(Claim.id.in_(changed))).all())

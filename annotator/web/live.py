@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, make_response, render_template, request
-from sqlmodel import select
 
 from annotator.db import get_session
-from annotator.models import Claim, Event, User
 from annotator.permissions import requires
 from annotator.sanitize import bounded_int
 from annotator.services import blind, events
@@ -38,8 +36,7 @@ def claim(claim_id: int):
     latest = events.latest_event_id(db, claim_id=claim_id)
     if latest <= _since():
         return _nothing_new()
-    last = db.exec(select(Event, User).join(User, User.id == Event.actor_id, isouter=True)
-                   .where(Event.id == latest)).first()
+    last = events.event_with_actor(db, latest)
     return hx_response(render_template(
         "live/_claim_notice.html", claim_id=claim_id, latest=latest,
         who=last[1] if last else None, event=last[0] if last else None,
@@ -56,10 +53,7 @@ def article(article_id: int):
     latest = events.latest_event_id(db, article_id=article_id)
     if latest <= since:
         return _nothing_new()
-    changed = db.exec(select(Event.claim_id).where(Event.article_id == article_id,
-                                                   Event.id > since,
-                                                   Event.claim_id.is_not(None))).all()
-    claims = db.exec(select(Claim).where(Claim.id.in_(set(changed)))).all() if changed else []
+    claims = events.claims_changed_since(db, article_id, since)
     hidden = blind.hidden_claim_ids(db, user(), [c.id for c in claims])
     return render("live/_article.html", "live/_article.html", article_id=article_id,
                   latest=latest, changed=claims, hidden=hidden)

@@ -58,7 +58,7 @@ def claim_list():
     rows = found.rows
     hidden = blind.hidden_claim_ids(db, user(), [c.id for c, _ in rows])
     ids = {c.assignee_id for c, _ in rows} | {c.submitted_by_id for c, _ in rows}
-    people = {u.id: u for u in db.exec(select(User).where(User.id.in_(ids - {None}))).all()}
+    people = events.people_by_id(db, ids)
     if request.args.get("format") == "json":
         return listing.list_json(
             [_claim_json(c, a, people, hidden, found.snippets.get(c.id)) for c, a in rows],
@@ -162,7 +162,7 @@ def queue_section(section: str):
             total, exact, page, per_page, None, section=section)
     ids = {c.submitted_by_id for c in claims} | {r[0].author_id for r in rows
                                                  if section == "mentions"}
-    people = {u.id: u for u in db.exec(select(User).where(User.id.in_(ids - {None}))).all()}
+    people = events.people_by_id(db, ids)
     return render_template("work/queue_section.html", section=section, rows=rows,
                            claims=claims, people=people, hidden=hidden,
                            total_text=listing.total_label(total, exact),
