@@ -68,6 +68,17 @@
     return false;
   }
 
+  // htmx wires a swapped-in panel's forms only once it settles (the htmx-added class goes);
+  // a key pressed in between would submit the bare form and leave the page.
+  function whenSettled(fn) {
+    var p = panel();
+    if (p && p.classList.contains("htmx-added")) {
+      p.addEventListener("htmx:load", function () { fn(); }, { once: true });
+    } else {
+      fn();
+    }
+  }
+
   function firstField(root) {
     return root && root.querySelector("textarea:not([readonly]), input:not([type=hidden]):not([readonly]), select:not([disabled])");
   }
@@ -191,7 +202,7 @@
     } else if (ev.key === "x" || ev.key === "d" || ev.key === "a") {
       var which = ev.key === "a" ? "accept" : "dismiss";
       var button = $("#claim-panel .action-" + which + " button:not([disabled])");
-      if (button) { advanceAfter = true; button.click(); ev.preventDefault(); }
+      if (button) { advanceAfter = true; whenSettled(function () { button.click(); }); ev.preventDefault(); }
     } else if (/^[1-9]$/.test(ev.key)) {
       var select = $("#claim-panel select[name=verdict]:not([disabled])");
       if (select && select.options.length > Number(ev.key)) {
@@ -214,6 +225,16 @@
       if (form && form.elements.start.value) { form.requestSubmit(); }
     }
   });
+  // A click on a just-swapped form before htmx has wired it: hold it until the swap settles,
+  // then submit it through htmx, instead of letting the browser leave the page.
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    var host = form.closest && form.closest(".htmx-added");
+    if (!host) { return; }
+    ev.preventDefault();
+    var submitter = ev.submitter && ev.submitter.form === form ? ev.submitter : undefined;
+    host.addEventListener("htmx:load", function () { form.requestSubmit(submitter); }, { once: true });
+  }, true);
   // The adder must not clear the selection before its click lands.
   document.addEventListener("mousedown", function (ev) { if (ev.target.closest("#adder")) { ev.preventDefault(); } });
 

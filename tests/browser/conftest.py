@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 
 import pytest
@@ -91,3 +92,22 @@ def open_page(browser, live_app):
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def import_article(live_app):
+    """Return a function that imports a text through the page and waits for its scripts.
+
+    The article page must have loaded (htmx and app.js wired) before a test presses a key.
+    """
+    def run(page, text: str, **fields: str):
+        page.goto(live_app.config["BASE"] + "/articles/new")
+        for name, value in fields.items():
+            page.fill(f"input[name={name}]", value)
+        page.fill("textarea[name=text]", text)
+        page.click("button:has-text('Import and propose claims')")
+        page.wait_for_url(re.compile(r"/articles/\d+$"))
+        page.wait_for_load_state("load")
+        return page
+
+    return run

@@ -56,13 +56,11 @@ def _phone_page(browser, app, username: str):
     return context, page
 
 
-def test_after_an_import_j_puts_the_panel_statement_in_view(team, open_page, shared):
+def test_after_an_import_j_puts_the_panel_statement_in_view(team, open_page, import_article,
+                                                           shared):
     page = open_page("editor")
-    page.click("text=Import an article")
-    page.fill("input[name=title]", "Kazakh conscriptions")
     text = (shared / "articles" / "kazakh-conscriptions.txt").read_text(encoding="utf-8")
-    page.fill("textarea[name=text]", text)
-    page.click("button:has-text('Import and propose claims')")
+    import_article(page, text, title="Kazakh conscriptions")
     expect(page.locator("#notices .flash")).to_contain_text("Imported")
     # The message sits above the workspace, not in one of its columns.
     assert page.locator(".workbench > .flash, .workbench .flashes").count() == 0
@@ -208,12 +206,10 @@ def test_the_first_tab_reaches_a_skip_link_and_focus_rings_are_thick(team, open_
 
 
 def test_keys_accept_then_move_on_escape_closes_and_question_mark_helps(team, open_page,
-                                                                       live_app, shared):
+                                                                       import_article, shared):
     page = open_page("editor")
-    page.goto(live_app.config["BASE"] + "/articles/new")
     text = (shared / "articles" / "kazakh-conscriptions.txt").read_text(encoding="utf-8")
-    page.fill("textarea[name=text]", text)
-    page.click("button:has-text('Import and propose claims')")
+    import_article(page, text)
     items = page.locator("#claim-list .claim-item[data-state=proposed]")
     assert items.count() >= 2
     # Selecting text shows the "Make claim (c)" button beside the selection.

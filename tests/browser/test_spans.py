@@ -29,14 +29,9 @@ SELECT_JS = """([phrase]) => {
 }"""
 
 
-def test_a_reviewer_makes_merges_and_splits_claims(team, open_page):
+def test_a_reviewer_makes_merges_and_splits_claims(team, open_page, import_article):
     page = open_page("editor")
-    page.goto(team.config["BASE"] + "/articles/new")
-    page.fill("textarea[name=text]", TEXT)
-    page.fill("input[name=title]", "Port news")
-    page.click("button:has-text('Import and propose claims')")
-    page.wait_for_url("**/articles/*")
-    page.wait_for_load_state("load")
+    import_article(page, TEXT, title="Port news")
 
     phrase = "Dock workers went on strike for two days in March"
     assert page.evaluate(SELECT_JS, [phrase])

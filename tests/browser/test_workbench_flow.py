@@ -103,12 +103,10 @@ def test_a_reviewer_takes_a_claim_through_review_and_exports_it(team, open_page,
     assert page.dialogs == []
 
 
-def test_keyboard_j_and_k_move_through_the_claims(team, open_page, live_app, shared):
+def test_keyboard_j_and_k_move_through_the_claims(team, open_page, import_article, shared):
     page = open_page("editor")
-    page.goto(live_app.config["BASE"] + "/articles/new")
     text = (shared / "articles" / "kazakh-conscriptions.txt").read_text(encoding="utf-8")
-    page.fill("textarea[name=text]", text)
-    page.click("button:has-text('Import and propose claims')")
+    import_article(page, text)
     items = page.locator("#claim-list .claim-item")
     assert items.count() >= 2
     page.keyboard.press("j")
