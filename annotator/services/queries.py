@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from markupsafe import Markup
-from sqlalchemy import and_, func, literal_column, or_
+from sqlalchemy import and_, func, literal, literal_column, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
@@ -198,9 +198,10 @@ def find_claims(session: Session, filters: ClaimFilter, me: User | None, *, page
     dialect = search.dialect_of(session)
     editor = me is None or review.role_at_least(me.role, review.EDITOR)
     matches = None
+    cap = search.count_cap(query, COUNT_CAP, RANK_WINDOW)
     if col is None:
-        matches = search.count_matches(session, query, COUNT_CAP)
-        if matches > COUNT_CAP:
+        matches = search.count_matches(session, query, cap)
+        if matches > cap:
             # Scoring needs how many claims hold each word: counting a word found in most
             # of a million claims costs more than the whole page. Newest first instead.
             sort, col, desc = "-id", Claim.id, True
@@ -212,14 +213,22 @@ def find_claims(session: Session, filters: ClaimFilter, me: User | None, *, page
         # rarer one. Another sort order reaches every match.
         score = search.rank(dialect, query, with_conclusion=editor)
         if dialect == "sqlite":
-            # bm25() only works in the query that holds the MATCH, so score in the window.
-            # Without other conditions the window is read from the index alone.
-            window = (search.index_window(query, score) if not filters.conditions(session, me)
-                      else _base(session, filters, me, Claim.id.label("claim_id"),
-                                 score.label("score")))
+            # The window's ids stream from the index (without other conditions, from the
+            # index alone); bm25() works only in a query holding a MATCH, so a second one
+            # scores the claims from the window's oldest id on, by the rarer words.
+            window = (search.index_window(query) if not filters.conditions(session, me)
+                      else _base(session, filters, me, Claim.id.label("claim_id")))
             window = (window.order_by(search.match_id(dialect).desc()).limit(RANK_WINDOW)
-                      .subquery("window"))
-            ranked = select(window.c.claim_id, window.c.score)
+                      .cte("window").prefix_with("MATERIALIZED"))
+            since = select(func.min(window.c.claim_id)).scalar_subquery()
+            scores = search.scores_since(session, query, since, with_conclusion=editor,
+                                         cap=COUNT_CAP)
+            if scores is None:
+                ranked = select(window.c.claim_id, literal(0).label("score"))
+            else:
+                scores = scores.subquery("scored")
+                ranked = (select(window.c.claim_id, scores.c.score)
+                          .join(scores, scores.c.claim_id == window.c.claim_id))
         else:
             # Score only the window's claims: ts_rank reads each whole tsvector.
             window = (_base(session, filters, me, Claim.id.label("claim_id"))
@@ -263,9 +272,8 @@ def find_claims(session: Session, filters: ClaimFilter, me: User | None, *, page
           and not (filters.states or filters.verdicts or filters.assignee
                    or filters.article_id is not None)):
         # Text alone: the index counts its matches without touching the claims.
-        n = matches if matches is not None else search.count_matches(session, query,
-                                                                         COUNT_CAP)
-        total, exact = (COUNT_CAP, False) if n > COUNT_CAP else (n, True)
+        n = matches if matches is not None else search.count_matches(session, query, cap)
+        total, exact = (cap, False) if n > cap else (n, True)
     else:
         total, exact = count_capped(session, _base(session, filters, me, Claim.id))
     next_cursor = None

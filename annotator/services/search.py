@@ -90,10 +90,19 @@ def match_id(dialect: str):
     return _FTS.c.rowid if dialect == "sqlite" else _PG.c.claim_id
 
 
-def index_window(query: q.Query, score):
-    """Return select(claim_id, score) of the claims matching, from FTS5 alone (SQLite)."""
-    return (select(_FTS.c.rowid.label("claim_id"), score.label("score"))
-            .where(_fts_match(q.to_fts5(query))))
+def index_window(query: q.Query):
+    """Return select(claim_id) of the claims matching, from FTS5 alone (SQLite)."""
+    return select(_FTS.c.rowid.label("claim_id")).where(_fts_match(q.to_fts5(query)))
+
+
+def count_cap(query: q.Query, cap: int, phrase_cap: int) -> int:
+    """Return how far to count a query's matches.
+
+    FTS5 checks a phrase's word positions in every claim holding all its words, so a phrase
+    of common words ("officials in Lagos") costs as much as its commonest word: its count
+    stops sooner, and the total then reads "1,000+".
+    """
+    return phrase_cap if any(t.is_phrase for t in query.include) else cap
 
 
 def count_matches(session: Session, query: q.Query, cap: int) -> int:
@@ -102,6 +111,36 @@ def count_matches(session: Session, query: q.Query, cap: int) -> int:
     ids = _ids_matching(dialect, query.include, everything=True, open_only=False)
     return session.execute(select(func.count()).select_from(
         ids.limit(cap + 1).subquery())).scalar_one()
+
+
+def _token_counts(session: Session, tokens: list[str], cap: int) -> dict[str, int]:
+    """Return how many claims hold each token (SQLite), counting no further than `cap` + 1."""
+    parts = " UNION ALL ".join(
+        f"SELECT {i}, count(*) FROM (SELECT rowid FROM claim_fts WHERE claim_fts "  # noqa: S608 - constants only
+        f"MATCH :t{i} LIMIT {cap + 1})" for i in range(len(tokens)))
+    rows = session.exec(text(parts).bindparams(
+        **{f"t{i}": f'"{t}"' for i, t in enumerate(tokens)})).all()
+    return {tokens[i]: int(n) for i, n in rows}
+
+
+def scores_since(session: Session, query: q.Query, since, *, with_conclusion: bool,
+                 cap: int):
+    """Return select(claim_id, score) scoring the claims from id `since` on (SQLite), or None.
+
+    bm25() counts, for each term of its MATCH, every claim that holds it (its idf), and for
+    a phrase it reads every such claim's word positions. So the score is taken on the
+    query's rarer words only, those held by at most `cap` claims: the claims being ranked
+    hold them all anyway. None when every word is common (the newest then come first).
+    """
+    words = sorted({t for term in query.include for t in term.tokens})
+    counts = _token_counts(session, words, cap) if words else {}
+    rare = [w for w in words if 0 < counts[w] <= cap]
+    if not rare:
+        return None
+    expr = " OR ".join(f'"{w}"' for w in rare)
+    score = rank("sqlite", query, with_conclusion=with_conclusion)
+    return (select(_FTS.c.rowid.label("claim_id"), score.label("score"))
+            .where(_fts_match(expr), _FTS.c.rowid >= since))
 
 
 def rank(dialect: str, query: q.Query, *, with_conclusion: bool):

@@ -10,6 +10,7 @@ import hashlib
 import re
 import secrets
 import unicodedata
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -19,7 +20,7 @@ from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
 
 from annotator.models import ROLES, ApiToken, User, utcnow
-from annotator.services import events, sessions
+from annotator.services import events, queries, sessions
 from annotator.services.errors import Invalid, NotFound
 
 _hasher = PasswordHasher()
@@ -210,8 +211,63 @@ def _token_facts(token: ApiToken, owner: User) -> dict:
 
 
 def list_users(session: Session) -> list[User]:
-    """Return every user, active ones first, then by username."""
+    """Return every user, active ones first, then by username (the CLI's whole list)."""
     return list(session.exec(select(User).order_by(User.active.desc(), User.username)).all())
+
+
+@dataclass
+class Page:
+    """One page of an admin list: its rows, the total (capped) and the next page's cursor."""
+
+    rows: list
+    total: int
+    total_exact: bool
+    page: int
+    per_page: int
+    next_cursor: str | None
+
+
+def _paged(session: Session, statement, counted, page: int, per_page: int,
+           cursor: list | None, key) -> Page:
+    """Read one page (offset unless a cursor narrowed it) and count only when it is not all."""
+    offset = 0 if cursor is not None else (page - 1) * per_page
+    found = list(session.exec(statement.offset(offset).limit(per_page + 1)).all())
+    has_next, rows = len(found) > per_page, found[:per_page]
+    if page == 1 and cursor is None and not has_next:
+        total, exact = len(rows), True
+    else:
+        total, exact = queries.count_capped(session, counted)
+    next_cursor = queries.encode_cursor(key(rows[-1])) if has_next else None
+    return Page(rows, total, exact, page, per_page, next_cursor)
+
+
+def _bounds(per_page: int, after: str | None) -> tuple[int, list | None]:
+    return (max(1, min(per_page, queries.MAX_PER_PAGE)),
+            queries.decode_cursor(after) if after else None)
+
+
+def page_users(session: Session, q: str = "", active: bool | None = None, *, page: int = 1,
+               per_page: int = queries.PER_PAGE, after: str | None = None) -> Page:
+    """Return a page of users by username, keyset-paged on the username's unique index.
+
+    ``q`` keeps users whose username, display name or a word of it starts with the text;
+    ``active`` keeps only active (True) or deactivated (False) users.
+    """
+    per_page, cursor = _bounds(per_page, after)
+    conds = [] if active is None else [User.active == active]
+    text = normalize_username(q)[:64].lower()
+    if text:
+        start = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        name = func.lower(User.display_name)
+        conds.append(or_(func.lower(User.username).like(start, escape="\\"),
+                         name.like(start, escape="\\"), name.like("% " + start, escape="\\")))
+    statement = select(User).where(*conds)
+    if cursor is not None and isinstance(cursor[0], str):
+        statement = statement.where(User.username > cursor[0])
+    else:
+        cursor = None  # not a cursor of this list: start from the offset
+    return _paged(session, statement.order_by(User.username), select(User.id).where(*conds),
+                  page, per_page, cursor, lambda u: [u.username, u.id])
 
 
 def find_user(session: Session, username: str) -> User:
@@ -362,6 +418,19 @@ def list_tokens(session: Session, user: User | None = None) -> list[tuple[ApiTok
     if user is not None:
         query = query.where(ApiToken.user_id == user.id)
     return list(session.exec(query.order_by(ApiToken.id.desc())).all())
+
+
+def page_tokens(session: Session, user: User | None = None, *, page: int = 1,
+                per_page: int = queries.PER_PAGE, after: str | None = None) -> Page:
+    """Return a page of tokens with their owners, newest first, keyset-paged on the id."""
+    per_page, cursor = _bounds(per_page, after)
+    conds = [ApiToken.user_id == user.id] if user is not None else []
+    statement = (select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(*conds)
+                 .order_by(ApiToken.id.desc()))
+    if cursor is not None:
+        statement = statement.where(ApiToken.id < cursor[1])
+    return _paged(session, statement, select(ApiToken.id).where(*conds), page, per_page,
+                  cursor, lambda row: [row[0].id, row[0].id])
 
 
 def revoke_token(session: Session, actor: User | None, token_id: int,

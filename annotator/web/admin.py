@@ -1,12 +1,13 @@
 """Administration: users, API tokens and the verdict scale. Every route needs "admin".
 
 Forms work without JavaScript: a POST answers 303 back to its page with a flash message,
-or re-renders the page with the error and the status the service gave.
+or re-renders the page with the error and the status the service gave. The users and tokens
+lists read one bounded page (``annotator.web.listing``) and have JSON twins (``?format=json``).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 
 from annotator import review
 from annotator.db import get_session
@@ -16,9 +17,12 @@ from annotator.services import learning, settings
 from annotator.services import users as user_service
 from annotator.services import verdicts as verdict_service
 from annotator.services.errors import Invalid, NotFound, ServiceError
+from annotator.web import listing
 from annotator.web.helpers import attempt, field_of, flash_back, form_dict, render, user
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+# The users list's ?status= filter.
+STATUSES = {"active": True, "deactivated": False}
 
 
 def _done(message: str, endpoint: str, **values):
@@ -26,21 +30,45 @@ def _done(message: str, endpoint: str, **values):
     return redirect(url_for(endpoint, **values), 303)
 
 
+def _listed_users() -> user_service.Page:
+    """Read the page of users the query string asks for (?q=, ?status=, paging)."""
+    page, per_page, after = listing.page_args()
+    return user_service.page_users(
+        get_session(), request.args.get("q", "").strip()[:64],
+        STATUSES.get(request.args.get("status", "")), page=page, per_page=per_page, after=after)
+
+
+def _listed_tokens(owner: User | None = None) -> user_service.Page:
+    page, per_page, after = listing.page_args()
+    return user_service.page_tokens(get_session(), owner, page=page, per_page=per_page,
+                                    after=after)
+
+
+def _listed(found: user_service.Page, endpoint: str, **values) -> dict:
+    """Return what a list template shows besides its rows: the total and the pager."""
+    return {"total_text": listing.total_label(found.total, found.total_exact),
+            "pager": listing.pager(endpoint, found.page, found.next_cursor is not None,
+                                   found.next_cursor, **values)}
+
+
 def _users_page(status: int = 200, error: str | None = None, form: dict | None = None,
-                field: str | None = None):
-    db = get_session()
-    return render("admin/users.html", status=status, error=error, form=form or {},
-                  field=field, people=user_service.list_users(db), roles=review.ROLES)
+                field: str | None = None, partial: str | None = None):
+    found = _listed_users()
+    return render("admin/users.html", partial, status=status, error=error, form=form or {},
+                  field=field, people=found.rows, roles=review.ROLES, q=request.args.get("q", ""),
+                  shown=request.args.get("status", ""), **_listed(found, "admin.users"))
 
 
 def _user_page(user_id: int, status: int = 200, error: str | None = None,
                secret: str | None = None, form: dict | None = None, field: str | None = None):
     db = get_session()
     person = user_service.get_user(db, user_id)
+    found = _listed_tokens(person)
     response = render("admin/user.html", status=status, error=error, person=person,
-                      roles=review.ROLES, tokens=user_service.list_tokens(db, person),
+                      roles=review.ROLES, tokens=found.rows,
                       token_status=user_service.token_status, secret=secret,
-                      form=form or {}, field=field)
+                      form=form or {}, field=field,
+                      **_listed(found, "admin.user_detail", user_id=user_id))
     if secret:
         response.headers["Cache-Control"] = "no-store"
     return response
@@ -48,11 +76,10 @@ def _user_page(user_id: int, status: int = 200, error: str | None = None,
 
 def _tokens_page(status: int = 200, error: str | None = None, secret: str | None = None,
                  form: dict | None = None, field: str | None = None):
-    db = get_session()
+    found = _listed_tokens()
     response = render("admin/tokens.html", status=status, error=error, secret=secret,
-                      form=form or {}, field=field, tokens=user_service.list_tokens(db),
-                      people=[p for p in user_service.list_users(db) if p.active],
-                      token_status=user_service.token_status)
+                      form=form or {}, field=field, tokens=found.rows,
+                      token_status=user_service.token_status, **_listed(found, "admin.tokens"))
     if secret:
         response.headers["Cache-Control"] = "no-store"  # the secret is shown once, never cached
     return response
@@ -86,8 +113,31 @@ def index():
 @bp.route("/users")
 @requires("admin")
 def users():
-    """List users, with the form to add one."""
-    return _users_page()
+    """List users a page at a time, by username, with the form to add one.
+
+    ``?q=`` keeps names starting with the text, ``?status=active|deactivated`` one state;
+    htmx (the search-as-you-type field) gets the list fragment alone.
+    """
+    if request.args.get("format") == "json":
+        found = _listed_users()
+        return listing.list_json(
+            [{"id": p.id, "username": p.username, "display_name": p.display_name,
+              "role": p.role, "active": p.active} for p in found.rows],
+            found.total, found.total_exact, found.page, found.per_page, found.next_cursor)
+    return _users_page(partial="admin/_users.html")
+
+
+@bp.route("/pick/users")
+@requires("admin")
+def pick_users():
+    """Suggest up to 20 active users whose name starts with the typed text (token owners)."""
+    text = (request.args.get("q") or request.args.get("username") or "").strip()[:64]
+    found = user_service.page_users(get_session(), text, True, per_page=listing.PICK_LIMIT)
+    items = [{"id": p.id, "title": f"{p.display_name or p.username} ({p.role})",
+              "username": p.username} for p in found.rows]
+    if request.args.get("format") == "json":
+        return jsonify({"items": items, "total": len(items)})
+    return render_template("work/_pick_options.html", items=items, by="username")
 
 
 @bp.route("/users", methods=["POST"])
@@ -193,8 +243,20 @@ def set_name(user_id: int):
 @bp.route("/tokens")
 @requires("admin")
 def tokens():
-    """List every user's API tokens, with the form to make one."""
+    """List every user's API tokens, newest first, a page at a time, with the form to make one."""
+    if request.args.get("format") == "json":
+        found = _listed_tokens()
+        return listing.list_json(
+            [{"id": t.id, "name": t.name, "user_id": owner.id, "user": owner.username,
+              "status": user_service.token_status(t), "created_at": _stamp(t.created_at),
+              "expires_at": _stamp(t.expires_at), "last_used_at": _stamp(t.last_used_at),
+              "revoked_at": _stamp(t.revoked_at)} for t, owner in found.rows],
+            found.total, found.total_exact, found.page, found.per_page, found.next_cursor)
     return _tokens_page()
+
+
+def _stamp(value) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 @bp.route("/tokens", methods=["POST"])
@@ -204,10 +266,17 @@ def create_token():
     form = form_dict()
 
     def make(db):
-        try:
-            owner = user_service.get_user(db, int(form.get("user_id", "")))
-        except ValueError:
-            raise Invalid("Choose whose token this is.", field="user_id") from None
+        # The user page sends the id; the tokens page a username typed (or picked).
+        name = form.get("username", "").strip()
+        if name and not form.get("user_id"):
+            owner = user_service.user_by_name(db, name)
+            if owner is None:
+                raise Invalid(f"No user called {name!r}.", field="username")
+        else:
+            try:
+                owner = user_service.get_user(db, int(form.get("user_id", "")))
+            except ValueError:
+                raise Invalid("Choose whose token this is.", field="user_id") from None
         expires = user_service.expiry_in_days(form.get("expires_days"))
         return user_service.create_token(db, owner, form.get("name", ""), expires,
                                          actor=user())[1]

@@ -51,10 +51,18 @@ def test_an_admin_manages_users_tokens_and_the_verdict_scale(team, open_page, br
     page.locator("tr[data-user=admin] button:has-text('Deactivate')").click()
     expect(page.locator(".flash.error")).to_contain_text("last active admin")
 
-    # Make a token for the editor, use it, revoke it: the API answers 401.
+    # Typing in the find field swaps the list for the matching users, and the URL follows.
+    page.fill("input[name=q]", "nad")
+    expect(page.locator("#user-list tr[data-user]")).to_have_count(1)
+    expect(page.locator("#user-list tr[data-user=nadia]")).to_have_count(1)
+    page.wait_for_url("**q=nad**")
+
+    # Make a token for the editor (picked as you type), use it, revoke it: the API answers 401.
     page.click(".subnav >> text=API tokens")
     create = page.locator("form.create-token")
-    create.locator("select[name=user_id]").select_option(label="editor (editor)")
+    create.locator("input[name=username]").press_sequentially("edi")
+    expect(page.locator("#token-owner-options option[value=editor]")).to_have_count(1)
+    create.locator("input[name=username]").fill("editor")
     create.locator("input[name=name]").fill("newsroom CMS")
     create.locator("input[name=expires_days]").fill("30")
     create.locator("button[type=submit]").click()

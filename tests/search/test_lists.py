@@ -168,3 +168,33 @@ def test_ranked_results_page_without_repeating(as_user, archive):
     ids = [p["items"][0]["id"] for p in pages[:2]]
     assert sorted(ids) == sorted([archive["c1"], archive["c3"]]) and pages[2]["items"] == []
     assert all(p["sort"] == "rank" and p["total"] == 2 for p in pages)
+
+
+
+def test_a_phrase_counts_up_to_the_rank_window_and_says_so(as_user, engine, archive,
+                                                         monkeypatch):
+    # A phrase's count reads word positions, so it stops at the rank window, not COUNT_CAP.
+    with session_scope(engine) as s:
+        _, (older, newer) = make_article(s, "Tax week", ["The tax credit rose.",
+                                                         "A tax credit for carers."])
+        ids = older.id, newer.id
+    monkeypatch.setattr(queries, "RANK_WINDOW", 1)
+    data = as_user("editor").get('/claims?format=json&per_page=1&q="tax credit"').get_json()
+    assert data["total"] == 1 and data["total_exact"] is False
+    assert [i["id"] for i in data["items"]] == [ids[1]]  # beyond the window: newest first
+    assert "1+" in as_user("editor").get('/claims?per_page=1&q="tax credit"').get_data(True)
+
+
+
+def test_words_held_by_too_many_claims_still_find_their_matches(as_user, engine, archive,
+                                                                monkeypatch):
+    # "tax" and "credit" are each in two claims, together in one. With a cap of one claim
+    # both are too common to score by (SQLite); the match still comes, unscored.
+    with session_scope(engine) as s:
+        _, (both, _tax, _credit) = make_article(s, "Money week", [
+            "The tax credit rose.", "The tax rise was small.", "Credit card debts grew."])
+        wanted = both.id
+    monkeypatch.setattr(queries, "COUNT_CAP", 1)
+    data = as_user("editor").get("/claims?format=json&q=tax+credit").get_json()
+    assert [i["id"] for i in data["items"]] == [wanted]
+    assert data["total"] == 1 and "total_exact" not in data and data["sort"] == "rank"

@@ -212,3 +212,32 @@ def test_an_account_without_a_usable_password_costs_a_full_hash_check(db, people
         assert users.authenticate(db, name, "wrong-password-1") is None
     # Every answer verified one Argon2 hash: the unusable one and the unknown name alike.
     assert len(checked) == 3 and all(h.startswith("$argon2") for h in checked)
+
+
+def test_a_users_cursor_neither_repeats_nor_skips_when_someone_is_added(db, people):
+    for i in range(9):
+        db.add(User(username=f"m{i}", role="viewer"))
+    first = users.page_users(db, "m", per_page=4)
+    assert [u.username for u in first.rows] == ["m0", "m1", "m2", "m3"] and first.total == 9
+    db.add(User(username="m00", role="viewer"))  # sorts before the cursor: not shown later
+    second = users.page_users(db, "m", page=2, per_page=4, after=first.next_cursor)
+    assert [u.username for u in second.rows] == ["m4", "m5", "m6", "m7"]
+    assert second.total == 10 and second.next_cursor is not None
+    assert users.page_users(db, "m", per_page=10**6).per_page == 200
+    # A cursor of another list (or none of ours) reads by offset instead of failing.
+    for _ in range(2):
+        users.create_token(db, _get(db, people, "editor"))
+    token_cursor = users.page_tokens(db, per_page=1).next_cursor
+    for cursor in (token_cursor, "junk"):
+        again = users.page_users(db, "m", per_page=4, after=cursor)
+        assert [u.username for u in again.rows] == ["m0", "m00", "m1", "m2"]
+
+
+def test_a_token_page_is_one_owners_when_given(db, people):
+    editor, admin = _get(db, people, "editor"), _get(db, people, "admin")
+    made = [users.create_token(db, editor, f"t{i}")[0].id for i in range(3)]
+    users.create_token(db, admin, "other")
+    page = users.page_tokens(db, editor, per_page=2)
+    assert [t.id for t, _ in page.rows] == made[:0:-1] and page.total == 3
+    rest = users.page_tokens(db, editor, page=2, per_page=2, after=page.next_cursor)
+    assert [t.id for t, _ in rest.rows] == made[:1] and rest.next_cursor is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -288,3 +289,126 @@ def test_a_refused_verdict_change_keeps_the_row_as_typed(as_user):
     after = page.split('id="verdict-mixed"', 1)[1].split("</form>", 1)[1]
     assert after.lstrip().startswith('<p class="field-error verdict-error" role="alert">'
                                      "A verdict needs a label.")
+
+
+# -- paged lists ---------------------------------------------------------------------------
+
+
+def _rows(page: str, attribute: str = "data-user") -> list[str]:
+    return re.findall(rf'<tr {attribute}="([^"]+)"', page)
+
+
+def _link(page: str, rel: str) -> str | None:
+    found = re.search(rf'<a href="([^"]+)" rel="{rel}">', page)
+    return html.unescape(found.group(1)) if found else None
+
+
+@pytest.fixture
+def members(engine, people) -> list[str]:
+    """Add 120 viewers, member-000 to member-119, named "Reporter 000" and so on."""
+    names = [f"member-{i:03d}" for i in range(120)]
+    with session_scope(engine) as session:
+        for i, name in enumerate(names):
+            session.add(User(username=name, role="viewer", display_name=f"Reporter {i:03d}"))
+    return names
+
+
+def test_the_users_list_pages_by_fifty_without_repeating_a_row(admin, members):
+    first = admin.get("/admin/users?q=member").get_data(True)
+    assert len(_rows(first)) == 50 and _link(first, "prev") is None
+    second = admin.get(_link(first, "next")).get_data(True)
+    assert len(_rows(second)) == 50 and _link(second, "prev") is not None
+    third = admin.get(_link(second, "next")).get_data(True)
+    assert len(_rows(third)) == 20 and _link(third, "next") is None
+    seen = _rows(first) + _rows(second) + _rows(third)
+    assert seen == members  # each once, in username order
+    assert "q=member" in _link(second, "next") and "after=" in _link(second, "next")
+    # ?page= alone (no cursor) reads the same page by offset.
+    assert _rows(admin.get("/admin/users?q=member&page=3").get_data(True)) == _rows(third)
+
+
+def test_the_whole_users_list_is_bounded_and_reaches_everyone(admin, members, people):
+    seen, url = [], "/admin/users"
+    while url:
+        page = admin.get(url).get_data(True)
+        assert 0 < len(_rows(page)) <= 50
+        seen += _rows(page)
+        url = _link(page, "next")
+    assert len(seen) == len(set(seen)) == len(members) + len(people)
+    assert f"{len(members) + len(people)} users" in admin.get("/admin/users").get_data(True)
+    data = admin.get("/admin/users?per_page=100000&format=json").get_json()
+    assert data["per_page"] == 200 and len(data["items"]) == len(seen)
+
+
+def test_the_users_filter_finds_names_by_their_start(admin, engine, members, people):
+    def found(query: str) -> list[str]:
+        return _rows(admin.get(f"/admin/users?{query}").get_data(True))
+
+    assert found("q=member-01") == [f"member-01{i}" for i in range(10)]
+    assert found("q=MEMBER-119") == ["member-119"]
+    assert found("q=007") == ["member-007"]  # a word of the display name: "Reporter 007"
+    assert found("q=edit") == ["editor", "editor2"]
+    assert found("q=ember") == [] and found("q=%25") == [] and found("q=_") == []
+    assert "No user matches." in admin.get("/admin/users?q=nobody").get_data(True)
+    admin.post(f"/admin/users/{people['viewer']}/deactivate")
+    assert found("status=deactivated") == ["viewer"]
+    assert "viewer" not in found("status=active&q=v")
+    # The search field swaps only the list: htmx gets the fragment, with the filter kept.
+    fragment = admin.get("/admin/users?q=member", headers={"HX-Request": "true"}).get_data(True)
+    assert fragment.lstrip().startswith("<section id=\"user-list\"") and "<html" not in fragment
+    assert "q=member" in _link(fragment, "next")
+
+
+def test_the_users_list_has_a_json_twin_in_the_list_shape(admin, members):
+    data = admin.get("/admin/users?q=member&format=json").get_json()
+    assert data["total"] == 120 and data["page"] == 1 and len(data["items"]) == 50
+    assert "total_exact" not in data  # exact, so left out as on every other list
+    assert set(data["items"][0]) == {"id", "username", "display_name", "role", "active"}
+    rest = admin.get(f"/admin/users?q=member&format=json&page=2&after={data['next']}")
+    more = rest.get_json()
+    assert more["items"][0]["username"] == "member-050" and more["total"] == 120
+    last = admin.get("/admin/users?q=member&format=json&page=3").get_json()
+    assert len(last["items"]) == 20 and "next" not in last
+
+
+@pytest.fixture
+def many_tokens(engine, people) -> list[int]:
+    """Give the editor 120 API tokens; return their ids, newest first."""
+    with session_scope(engine) as session:
+        made = [ApiToken(user_id=people["editor"], name=f"script {i}", token_hash=f"{i:064x}")
+                for i in range(120)]
+        session.add_all(made)
+        session.flush()
+        return sorted((t.id for t in made), reverse=True)
+
+
+def test_the_tokens_lists_page_by_fifty_newest_first(admin, many_tokens, people):
+    for start in ("/admin/tokens", f"/admin/users/{people['editor']}"):
+        seen, url, sizes = [], start, []
+        while url:
+            page = admin.get(url).get_data(True)
+            rows = [int(i) for i in _rows(page, "data-token")]
+            sizes.append(len(rows))
+            seen += rows
+            url = _link(page, "next")
+            assert url is None or url.startswith(start)
+        assert sizes == [50, 50, 20], start
+        assert seen == many_tokens, start
+    third = admin.get("/admin/tokens?page=3").get_data(True)
+    assert [int(i) for i in _rows(third, "data-token")] == many_tokens[100:]
+    data = admin.get("/admin/tokens?format=json").get_json()
+    assert data["total"] == 120 and len(data["items"]) == 50 and data["next"]
+    assert data["items"][0]["id"] == many_tokens[0] and data["items"][0]["user"] == "editor"
+    assert "token_hash" not in data["items"][0]
+
+
+def test_a_token_is_made_for_a_username_picked_as_you_type(admin, as_user, people):
+    admin.post(f"/admin/users/{people['editor2']}/deactivate")
+    options = admin.get("/admin/pick/users?username=edi").get_data(True)
+    assert 'value="editor"' in options and 'value="editor2"' not in options  # active only
+    assert as_user("editor").get("/admin/pick/users?q=a").status_code == 403
+    made = admin.post("/admin/tokens", data={"username": "Editor", "name": "CMS"})
+    assert made.status_code == 201 and "CMS" in made.get_data(True)
+    unknown = admin.post("/admin/tokens", data={"username": "nobody"})
+    assert unknown.status_code == 400 and "No user called" in unknown.get_data(True)
+    assert 'value="nobody"' in unknown.get_data(True)
