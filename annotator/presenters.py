@@ -136,6 +136,11 @@ def _compiled(shape: type[SQLModel], fields: tuple[str, ...], given: tuple[str, 
             elif convert is loads:  # inline: a call less per JSON value
                 env["_text"], env["_parse"] = str, orjson.loads
                 value = f"(_parse({value}) if {value}.__class__ is _text else {value})"
+            elif convert is iso:  # inline SQLite's usual "2026-05-01 12:00:00.000000"
+                env["_text"], env["_iso"] = str, iso
+                value = (f"(v[:10] + 'T' + v[11:19] + 'Z' if (v := {value}).__class__ is _text"
+                         " and len(v) == 26 and v[20:] == '000000' and v[10] == ' '"
+                         " else _iso(v))")
             elif convert is not None:
                 env[f"c{len(env)}"] = convert
                 value = f"c{len(env) - 1}({value})"

@@ -255,8 +255,10 @@ def find_claims(session: Session, filters: ClaimFilter, me: User | None, *, page
                 value = datetime.fromisoformat(value)
             before = col < value if desc else col > value
             tie = Claim.id < cursor[1] if desc else Claim.id > cursor[1]
+            # A plain range first (`<=` / `>=`), so the index is entered at the cursor.
             statement = statement.where(before if col.key in ("id", "rowid", "claim_id")
-                                        else or_(before, and_(col == value, tie)))
+                                        else and_(col <= value if desc else col >= value,
+                                                  or_(before, and_(col == value, tie))))
         statement = statement.order_by(col.desc() if desc else col)
         if col.key not in ("id", "rowid", "claim_id"):
             statement = statement.order_by(Claim.id.desc() if desc else Claim.id)
