@@ -112,6 +112,23 @@ def pg_fill(where: str) -> str:
             "ON CONFLICT (claim_id) DO UPDATE SET tsv = EXCLUDED.tsv")
 
 
+# A bulk load (import-json) sets this for its own transaction: the row triggers below then
+# skip the claim, source and note rows it inserts, and the load indexes its claims in one
+# statement before it commits (`services.search.index_bulk`). Every other writer is
+# unaffected: the setting is local to the transaction that sets it.
+DEFER_SETTING = "annotator.defer_search"
+_SKIP = f"IF current_setting('{DEFER_SETTING}', true) = 'on' THEN RETURN NULL; END IF; "
+# The search row triggers' functions, without their CREATE (migration 0009 replaces them).
+PG_ROW_FUNCTIONS = [
+    "FUNCTION claim_search_claim_trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    f"{_SKIP}PERFORM claim_search_refresh(ARRAY[NEW.id]); RETURN NULL; END $$",
+    "FUNCTION claim_search_child_trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    f"{_SKIP}"
+    "IF TG_OP <> 'INSERT' THEN PERFORM claim_search_refresh(ARRAY[OLD.claim_id]); END IF; "
+    "IF TG_OP <> 'DELETE' THEN PERFORM claim_search_refresh(ARRAY[NEW.claim_id]); END IF; "
+    "RETURN NULL; END $$",
+]
+
 TALLY_LOCK = 7_012_012  # the advisory lock id of the claim tally (any fixed number)
 
 PG_CREATE = [
@@ -123,14 +140,9 @@ PG_CREATE = [
     # PL/pgSQL, not SQL: its statement's plan is prepared once per connection, not per call.
     "CREATE FUNCTION claim_search_refresh(ids integer[]) RETURNS void LANGUAGE plpgsql AS $$ "
     f"BEGIN {pg_fill('c.id = ANY(ids)')}; END $$",
-    "CREATE FUNCTION claim_search_claim_trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-    "PERFORM claim_search_refresh(ARRAY[NEW.id]); RETURN NULL; END $$",
+    *(f"CREATE {body}" for body in PG_ROW_FUNCTIONS),
     "CREATE TRIGGER claim_search_claim AFTER INSERT OR UPDATE OF statement, quote, conclusion, "
     "claimant, article_id ON claim FOR EACH ROW EXECUTE FUNCTION claim_search_claim_trg()",
-    "CREATE FUNCTION claim_search_child_trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-    "IF TG_OP <> 'INSERT' THEN PERFORM claim_search_refresh(ARRAY[OLD.claim_id]); END IF; "
-    "IF TG_OP <> 'DELETE' THEN PERFORM claim_search_refresh(ARRAY[NEW.claim_id]); END IF; "
-    "RETURN NULL; END $$",
     *(f"CREATE TRIGGER claim_search_{t} AFTER INSERT OR UPDATE OR DELETE ON {t} "
       "FOR EACH ROW EXECUTE FUNCTION claim_search_child_trg()" for t in ("source", "note")),
     "CREATE FUNCTION claim_search_article_trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "

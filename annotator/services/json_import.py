@@ -40,7 +40,7 @@ from sqlmodel import Session, select
 from annotator import review
 from annotator.models import ROLES, Article, Claim, Event, Note, Source, User, Verdict
 from annotator.sanitize import MAX_INT, bounded_int, is_safe_url
-from annotator.services import events
+from annotator.services import events, search
 from annotator.services.articles import content_hash
 from annotator.services.errors import Duplicate, Forbidden, Invalid, ServiceError
 from annotator.services.json_stream import MAX_DEPTH, open_export
@@ -421,9 +421,11 @@ def _import(session: Session, document, actor: User | None) -> ImportReport:
             for name, model in (("article", Article), ("claim", Claim), ("source", Source),
                                 ("note", Note), ("event", Event))}
     writer = BulkWriter(session, keep, pid, report)
+    search.defer_bulk(session)
     for article, digest in zip(document.articles(), found.hashes, strict=True):
         writer.add(article, digest)
     imported = writer.close()
+    search.index_bulk(session, [article_id for _from, article_id, _n in imported])
     if head.get("external_factchecks"):
         from annotator.services import factchecks
 

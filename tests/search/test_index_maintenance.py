@@ -174,6 +174,9 @@ def test_an_imported_export_is_searchable_with_its_mentions(engine, archive, peo
     target = get_engine(fresh_database(kind))
     with session_scope(target) as s:
         json_import.import_json(s, document)
+        # The import's transaction goes on indexing its own later writes.
+        claim_service.add_note(s, user(s, "editor"), archive["c1"], "A gazetteer entry.")
+    assert ids_for(target, "gazetteer") == {archive["c1"]}
     assert ids_for(target, "quarry") and ids_for(target, "jobless")
     assert ids_for(target, '"forty percent"') and tallies_match_a_recount(target)
     with session_scope(target, write=False) as s:
