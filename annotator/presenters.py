@@ -48,9 +48,11 @@ def iso(value) -> str | None:
             return text + "Z"
         return value
     if isinstance(value, datetime):
-        if value.tzinfo is not None and value.utcoffset():
+        if value.tzinfo is None:
+            return value.isoformat() + "Z"
+        if value.utcoffset():
             value = value.astimezone(UTC)
-        return value.replace(tzinfo=None).isoformat() + "Z"
+        return value.isoformat()[:-6] + "Z"  # drop the "+00:00"
     if isinstance(value, date):
         return value.isoformat()
     return str(value)

@@ -32,4 +32,8 @@ def test_times_are_iso_8601_in_utc():
     assert iso("2026-05-01 12:00:00.000000") == "2026-05-01T12:00:00Z"
     assert iso("2026-05-01 12:00:00.123456") == "2026-05-01T12:00:00.123456Z"
     assert iso(datetime(2026, 5, 1, 12, tzinfo=UTC)) == "2026-05-01T12:00:00Z"
+    assert iso(datetime(2026, 5, 1, 12, 0, 0, 5, tzinfo=UTC)) == "2026-05-01T12:00:00.000005Z"
+    assert iso(datetime(2026, 5, 1, 12)) == "2026-05-01T12:00:00Z"
+    later = datetime.fromisoformat("2026-05-01T14:30:00+02:00")
+    assert iso(later) == "2026-05-01T12:30:00Z"
     assert iso(None) is None
