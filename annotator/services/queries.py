@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from markupsafe import Markup
-from sqlalchemy import and_, func, literal, literal_column, or_
+from sqlalchemy import and_, func, literal, literal_column, not_, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
@@ -20,7 +20,7 @@ from annotator import review
 from annotator.models import Article, Claim, ClaimTally, Event, User
 from annotator.sanitize import bounded_int
 from annotator.search import query as search_query
-from annotator.services import blind, search
+from annotator.services import articles, blind, search
 from annotator.services.mentions import mentioned_usernames  # noqa: F401  (re-exported)
 
 PER_PAGE = 50
@@ -345,7 +345,10 @@ def list_articles(session: Session, *, page: int = 1, per_page: int = PER_PAGE,
     if found:
         for article_id, state, n in session.exec(
                 select(Claim.article_id, Claim.state, func.count())
-                .where(Claim.article_id.in_([r[0] for r in found]))
+                .where(Claim.article_id.in_([r[0] for r in found]),
+                       # Sentences the proposal budget held back were never anyone's call:
+                       # they are not "dismissed" on the index.
+                       not_(articles.below_budget_condition()))
                 .group_by(Claim.article_id, Claim.state)).all():
             counts.setdefault(article_id, {})[state] = n
     rows = [ArticleRow(i, t, o, p, counts.get(i, {})) for i, t, o, p in found]

@@ -124,6 +124,21 @@ def test_the_rest_of_the_sentences_wait_below_the_budget(engine, shared_article)
         assert event.new["proposed"] == len(shown) and event.new["below_budget"] == len(held)
 
 
+def test_the_index_counts_held_back_sentences_as_nobody_s_dismissal(engine, editor,
+                                                                     shared_article):
+    from annotator.services import queries
+
+    with session_scope(engine) as session:
+        rows, *_ = queries.list_articles(session)
+        counts = next(r for r in rows if r.id == shared_article).counts
+        assert counts == {"proposed": len(articles.article_claims(session, shared_article))}
+        claims.transition(session, editor, articles.article_claims(session, shared_article)[0].id,
+                          "dismiss")
+    with session_scope(engine) as session:
+        rows, *_ = queries.list_articles(session)
+        assert next(r for r in rows if r.id == shared_article).counts["dismissed"] == 1
+
+
 def test_restoring_a_held_back_sentence_proposes_it(engine, editor, shared_article):
     with session_scope(engine) as session:
         held = articles.below_budget_claims(session, shared_article)[0]
