@@ -185,6 +185,49 @@ def _base(session: Session, filters: ClaimFilter, me: User | None, *columns):
     return statement.where(*conds) if conds else statement
 
 
+def _ranked_window(session: Session, filters: ClaimFilter, me: User | None,
+                   query: search_query.Query, editor: bool):
+    """Return (window, select(claim_id, score)): the newest RANK_WINDOW matches, scored."""
+    dialect = search.dialect_of(session)
+    score = search.rank(dialect, query, with_conclusion=editor)
+    inline, rare = (search.rare_words(session, query, COUNT_CAP) if dialect == "sqlite"
+                    else (False, []))
+    if dialect == "sqlite" and inline:
+        # Rare words only: bm25() scores in the window itself (it only works in the
+        # query that holds the MATCH); without other conditions, from the index alone.
+        plain = not filters.conditions(session, me)
+        window = (search.index_window(query, score) if plain
+                  else _base(session, filters, me, Claim.id.label("claim_id"),
+                             score.label("score")))
+        window = (window.order_by(search.match_id(dialect).desc()).limit(RANK_WINDOW)
+                  .subquery("window"))
+        ranked = select(window.c.claim_id, window.c.score)
+    elif dialect == "sqlite":
+        # A phrase or a common word: the window's ids stream from the index, and a
+        # second query scores the claims from the window's oldest id on, by the rarer
+        # words only.
+        window = (search.index_window(query) if not filters.conditions(session, me)
+                  else _base(session, filters, me, Claim.id.label("claim_id")))
+        window = (window.order_by(search.match_id(dialect).desc()).limit(RANK_WINDOW)
+                  .cte("window").prefix_with("MATERIALIZED"))
+        since = select(func.min(window.c.claim_id)).scalar_subquery()
+        scores = search.scores_since(query, rare, since, with_conclusion=editor)
+        if scores is None:
+            ranked = select(window.c.claim_id, literal(0).label("score"))
+        else:
+            scores = scores.subquery("scored")
+            ranked = (select(window.c.claim_id, scores.c.score)
+                      .join(scores, scores.c.claim_id == window.c.claim_id))
+    else:
+        # Score only the window's claims: ts_rank reads each whole tsvector.
+        window = (_base(session, filters, me, Claim.id.label("claim_id"))
+                  .order_by(search.match_id(dialect).desc()).limit(RANK_WINDOW)
+                  .subquery("window"))
+        ranked = (select(window.c.claim_id, score.label("score"))
+                  .join(search.INDEX, search.INDEX.c.claim_id == window.c.claim_id))
+    return window, ranked
+
+
 def find_claims(session: Session, filters: ClaimFilter, me: User | None, *, page: int = 1,
                 per_page: int = PER_PAGE, after: str | None = None) -> ClaimPage:
     """Return one page of matching claims with their articles, the total and a cursor.
@@ -211,31 +254,7 @@ def find_claims(session: Session, filters: ClaimFilter, me: User | None, *, page
         # Relevance among the newest RANK_WINDOW matches: the index streams them newest
         # first and only those are scored, so a word in every claim costs no more than a
         # rarer one. Another sort order reaches every match.
-        score = search.rank(dialect, query, with_conclusion=editor)
-        if dialect == "sqlite":
-            # The window's ids stream from the index (without other conditions, from the
-            # index alone); bm25() works only in a query holding a MATCH, so a second one
-            # scores the claims from the window's oldest id on, by the rarer words.
-            window = (search.index_window(query) if not filters.conditions(session, me)
-                      else _base(session, filters, me, Claim.id.label("claim_id")))
-            window = (window.order_by(search.match_id(dialect).desc()).limit(RANK_WINDOW)
-                      .cte("window").prefix_with("MATERIALIZED"))
-            since = select(func.min(window.c.claim_id)).scalar_subquery()
-            scores = search.scores_since(session, query, since, with_conclusion=editor,
-                                         cap=COUNT_CAP)
-            if scores is None:
-                ranked = select(window.c.claim_id, literal(0).label("score"))
-            else:
-                scores = scores.subquery("scored")
-                ranked = (select(window.c.claim_id, scores.c.score)
-                          .join(scores, scores.c.claim_id == window.c.claim_id))
-        else:
-            # Score only the window's claims: ts_rank reads each whole tsvector.
-            window = (_base(session, filters, me, Claim.id.label("claim_id"))
-                      .order_by(search.match_id(dialect).desc()).limit(RANK_WINDOW)
-                      .subquery("window"))
-            ranked = (select(window.c.claim_id, score.label("score"))
-                      .join(search.INDEX, search.INDEX.c.claim_id == window.c.claim_id))
+        window, ranked = _ranked_window(session, filters, me, query, editor)
         # Sort the window's ids and cut the page first; then read only its claims.
         ranked = (ranked.order_by(literal_column("score"), window.c.claim_id.desc())
                   .offset((page - 1) * per_page).limit(per_page + 1).subquery("ranked"))

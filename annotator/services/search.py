@@ -90,9 +90,12 @@ def match_id(dialect: str):
     return _FTS.c.rowid if dialect == "sqlite" else _PG.c.claim_id
 
 
-def index_window(query: q.Query):
-    """Return select(claim_id) of the claims matching, from FTS5 alone (SQLite)."""
-    return select(_FTS.c.rowid.label("claim_id")).where(_fts_match(q.to_fts5(query)))
+def index_window(query: q.Query, score=None):
+    """Return select(claim_id[, score]) of the claims matching, from FTS5 alone (SQLite)."""
+    columns = [_FTS.c.rowid.label("claim_id")]
+    if score is not None:
+        columns.append(score.label("score"))
+    return select(*columns).where(_fts_match(q.to_fts5(query)))
 
 
 def count_cap(query: q.Query, cap: int, phrase_cap: int) -> int:
@@ -123,18 +126,25 @@ def _token_counts(session: Session, tokens: list[str], cap: int) -> dict[str, in
     return {tokens[i]: int(n) for i, n in rows}
 
 
-def scores_since(session: Session, query: q.Query, since, *, with_conclusion: bool,
-                 cap: int):
-    """Return select(claim_id, score) scoring the claims from id `since` on (SQLite), or None.
+def rare_words(session: Session, query: q.Query, cap: int) -> tuple[bool, list[str]]:
+    """Return (whether bm25 may score the query itself, its words held by <= cap claims).
 
     bm25() counts, for each term of its MATCH, every claim that holds it (its idf), and for
-    a phrase it reads every such claim's word positions. So the score is taken on the
-    query's rarer words only, those held by at most `cap` claims: the claims being ranked
-    hold them all anyway. None when every word is common (the newest then come first).
+    a phrase it reads every such claim's word positions. A query of rare words alone is
+    scored as it is; otherwise `scores_since` scores by its rarer words only.
     """
     words = sorted({t for term in query.include for t in term.tokens})
     counts = _token_counts(session, words, cap) if words else {}
     rare = [w for w in words if 0 < counts[w] <= cap]
+    return len(rare) == len(words) and not any(t.is_phrase for t in query.include), rare
+
+
+def scores_since(query: q.Query, rare: list[str], since, *, with_conclusion: bool):
+    """Return select(claim_id, score) scoring the claims from id `since` on (SQLite), or None.
+
+    The score is taken on the query's rarer words: the claims being ranked hold them all
+    anyway. None when every word is common (the newest then come first).
+    """
     if not rare:
         return None
     expr = " OR ".join(f'"{w}"' for w in rare)
