@@ -73,6 +73,8 @@ def load(overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
         "LIVE_POLL_SECONDS": int(os.environ.get("LIVE_POLL_SECONDS", 3)),
+        # After each import, a background job marks the claims that look "checked before".
+        "CHECKED_BEFORE_JOBS": _bool("CHECKED_BEFORE_JOBS", True),
         # Login throttling (README "Security"): free failures per account and address, then
         # doubling delays up to a cap; an account locks only at a high count (and never
         # against the right password from an address that has not failed).

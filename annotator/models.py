@@ -319,6 +319,17 @@ class Mention(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", primary_key=True)
 
 
+# "Checked before?" for the article page: a claim's earlier fact-checks, worked out by a
+# background job after its article's import (services.matching.compute_marks).
+class MatchMark(SQLModel, table=True):
+    claim_id: int = Field(foreign_key="claim.id", primary_key=True, ondelete="CASCADE")
+    matches: int = 0
+    best_kind: str = Field(default="", max_length=16)
+    best_label: str = Field(default="", max_length=300)
+    probability: float = 0.0
+    computed_at: datetime = Field(default_factory=utcnow)
+
+
 # Indexes behind every sortable column of the claims list (keyset paging reads them in order).
 for _column in ("score", "state", "verdict", "assignee_id", "submitted_by_id", "updated_at"):
     Index(f"ix_claim_{_column}_id", Claim.__table__.c[_column], Claim.__table__.c.id)

@@ -21,6 +21,10 @@ from annotator.db import get_engine, session_scope
 from annotator.review import ROLES
 from annotator.services import users as user_service
 
+# The "checked before?" marks job runs in a thread after each import; tests that want it
+# turn it on (tests/services/test_marks.py, the browser tests), the rest keep imports alone.
+os.environ.setdefault("CHECKED_BEFORE_JOBS", "0")
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 PASSWORD = "correct-horse-battery"

@@ -10,7 +10,7 @@ from flask import abort, current_app, g, jsonify, request
 from sqlmodel import SQLModel, select
 
 from annotator.api.blueprint import bp
-from annotator.db import get_session
+from annotator.db import engine_for, get_session
 from annotator.exports.rows import People
 from annotator.models import (
     Article,
@@ -25,7 +25,7 @@ from annotator.presenters import present
 from annotator.sanitize import bounded_int
 from annotator.services import articles as article_service
 from annotator.services import claims as claim_service
-from annotator.services import documents, queries
+from annotator.services import documents, jobs, queries
 from annotator.services.queries import MAX_PER_PAGE, PER_PAGE
 
 MAX_PAGE = 10**6
@@ -113,6 +113,8 @@ def create_article():
     else:
         article = article_service.import_article(db, g.user, req)
     db.commit()
+    jobs.mark_after_import(engine_for(current_app), article.id,
+                           current_app.config["CHECKED_BEFORE_JOBS"])
     return jsonify(documents.article_document(db, g.user, article.id)), 201
 
 

@@ -72,6 +72,10 @@ def import_cmd(file: Path, title, url, outlet, byline, published, language, as_u
             article_id = article.id
     except ServiceError as exc:
         fail(exc.message)
+    # After the import's commit, as the web's background job does: "checked before?" marks.
+    from annotator.services import jobs
+
+    jobs.run_mark_job(engine, article_id)
     click.echo(article_id)
 
 

@@ -207,6 +207,30 @@ def prune(session: Session, older_than: timedelta) -> int:
     return len(ids)
 
 
+def run_mark_job(engine: Engine, article_id: int) -> int:
+    """Mark an imported article's claims "checked before?"; return how many are marked.
+
+    Runs after the import has committed: matching reads in one session (no lock held while
+    the matcher works), the marks are written in a short second transaction.
+    """
+    from annotator.services import marks
+
+    try:
+        with session_scope(engine, write=False) as session:
+            found = marks.compute(session, article_id)
+        with session_scope(engine) as session:
+            return marks.store(session, found)
+    except Exception:  # a thread must not die silently; the page simply shows no marks
+        log.exception("checked-before marks for article %s failed", article_id)
+        return 0
+
+
+def mark_after_import(engine: Engine, article_id: int, enabled: bool = True) -> None:
+    """Start `run_mark_job` for a committed import (unless the desk turned it off)."""
+    if enabled:
+        start(run_mark_job, engine, article_id)
+
+
 def start(target, *args, **kwargs) -> threading.Thread:
     """Run a job function in a background thread (after the job row is committed)."""
     thread = threading.Thread(target=target, args=args, kwargs=kwargs, daemon=True,

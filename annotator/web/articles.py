@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from annotator.db import engine_for, get_session, new_session
 from annotator.permissions import requires
 from annotator.services import articles as article_service
-from annotator.services import blind, events, queries, spans
+from annotator.services import blind, events, marks, queries, spans
 from annotator.services import claims as claim_service
 from annotator.services.errors import ServiceError
 from annotator.web import listing, present
@@ -77,6 +77,7 @@ def article_page(article_id: int, claim_id: int | None = None, status: int = 200
                "paragraphs": present.paragraphs(article.body, claims, article.captions, hidden),
                "current_id": claim_id, "claim": None, "held_back": held_back,
                "creators": events.creators(db, [c.id for c in claims if c.origin != "machine"]),
+               "marks": marks.for_claims(db, [c.id for c in claims]),
                "latest": events.latest_event_id(db, article_id=article_id)}
     if claim_id is not None:
         from annotator.web.claims import panel_context

@@ -11,8 +11,9 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 from flask import make_response as flask_response
 from flask_htmx import make_response as hx_response
 
-from annotator.db import get_session
+from annotator.db import engine_for, get_session
 from annotator.models import User
+from annotator.services import jobs
 from annotator.services.errors import Duplicate, ServiceError
 
 __all__ = ["attempt", "flash_back", "form_dict", "hx_response", "import_or_form", "is_htmx",
@@ -85,6 +86,8 @@ def import_or_form(template: str, form: dict, create):
                                duplicate=duplicate), exc.status
 
     def done(article):
+        jobs.mark_after_import(engine_for(current_app), article.id,
+                               current_app.config["CHECKED_BEFORE_JOBS"])
         flash(f"Imported “{article.title}”.", "info")
         return redirect(url_for("articles.show", article_id=article.id), 303)
 

@@ -7,7 +7,7 @@ from flask import Blueprint, make_response, render_template, request
 from annotator.db import get_session
 from annotator.permissions import requires
 from annotator.sanitize import bounded_int
-from annotator.services import blind, events
+from annotator.services import blind, events, marks
 from annotator.services import claims as claim_service
 from annotator.web.helpers import hx_response, render, user
 
@@ -56,4 +56,5 @@ def article(article_id: int):
     claims = events.claims_changed_since(db, article_id, since)
     hidden = blind.hidden_claim_ids(db, user(), [c.id for c in claims])
     return render("live/_article.html", "live/_article.html", article_id=article_id,
-                  latest=latest, changed=claims, hidden=hidden)
+                  latest=latest, changed=claims, hidden=hidden,
+                  marks=marks.for_claims(db, [c.id for c in claims]))

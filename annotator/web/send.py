@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from annotator.db import get_session
+from annotator.db import engine_for, get_session
 from annotator.models import Article
 from annotator.permissions import requires
-from annotator.services import fetch, send
+from annotator.services import fetch, jobs, send
 from annotator.services.errors import Duplicate, ServiceError
 from annotator.web.helpers import form_dict, user
 
@@ -57,6 +57,8 @@ def submit():
                 raise
         claim = send.claim_from_quote(db, user(), article, values.get("quote", ""))
         db.commit()
+        jobs.mark_after_import(engine_for(current_app), article.id,
+                               current_app.config["CHECKED_BEFORE_JOBS"])
     except ServiceError as exc:
         db.rollback()
         return _form(exc.status, exc.message, values)

@@ -45,6 +45,7 @@ def live_app(database_url, tmp_path, monkeypatch):
     """Serve the real app (CSRF on) on a free port of 127.0.0.1 for one test."""
     monkeypatch.setenv("ANNOTATOR_INSTANCE", str(tmp_path / "instance"))
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "browser-test",
+                      "CHECKED_BEFORE_JOBS": True,
                       "LIVE_POLL_SECONDS": 1})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
