@@ -411,6 +411,7 @@ def run_size(kind: str, claims: int, folder: Path, samples: int, keep: bool,
             info_file.write_text(json.dumps(info))
         else:
             info = json.loads(info_file.read_text())
+            migrate.upgrade(url)  # migrations added since the archive was built
             catch_up(url)
         print(f"{kind}, {claims:,} claims: built at {info['build_rate']:,} claims/s", flush=True)
         with gunicorn(url, folder / "gunicorn.log") as (base, master):
