@@ -15,16 +15,12 @@ render of an article page with 300 claims through Flask's test client.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
 import json
 import os
 import random
 import re
 import secrets
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -36,10 +32,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
+import serving  # bench/serving.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_ARTICLE = ROOT.parent / "shared" / "articles" / "kazakh-conscriptions.txt"
-GUNICORN = Path(sys.executable).parent / "gunicorn"
+# Longer than a reviewer's pause, so an idle keep-alive connection is not closed just as the
+# next request goes out (a reverse proxy does this in production).
+KEEP_ALIVE = ("--keep-alive", "10")
 PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TARGETS_MS = {"panel": 50, "save": 50}
 VERSION_RE = re.compile(r'name="version" value="(\d+)"')
@@ -198,45 +197,6 @@ def _big_article(session, editor, text: str, extract) -> int:
 
 
 # Serving
-
-@contextlib.contextmanager
-def gunicorn(app: str, env: dict, workers: int, threads: int, log: Path, chdir: Path = ROOT):
-    """Serve app with gunicorn on 127.0.0.1 in its own process group; yield the base URL."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    with log.open("a") as out:
-        proc = subprocess.Popen(
-            [str(GUNICORN), "-w", str(workers), "--threads", str(threads),
-             "-b", f"127.0.0.1:{port}", "--timeout", "60", "--chdir", str(chdir),
-             # Longer than a reviewer's pause, so an idle keep-alive connection is not
-             # closed just as the next request goes out (a reverse proxy does this in
-             # production).
-             "--keep-alive", "10", app],
-            env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("gunicorn did not start:\n" + log.read_text()[-3000:])
-            with contextlib.suppress(requests.RequestException):
-                requests.get(base + "/", timeout=30)
-                break
-            time.sleep(0.2)
-        # Let every worker finish importing the app before the clock starts.
-        time.sleep(2)
-        yield base
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
-
 
 # The simulated reviewer
 
@@ -527,8 +487,8 @@ def run_bare(workers: int, threads: int, seconds: float, clients: int, log: Path
     """Return the requests per second a bare Flask route serves with the same setup."""
     count = [0]
     lock = threading.Lock()
-    with gunicorn("bare_app:create_app()", {}, workers, threads, log,
-                  chdir=ROOT / "bench") as base:
+    with serving.gunicorn("bare_app:create_app()", log, workers=workers, threads=threads,
+                          options=KEEP_ALIVE, settle=2, chdir=ROOT / "bench") as (base, _):
         deadline = time.monotonic() + seconds
 
         def hammer():
@@ -630,8 +590,9 @@ def main(argv=None) -> int:
             if args.slow_import:
                 site, token = slow_site(), editor_token(url)
                 env.update(ALLOW_PRIVATE_URLS="1", FETCH_TIMEOUT="5")
-            with gunicorn("annotator.wsgi:app", env, args.workers, args.threads,
-                          log) as base:
+            with serving.gunicorn("annotator.wsgi:app", log, env=env, workers=args.workers,
+                                  threads=args.threads, options=KEEP_ALIVE,
+                                  settle=2) as (base, _):
                 print(f"serving at {base}; {args.reviewers} reviewers for {args.seconds:.0f} s",
                       flush=True)
                 stop = threading.Event()

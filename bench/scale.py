@@ -26,8 +26,6 @@ import contextlib
 import json
 import os
 import re
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,11 +34,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
+import serving  # bench/serving.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-GUNICORN = Path(sys.executable).parent / "gunicorn"
+BENCH_SECRET = "bench-secret-key-0123456789"  # noqa: S105 - a throwaway benchmark key
 PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PASSWORD = "bench-password-123"  # noqa: S105  (a throwaway benchmark account)
 PER_ARTICLE = 30
@@ -205,40 +204,6 @@ def _sync_sequences(engine) -> None:
 
 
 # ---------------------------------------------------------------- serving
-
-@contextlib.contextmanager
-def gunicorn(url: str, log: Path, workers: int = 2):
-    """Serve the app on 127.0.0.1 with gunicorn --preload; yield (base URL, pid)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-secret-key-0123456789"}
-    with log.open("a") as out:
-        proc = subprocess.Popen(
-            ["nice", "-n", "10", str(GUNICORN), "-w", str(workers), "--preload",
-             "-b", f"127.0.0.1:{port}", "--timeout", "120", "--chdir", str(ROOT),
-             "annotator.wsgi:app"],
-            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("gunicorn did not start:\n" + log.read_text()[-3000:])
-            with contextlib.suppress(requests.RequestException):
-                requests.get(base + "/login", timeout=30)
-                break
-            time.sleep(0.3)
-        yield base, proc.pid
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
-
 
 def worker_memory(master: int) -> list[dict]:
     """Return RSS, PSS and USS (private) in MB of each gunicorn worker."""
@@ -414,7 +379,10 @@ def run_size(kind: str, claims: int, folder: Path, samples: int, keep: bool,
             migrate.upgrade(url)  # migrations added since the archive was built
             catch_up(url)
         print(f"{kind}, {claims:,} claims: built at {info['build_rate']:,} claims/s", flush=True)
-        with gunicorn(url, folder / "gunicorn.log") as (base, master):
+        with serving.gunicorn("annotator.wsgi:app", folder / "gunicorn.log",
+                              env={"DATABASE_URL": url, "SECRET_KEY": BENCH_SECRET},
+                              options=("--preload",), nice=10, probe="/login",
+                              timeout=120) as (base, master):
             time.sleep(2)
             idle = worker_memory(master)
             results = measure(base, info, samples)
