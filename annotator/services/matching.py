@@ -30,7 +30,7 @@ DESK_RETRIEVE = 20  # desk claims the re-ranker sees, on SQLite
 MAX_LIMIT = 50
 FTS = "matchcandidate_fts"  # SQLite: external fact-checks
 DESK_FTS = "matchcandidate_fts_desk"  # SQLite: the desk's approved claims
-# SQLite retrieves by each query's rarer words only. FTS5 reads every document that holds a
+# Both databases retrieve by each query's rarer words only. FTS5 reads every document that holds a
 # query word (and bm25() counts them all for its idf), so one word found in half a million
 # approved claims costs more than the whole rest of the query. A word is usable when at
 # most TERM_CAP candidates of the index hold it; the rarest go first while their documents
@@ -39,10 +39,8 @@ DESK_FTS = "matchcandidate_fts_desk"  # SQLite: the desk's approved claims
 # fact-checks; each kind's best are re-ranked on their own and merged by probability.
 TERM_CAP = 1000
 DOC_BUDGET = 10000
-# The same expression as migration 0008's GIN index, so PostgreSQL uses the index.
-PG_DOCUMENT = ("setweight(to_tsvector('english'::regconfig, claim), 'A') || "
-               "setweight(to_tsvector('english'::regconfig, title), 'B') || "
-               "setweight(to_tsvector('english'::regconfig, summary), 'C')")
+# PostgreSQL: the stored tsvector column of migration 0011 (with its GIN index).
+PG_TSV = "matchcandidate_fts_tsv"
 # Events after which a claim's place among the candidates may change.
 SYNC_ACTIONS = frozenset({"approve", "reopen", "edit", "edit_claimant", "import_json",
                           "merge", "split", "correct"})
@@ -233,10 +231,25 @@ def _day(value) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
+def _postgres_counts(session: Session, kind: str, terms: list[str]) -> dict[str, int]:
+    """Return how many candidates of a kind hold each term (PostgreSQL), up to the cap."""
+    parts = " UNION ALL ".join(
+        f"SELECT {i}, count(*) FROM (SELECT 1 FROM matchcandidate WHERE kind = :kind AND "  # noqa: S608 - constants only
+        f"{PG_TSV} @@ to_tsquery('english', :t{i}) LIMIT {TERM_CAP + 1}) AS x{i}"
+        for i in range(len(terms)))
+    rows = session.exec(text(parts).bindparams(
+        kind=kind, **{f"t{i}": t for i, t in enumerate(terms)})).all()
+    return {terms[i]: int(n) for i, n in rows}
+
+
 def _postgres_retrieve(session: Session, terms: list[str], kind: str,
                        k: int) -> list[Candidate]:
     # Terms are letters and digits only (matching.query_terms), so the tsquery is well formed.
-    # The per-field ranks are computed for the k best only (each one re-parses the text).
+    # As on SQLite, only the rarer terms retrieve; the stored tsvector (migration 0011) is
+    # ranked as it is, and the per-field ranks are computed for the k best only.
+    terms = rare_terms(_postgres_counts(session, kind, terms))
+    if not terms:
+        return []
     query = " | ".join(terms)
     rows = session.exec(text(
         f"SELECT x.id, x.kind, x.ref_id, x.claim, x.title, x.summary, x.claimant, x.s, "  # noqa: S608
@@ -244,9 +257,9 @@ def _postgres_retrieve(session: Session, terms: list[str], kind: str,
         f"ts_rank(to_tsvector('english'::regconfig, x.title), q), "
         f"ts_rank(to_tsvector('english'::regconfig, x.summary), q) "
         f"FROM (SELECT c.id, c.kind, c.ref_id, c.claim, c.title, c.summary, c.claimant, "
-        f"c.published, ts_rank({PG_DOCUMENT}, q) AS s "
+        f"c.published, ts_rank(c.{PG_TSV}, q) AS s "
         f"FROM matchcandidate c, to_tsquery('english', :q) q "
-        f"WHERE {PG_DOCUMENT} @@ q AND c.kind = :kind ORDER BY s DESC, c.id LIMIT :k) x, "
+        f"WHERE c.{PG_TSV} @@ q AND c.kind = :kind ORDER BY s DESC, c.id LIMIT :k) x, "
         f"to_tsquery('english', :q) q ORDER BY x.s DESC, x.id"
     ).bindparams(q=query, kind=kind, k=k)).all()
     return [Candidate(kind=r[1], ref_id=r[2], claim=r[3], title=r[4], summary=r[5],
