@@ -106,6 +106,31 @@ def build_idf(session) -> dict:
     return {"documents": n, "unseen": unseen, "idf": table}
 
 
+def load_feed() -> None:
+    """Load the Snopes feed through `annotator import-factchecks` into DATABASE_URL."""
+    from annotator.cli import main as cli
+
+    started = time.perf_counter()
+    result = CliRunner().invoke(cli, ["import-factchecks",
+                                      str(DATA / "snopes-factchecks.claimreview.json")])
+    assert result.exit_code == 0, result.output
+    print(result.output.strip(), f"({time.perf_counter() - started:.1f} s)")
+
+
+def rank_queries(session, queries: dict[str, str], qrels: dict[str, set[str]]
+                 ) -> tuple[dict[str, list[str]], list[float]]:
+    """Match each query as the API does; return the fact-checks found and sorted latencies."""
+    from annotator.services import matching as service
+
+    found, latencies = {}, []
+    for qid in qrels:
+        t0 = time.perf_counter()
+        matches = service.matches_for_text(session, queries[qid], limit=5, threshold=0.0)
+        latencies.append(time.perf_counter() - t0)
+        found[qid] = [m.factcheck.identifier for m in matches if m.factcheck is not None]
+    return found, sorted(latencies)
+
+
 def time_at_scale(session, engine, count: int, queries: dict[str, str],
                   qrels: dict[str, set[str]]) -> None:
     """Add `count` synthetic desk claims (words drawn from the feed), time matching, and
@@ -113,7 +138,6 @@ def time_at_scale(session, engine, count: int, queries: dict[str, str],
     import random
 
     from annotator.matching.text import words
-    from annotator.services import matching as service
 
     rng = random.Random(14)
     pool = [w for (claim,) in session.exec(text("SELECT claim FROM matchcandidate")).all()
@@ -129,13 +153,7 @@ def time_at_scale(session, engine, count: int, queries: dict[str, str],
                  for i in range(start, min(start + 10_000, count))])
     print(f"added {count} synthetic desk claims in {time.perf_counter() - started:.0f} s")
     session.close()
-    latencies, found = [], {}
-    for qid in qrels:
-        t0 = time.perf_counter()
-        matches = service.matches_for_text(session, queries[qid], limit=5, threshold=0.0)
-        latencies.append(time.perf_counter() - t0)
-        found[qid] = [m.factcheck.identifier for m in matches if m.factcheck is not None]
-    latencies.sort()
+    found, latencies = rank_queries(session, queries, qrels)
     print(f"median match time with {count} desk claims + the feed: "
           f"{latencies[len(latencies) // 2] * 1000:.1f} ms "
           f"(90th percentile {latencies[int(len(latencies) * 0.9)] * 1000:.1f} ms)")
@@ -145,24 +163,12 @@ def time_at_scale(session, engine, count: int, queries: dict[str, str],
 def shipped_run(url: str, desk: int) -> None:
     """Evaluate the shipped model on another database (e.g. PostgreSQL): dev MAP@5, timing."""
     os.environ["DATABASE_URL"] = url
-    from annotator.cli import main as cli
     from annotator.db import get_engine, new_session
-    from annotator.services import matching as service
 
-    started = time.perf_counter()
-    result = CliRunner().invoke(cli, ["import-factchecks",
-                                      str(DATA / "snopes-factchecks.claimreview.json")])
-    assert result.exit_code == 0, result.output
-    print(result.output.strip(), f"({time.perf_counter() - started:.1f} s)")
+    load_feed()
     session = new_session(get_engine(url))
     queries, dev_qrels = read_queries(), read_qrels("CT2022-Task2A-EN-Dev_QRELs.tsv")
-    ours, latencies = {}, []
-    for qid in dev_qrels:
-        t0 = time.perf_counter()
-        found = service.matches_for_text(session, queries[qid], limit=5, threshold=0.0)
-        latencies.append(time.perf_counter() - t0)
-        ours[qid] = [m.factcheck.identifier for m in found if m.factcheck is not None]
-    latencies.sort()
+    ours, latencies = rank_queries(session, queries, dev_qrels)
     print(f"shipped model on {get_engine(url).dialect.name}: dev MAP@5 "
           f"{evaluate(ours, dev_qrels)[0]:.3f}; median match time "
           f"{latencies[len(latencies) // 2] * 1000:.1f} ms (the feed alone)")
@@ -189,15 +195,10 @@ def main() -> None:
     os.environ["DATABASE_URL"] = url
     os.environ["ANNOTATOR_INSTANCE"] = str(folder / "instance")
 
-    from annotator.cli import main as cli
     from annotator.db import get_engine, new_session
     from annotator.services import matching as service
 
-    started = time.perf_counter()
-    result = CliRunner().invoke(cli, ["import-factchecks",
-                                      str(DATA / "snopes-factchecks.claimreview.json")])
-    assert result.exit_code == 0, result.output
-    print(result.output.strip(), f"({time.perf_counter() - started:.1f} s)")
+    load_feed()
     session = new_session(get_engine(url))
     identifiers = dict(session.exec(text("SELECT id, identifier FROM externalfactcheck")).all())
     idf = build_idf(session)
@@ -252,13 +253,8 @@ def main() -> None:
     model_module.load_model = lambda: learned  # evaluate exactly what --save would ship
     matching.load_model = model_module.load_model
     try:
-        ours, floor, latencies = {}, {}, []
-        for qid in dev_qrels:
-            t0 = time.perf_counter()
-            found = service.matches_for_text(session, queries[qid], limit=5, threshold=0.0)
-            latencies.append(time.perf_counter() - t0)
-            ours[qid] = [m.factcheck.identifier for m in found if m.factcheck is not None]
-            floor[qid] = bm25_floor(session, queries[qid], identifiers)[:5]
+        ours, latencies = rank_queries(session, queries, dev_qrels)
+        floor = {qid: bm25_floor(session, queries[qid], identifiers)[:5] for qid in dev_qrels}
         map_ours, mrr_ours = evaluate(ours, dev_qrels)
         map_floor, mrr_floor = evaluate(floor, dev_qrels)
         latencies.sort()

@@ -11,7 +11,9 @@ from werkzeug.serving import make_server
 
 from annotator import create_app
 from annotator.db import get_engine, session_scope
+from annotator.services import articles, claims
 from annotator.services import users as user_service
+from annotator.services.users import user_by_name
 
 CHROMIUM = "/usr/bin/chromium"
 # Without these, Chromium keeps trying to reach Google's hosts on this closed network.
@@ -19,6 +21,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--disable-dev-shm-usage"]
 PASSWORD = "correct-horse-battery"
+TEXT = ("The port handled 3.1 million containers in 2024, up 12 percent on 2023.\n\n"
+        "Mayor Ana Silva said the new crane cost 8 million euros, half the budget.\n\n"
+        "Officials said 40 ships were delayed in March because of the strike.")
 
 
 def pytest_collection_modifyitems(items):
@@ -112,3 +117,25 @@ def import_article(live_app):
         return page
 
     return run
+
+
+def make_claim(app, *, started_by: str | None = "reviewer", verdict: str | None = None,
+           conclusion: str = "", source: bool = False) -> int:
+    """Import an article and make one claim, started by someone, with what the test needs."""
+    engine = get_engine(app.config["DATABASE_URL"])
+    with session_scope(engine) as s:
+        editor = user_by_name(s, "editor")
+        article = articles.import_article(s, editor, articles.ImportRequest(
+            text=TEXT, title="Port figures"))
+        claim = claims.create_claim(s, editor, article.id, 0, TEXT.index("\n"))
+        if started_by:
+            worker = user_by_name(s, started_by)
+            claims.transition(s, worker, claim.id, "start")
+            if verdict or conclusion:
+                claims.update_claim(s, worker, claim.id, claim.version,
+                                    {"verdict": verdict, "conclusion": conclusion})
+            if source:
+                claims.add_source(s, worker, claim.id, {
+                    "url": "https://port.example/report-2024", "title": "Port annual report",
+                    "stance": "supports"})
+        return claim.id

@@ -7,36 +7,11 @@ import re
 from playwright.sync_api import expect
 
 from annotator.db import get_engine, session_scope
-from annotator.services import articles, claims
+from annotator.services import claims
 from annotator.services.users import user_by_name
-from tests.browser.conftest import PASSWORD
+from tests.browser.conftest import PASSWORD, make_claim
 
-TEXT = ("The port handled 3.1 million containers in 2024, up 12 percent on 2023.\n\n"
-        "Mayor Ana Silva said the new crane cost 8 million euros, half the budget.\n\n"
-        "Officials said 40 ships were delayed in March because of the strike.")
 PHONE = {"width": 390, "height": 844}
-
-
-def _claim(app, *, started_by: str | None = "reviewer", verdict: str | None = None,
-           conclusion: str = "", source: bool = False) -> int:
-    """Import an article and make one claim, started by someone, with what the test needs."""
-    engine = get_engine(app.config["DATABASE_URL"])
-    with session_scope(engine) as s:
-        editor = user_by_name(s, "editor")
-        article = articles.import_article(s, editor, articles.ImportRequest(
-            text=TEXT, title="Port figures"))
-        claim = claims.create_claim(s, editor, article.id, 0, TEXT.index("\n"))
-        if started_by:
-            worker = user_by_name(s, started_by)
-            claims.transition(s, worker, claim.id, "start")
-            if verdict or conclusion:
-                claims.update_claim(s, worker, claim.id, claim.version,
-                                    {"verdict": verdict, "conclusion": conclusion})
-            if source:
-                claims.add_source(s, worker, claim.id, {
-                    "url": "https://port.example/report-2024", "title": "Port annual report",
-                    "stance": "supports"})
-        return claim.id
 
 
 def _in_viewport(page, selector: str) -> bool:
@@ -79,7 +54,7 @@ def test_after_an_import_j_puts_the_panel_statement_in_view(team, open_page, imp
 
 
 def test_at_phone_width_nothing_scrolls_sideways_and_the_panel_is_a_sheet(team, browser):
-    claim_id = _claim(team, verdict="mostly_true", conclusion="Close to the report.",
+    claim_id = make_claim(team, verdict="mostly_true", conclusion="Close to the report.",
                       source=True)
     context, page = _phone_page(browser, team, "admin")
     base = team.config["BASE"]
@@ -116,7 +91,7 @@ def test_at_phone_width_nothing_scrolls_sideways_and_the_panel_is_a_sheet(team, 
 
 
 def test_a_refused_source_keeps_what_was_typed_with_the_error_beside_the_field(team, open_page):
-    claim_id = _claim(team)
+    claim_id = make_claim(team)
     page = open_page("reviewer")
     page.goto(f"{team.config['BASE']}/claims/{claim_id}")
     form = page.locator("#claim-panel .add-source form")
@@ -143,7 +118,7 @@ def test_a_refused_source_keeps_what_was_typed_with_the_error_beside_the_field(t
 
 
 def test_a_save_confirms_in_place_without_moving_focus(team, open_page):
-    claim_id = _claim(team)
+    claim_id = make_claim(team)
     page = open_page("reviewer")
     page.goto(f"{team.config['BASE']}/claims/{claim_id}")
     page.fill("#claim-panel textarea[name=statement]", "The port handled 3.1m containers")
@@ -156,7 +131,7 @@ def test_a_save_confirms_in_place_without_moving_focus(team, open_page):
 
 
 def test_submit_is_disabled_with_the_reason_when_a_source_is_missing(team, open_page):
-    claim_id = _claim(team, verdict="false", conclusion="The report says 2.8 million.")
+    claim_id = make_claim(team, verdict="false", conclusion="The report says 2.8 million.")
     page = open_page("reviewer")
     page.goto(f"{team.config['BASE']}/claims/{claim_id}")
     submit = page.locator("#claim-panel .action-submit button")
@@ -167,7 +142,7 @@ def test_submit_is_disabled_with_the_reason_when_a_source_is_missing(team, open_
 
 def test_a_returned_claim_shows_the_comment_above_the_statement_and_in_the_queue(team,
                                                                                  open_page):
-    claim_id = _claim(team, verdict="true", conclusion="Matches the report.", source=True)
+    claim_id = make_claim(team, verdict="true", conclusion="Matches the report.", source=True)
     engine = get_engine(team.config["DATABASE_URL"])
     with session_scope(engine) as s:
         claims.transition(s, user_by_name(s, "reviewer"), claim_id, "submit")
@@ -188,7 +163,7 @@ def test_a_returned_claim_shows_the_comment_above_the_statement_and_in_the_queue
 
 
 def test_the_first_tab_reaches_a_skip_link_and_focus_rings_are_thick(team, open_page):
-    claim_id = _claim(team)
+    claim_id = make_claim(team)
     page = open_page("reviewer")
     page.goto(f"{team.config['BASE']}/claims/{claim_id}")
     page.keyboard.press("Tab")

@@ -6,30 +6,11 @@ import re
 
 from playwright.sync_api import expect
 
-from annotator.db import get_engine, session_scope
-from annotator.services import articles, claims
-from annotator.services.users import user_by_name
-
-TEXT = ("The port handled 3.1 million containers in 2024, up 12 percent on 2023.\n\n"
-        "Mayor Ana Silva said the new crane cost 8 million euros, half the budget.\n\n"
-        "Officials said 40 ships were delayed in March because of the strike.")
-
-
-def _claim(app, assignee: str | None = "reviewer") -> int:
-    """Import an article and make one claim, started by the assignee."""
-    engine = get_engine(app.config["DATABASE_URL"])
-    with session_scope(engine) as s:
-        editor = user_by_name(s, "editor")
-        article = articles.import_article(s, editor, articles.ImportRequest(
-            text=TEXT, title="Port figures"))
-        claim = claims.create_claim(s, editor, article.id, 0, TEXT.index("\n"))
-        if assignee:
-            claims.transition(s, user_by_name(s, assignee), claim.id, "start")
-        return claim.id
+from tests.browser.conftest import make_claim
 
 
 def test_four_eyes_request_changes_and_approval(team, open_page):
-    claim_id = _claim(team)
+    claim_id = make_claim(team)
     url = f"{team.config['BASE']}/claims/{claim_id}"
     reviewer, editor = open_page("reviewer"), open_page("editor")
 
@@ -71,7 +52,7 @@ def test_four_eyes_request_changes_and_approval(team, open_page):
 
 
 def test_two_people_saving_one_claim_get_the_conflict_view(team, open_page):
-    claim_id = _claim(team, assignee=None)
+    claim_id = make_claim(team, started_by=None)
     url = f"{team.config['BASE']}/claims/{claim_id}"
     first, second = open_page("editor"), open_page("editor2")
     first.goto(url)
@@ -97,7 +78,7 @@ def test_two_people_saving_one_claim_get_the_conflict_view(team, open_page):
 
 
 def test_a_change_appears_in_the_other_context_within_five_seconds(team, open_page):
-    claim_id = _claim(team)
+    claim_id = make_claim(team)
     url = f"{team.config['BASE']}/claims/{claim_id}"
     watcher, worker = open_page("viewer"), open_page("reviewer")
     watcher.goto(url)
@@ -124,7 +105,7 @@ def test_a_change_appears_in_the_other_context_within_five_seconds(team, open_pa
 
 
 def test_typed_text_survives_a_teammates_change(team, open_page):
-    claim_id = _claim(team, assignee=None)
+    claim_id = make_claim(team, started_by=None)
     url = f"{team.config['BASE']}/claims/{claim_id}"
     mine, theirs = open_page("editor"), open_page("editor2")
     mine.goto(url)
