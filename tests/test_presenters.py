@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import orjson
 import pytest
 from sqlalchemy import create_engine, literal, select
 
@@ -37,3 +38,20 @@ def test_times_are_iso_8601_in_utc():
     later = datetime.fromisoformat("2026-05-01T14:30:00+02:00")
     assert iso(later) == "2026-05-01T12:30:00Z"
     assert iso(None) is None
+
+
+def test_raw_json_goes_out_as_stored_and_reads_back_the_same():
+    from annotator.models import EventPublic
+
+    engine = create_engine("sqlite://")
+    stored = '{"state": "open", "note": "a \\"quoted\\" word", "n": [1, 2.5, null]}'
+    with engine.connect() as conn:
+        rows = conn.execute(select(
+            literal(3).label("id"), literal("edit").label("action"),
+            literal(None).label("actor_id"), literal(stored).label("old"),
+            literal(None).label("new"), literal("").label("comment"),
+            literal("2026-05-01 12:00:00.000000").label("created_at"))).all()
+    raw = present_all(EventPublic, rows, lambda _id: None, raw_json=True)
+    parsed = present_all(EventPublic, rows, lambda _id: None)
+    assert orjson.loads(orjson.dumps(raw)) == orjson.loads(orjson.dumps(parsed))
+    assert parsed[0]["old"]["note"] == 'a "quoted" word' and raw[0]["new"] is None

@@ -35,7 +35,7 @@ def claim_dict(claim, person, sources: Iterable, notes: Iterable, history: Itera
         ClaimRecord, claim, person,
         sources=present_all(SourcePublic, list(sources), person),
         notes=present_all(NotePublic, list(notes), person),
-        history=present_all(EventPublic, list(history), person))
+        history=present_all(EventPublic, list(history), person, raw_json=True))
 
 
 def article_head(article, person) -> dict:

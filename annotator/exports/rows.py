@@ -28,7 +28,6 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    type_coerce,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -68,6 +67,23 @@ class utc_text(FunctionElement):  # noqa: N801 - reads like the SQL function it 
     inherit_cache = True
 
 
+class json_text(FunctionElement):  # noqa: N801 - reads like the SQL it renders
+    """A JSON column as its stored text on both databases (PostgreSQL's driver would parse it)."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(json_text)
+def _json_text(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(json_text, "postgresql")
+def _json_text_postgresql(element, compiler, **kw):
+    return f"CAST(({compiler.process(element.clauses, **kw)}) AS TEXT)"
+
+
 @compiles(utc_text)
 def _utc_text(element, compiler, **kw):
     return compiler.process(element.clauses, **kw)
@@ -91,7 +107,7 @@ def _raw(table) -> list:
         if isinstance(kind, DateTime):
             cols.append(utc_text(col).label(col.name))
         elif isinstance(kind, JSON):
-            cols.append(type_coerce(col, String).label(col.name))
+            cols.append(json_text(col).label(col.name))
         else:
             cols.append(col)
     return cols
