@@ -13,6 +13,7 @@ from annotator import review
 from annotator.db import get_session
 from annotator.models import User
 from annotator.permissions import requires
+from annotator.presenters import iso
 from annotator.services import learning, settings
 from annotator.services import users as user_service
 from annotator.services import verdicts as verdict_service
@@ -248,15 +249,11 @@ def tokens():
         found = _listed_tokens()
         return listing.list_json(
             [{"id": t.id, "name": t.name, "user_id": owner.id, "user": owner.username,
-              "status": user_service.token_status(t), "created_at": _stamp(t.created_at),
-              "expires_at": _stamp(t.expires_at), "last_used_at": _stamp(t.last_used_at),
-              "revoked_at": _stamp(t.revoked_at)} for t, owner in found.rows],
+              "status": user_service.token_status(t), "created_at": iso(t.created_at),
+              "expires_at": iso(t.expires_at), "last_used_at": iso(t.last_used_at),
+              "revoked_at": iso(t.revoked_at)} for t, owner in found.rows],
             found.total, found.total_exact, found.page, found.per_page, found.next_cursor)
     return _tokens_page()
-
-
-def _stamp(value) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 @bp.route("/tokens", methods=["POST"])
