@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from annotator.config import ROOT
-from tests.browser.test_desk import _claim
+from tests.browser.conftest import make_claim
 
 AXE = Path(ROOT) / "node_modules" / "axe-core" / "axe.min.js"
 SERIOUS = ("critical", "serious")
@@ -37,7 +37,7 @@ def test_the_sign_in_page_has_no_serious_accessibility_problem(browser, live_app
 
 
 def test_every_page_of_the_desk_has_no_serious_accessibility_problem(team, open_page):
-    claim_id = _claim(team, verdict="mostly_true", conclusion="Close to the report.",
+    claim_id = make_claim(team, verdict="mostly_true", conclusion="Close to the report.",
                       source=True)
     page = open_page("admin")
     base = team.config["BASE"]
