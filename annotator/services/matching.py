@@ -20,7 +20,7 @@ from annotator import matching, review
 from annotator.matching import features as feature_module
 from annotator.matching.features import Candidate, Query
 from annotator.models import Article, Claim, Event, ExternalFactCheck, MatchCandidate, User
-from annotator.services import events
+from annotator.services import events, search
 from annotator.services.errors import Forbidden, Invalid, NotFound
 
 DESK, EXTERNAL = "desk", "external"
@@ -176,20 +176,6 @@ def reindex(session: Session, batch: int = 1000) -> int:
 
 # -- retrieval -------------------------------------------------------------------------------
 
-def _sqlite_counts(session: Session, index: str, terms: list[str]) -> dict[str, int]:
-    """Return how many candidates of an index hold each term, counting no further than the cap.
-
-    One statement; each count stops at TERM_CAP + 1, so a common word costs no more than a
-    rare one.
-    """
-    parts = " UNION ALL ".join(
-        f"SELECT {i}, count(*) FROM (SELECT rowid FROM {index} WHERE {index} "  # noqa: S608 - constants only
-        f"MATCH :t{i} LIMIT {TERM_CAP + 1})" for i in range(len(terms)))
-    rows = session.exec(text(parts).bindparams(
-        **{f"t{i}": f'"{t}"' for i, t in enumerate(terms)})).all()
-    return {terms[i]: int(n) for i, n in rows}
-
-
 def rare_terms(counts: dict[str, int]) -> list[str]:
     """Pick the terms to retrieve by: the rarest first, while each is under the cap and their
     documents fit the budget; if every term is common, the rarest one alone."""
@@ -205,7 +191,7 @@ def rare_terms(counts: dict[str, int]) -> list[str]:
 
 def _sqlite_retrieve(session: Session, index: str, terms: list[str],
                      k: int) -> list[Candidate]:
-    terms = rare_terms(_sqlite_counts(session, index, terms))
+    terms = rare_terms(search.fts5_counts(session, index, terms, TERM_CAP))
     if not terms:
         return []
     query = " OR ".join(f'"{t}"' for t in terms)

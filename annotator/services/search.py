@@ -116,10 +116,14 @@ def count_matches(session: Session, query: q.Query, cap: int) -> int:
         ids.limit(cap + 1).subquery())).scalar_one()
 
 
-def _token_counts(session: Session, tokens: list[str], cap: int) -> dict[str, int]:
-    """Return how many claims hold each token (SQLite), counting no further than `cap` + 1."""
+def fts5_counts(session: Session, index: str, tokens: list[str], cap: int) -> dict[str, int]:
+    """Return how many rows of an FTS5 index hold each token, counting no further than cap + 1.
+
+    One statement; each count stops early, so a common word costs no more than a rare one.
+    `index` is one of the project's own FTS5 tables (a constant, never input).
+    """
     parts = " UNION ALL ".join(
-        f"SELECT {i}, count(*) FROM (SELECT rowid FROM claim_fts WHERE claim_fts "  # noqa: S608 - constants only
+        f"SELECT {i}, count(*) FROM (SELECT rowid FROM {index} WHERE {index} "  # noqa: S608 - constants only
         f"MATCH :t{i} LIMIT {cap + 1})" for i in range(len(tokens)))
     rows = session.exec(text(parts).bindparams(
         **{f"t{i}": f'"{t}"' for i, t in enumerate(tokens)})).all()
@@ -134,7 +138,7 @@ def rare_words(session: Session, query: q.Query, cap: int) -> tuple[bool, list[s
     scored as it is; otherwise `scores_since` scores by its rarer words only.
     """
     words = sorted({t for term in query.include for t in term.tokens})
-    counts = _token_counts(session, words, cap) if words else {}
+    counts = fts5_counts(session, "claim_fts", words, cap) if words else {}
     rare = [w for w in words if 0 < counts[w] <= cap]
     return len(rare) == len(words) and not any(t.is_phrase for t in query.include), rare
 
