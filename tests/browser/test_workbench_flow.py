@@ -18,6 +18,10 @@ def _panel_ready(page, text: str):
 
 def test_a_reviewer_takes_a_claim_through_review_and_exports_it(team, open_page, shared):
     page = open_page("editor")
+    # The CSP allows no inline style: nothing the page or htmx does may need one.
+    blocked = []
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text
+            else None)
     page.click("text=Import an article")
     page.fill("input[name=title]", "Kazakh conscriptions")
     page.fill("input[name=url]", "https://www.example.org/kazakh-conscriptions")
@@ -100,7 +104,7 @@ def test_a_reviewer_takes_a_claim_through_review_and_exports_it(team, open_page,
     assert {(s["stance"], s["title"]) for s in claim["sources"]} == {
         ("refutes", "Defence ministry statement"), ("supports", "Activists drafted")}
     assert claim["notes"][0]["body"] == XSS_NOTE
-    assert page.dialogs == []
+    assert page.dialogs == [] and blocked == []
 
 
 def test_keyboard_j_and_k_move_through_the_claims(team, open_page, import_article, shared):
