@@ -6,13 +6,15 @@ STAMP := $(VENV)/.installed
 HTMX := static/vendor/htmx.min.js
 CHROMIUM := /usr/bin/chromium
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# `make run PORT=8080` serves on another port.
+PORT ?= 5000
 
 .PHONY: run test test-sqlite test-postgres install assets chromium lint lock bench bench-load clean screenshots
 
 run: install assets
 	$(BIN)/annotator db upgrade
 	$(BIN)/annotator demo
-	$(BIN)/annotator serve --host 127.0.0.1 --port 5000
+	$(BIN)/annotator serve --host 127.0.0.1 --port $(PORT)
 
 # The suite runs twice: on SQLite (everything, browser tests included), then on PostgreSQL
 # (each test in a fresh schema; the browser tests are left out, they test the browser side).

@@ -7,6 +7,10 @@ import sys
 import click
 
 from annotator import config as settings
+from annotator.sanitize import MAX_INT
+
+# A row id as every database in use stores it: a 20-digit number is a usage error (exit 2).
+ID = click.IntRange(1, MAX_INT)
 
 
 def database_url() -> str:

@@ -8,14 +8,14 @@ from pathlib import Path
 import click
 
 from annotator import config as settings
-from annotator.cli._common import fail, migrated_engine
+from annotator.cli._common import ID, fail, migrated_engine
 from annotator.exports.formats import FORMATS
 
 
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(list(FORMATS)),
               default="json", show_default=True)
-@click.option("--article", "article_ids", type=int, multiple=True, help="Only this article.")
+@click.option("--article", "article_ids", type=ID, multiple=True, help="Only this article.")
 @click.option("--state", "states", multiple=True)
 @click.option("--verdict", "verdicts", multiple=True)
 @click.option("--since", default=None, help="Claims changed on or after: YYYY-MM-DD or ISO time.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from annotator.cli._common import fail, migrated_engine
+from annotator.cli._common import ID, fail, migrated_engine
 from annotator.review import ROLES
 
 
@@ -116,7 +116,8 @@ def users_reset_password(username, password) -> None:
 
 @users.command("token")
 @click.argument("username")
-@click.option("--expires-days", type=int, default=None, help="Expire after N days; default never.")
+@click.option("--expires-days", type=click.IntRange(1, 3650), default=None,
+              help="Expire after N days; default never.")
 @click.option("--name", default="created on the CLI", show_default=True)
 def users_token(username, expires_days, name) -> None:
     """Create an API token for a user; printed alone on the last line."""
@@ -154,7 +155,7 @@ def users_tokens(username) -> None:
 
 
 @users.command("revoke-token")
-@click.argument("token_id", type=int)
+@click.argument("token_id", type=ID)
 def users_revoke_token(token_id) -> None:
     """Revoke an API token by its id (see `annotator users tokens`)."""
     from annotator.db import session_scope

@@ -16,6 +16,7 @@ import the page in one short transaction (``import_page``).
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import http.client
 import ipaddress
@@ -55,6 +56,10 @@ class FetchSettings:
                    max_bytes=int(config.get("FETCH_MAX_BYTES", 5 * 1024 * 1024)))
 
 
+class HostNotFound(Invalid):
+    """The address's host name does not resolve (for link health: the source is gone)."""
+
+
 @dataclass(frozen=True)
 class Page:
     """A fetched page: where it ended up, and its decoded text."""
@@ -76,7 +81,7 @@ def _addresses(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, OSError):
-        raise Invalid(f"The host {host[:100]!r} could not be found.") from None
+        raise HostNotFound(f"The host {host[:100]!r} could not be found.") from None
     return [info[4][0] for info in infos]
 
 
@@ -132,12 +137,45 @@ class _PinnedTLS(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
+# Codecs in Python's registry that are no page encoding: decoding a body with them raises
+# (idna, punycode) or reads escapes as code (unicode_escape). Byte-to-byte transforms (base64,
+# zlib, rot13) are caught by the registry's own flag.
+_NOT_PAGE_CODECS = {"idna", "punycode", "raw-unicode-escape", "unicode-escape", "undefined",
+                    "utf-7"}
+
+
+def safe_codec(name: str | None) -> str:
+    """Return a text codec for a declared charset: the registry's name, else "utf-8".
+
+    Unknown names and codecs that are not page encodings (idna, punycode, base64...) fall
+    back to UTF-8, which the caller decodes with replacement characters.
+    """
+    if not name:
+        return "utf-8"
+    try:
+        info = codecs.lookup(name.strip().strip("\"'").lower())
+    except (LookupError, ValueError, TypeError):
+        return "utf-8"
+    if not getattr(info, "_is_text_encoding", True) or info.name.replace("_", "-") in (
+            _NOT_PAGE_CODECS):
+        return "utf-8"
+    return info.name
+
+
 def _charset(headers, head: bytes) -> str:
     declared = headers.get_content_charset()
     if declared:
-        return declared
+        return safe_codec(declared)
     found = _META_CHARSET.search(head[:4096])
-    return found.group(1).decode("ascii") if found else "utf-8"
+    return safe_codec(found.group(1).decode("ascii")) if found else "utf-8"
+
+
+def decode_body(data: bytes, charset: str | None) -> str:
+    """Decode a page's bytes with its declared charset, never raising."""
+    try:
+        return data.decode(safe_codec(charset), errors="replace")
+    except (LookupError, UnicodeError, ValueError, TypeError):
+        return data.decode("utf-8", errors="replace")
 
 
 class _Deadline:
@@ -197,8 +235,12 @@ def _read(response: http.client.HTTPResponse, max_bytes: int, deadline: _Deadlin
     return bytes(data)
 
 
-def _get(url: str, address: str, settings: FetchSettings, deadline: _Deadline):
-    """Request one hop from the pinned address; return (status, reason, headers, body)."""
+def _get(url: str, address: str, settings: FetchSettings, deadline: _Deadline, *,
+         types: tuple[str, ...] | None = HTML_TYPES, extra: dict | None = None):
+    """Request one hop from the pinned address; return (status, reason, headers, body).
+
+    ``types`` are the content types accepted (None: any); ``extra`` adds request headers.
+    """
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     kind = _PinnedTLS if parts.scheme == "https" else _Pinned
@@ -209,12 +251,12 @@ def _get(url: str, address: str, settings: FetchSettings, deadline: _Deadline):
     try:
         connection.request("GET", path, headers={
             "User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml",
-            "Accept-Encoding": "identity", "Connection": "close"})
+            "Accept-Encoding": "identity", "Connection": "close", **(extra or {})})
         response = connection.getresponse()
         if response.status in (301, 302, 303, 307, 308) or response.status != 200:
             return response.status, response.reason, response.headers, b""
         kind_of = (response.getheader("Content-Type", "") or "").split(";")[0].strip().lower()
-        if kind_of and kind_of not in HTML_TYPES:
+        if types is not None and kind_of and kind_of not in types:
             raise Invalid(f"The address is not a web page (it is {kind_of[:60]}).")
         return response.status, response.reason, response.headers, _read(
             response, settings.max_bytes, deadline)
@@ -253,12 +295,56 @@ def fetch_page(url: str, settings: FetchSettings | None = None) -> Page:
         if status != 200:
             raise Invalid(f"The site answered {status} {reason or ''}".strip() + ".")
         kind = (headers.get("Content-Type", "") or "").split(";")[0].strip().lower()
-        charset = _charset(headers, data)
-        try:
-            text = data.decode(charset, errors="replace")
-        except LookupError:
-            text = data.decode("utf-8", errors="replace")
+        text = decode_body(data, _charset(headers, data))
         return Page(url=url, html=text, content_type=kind or "text/html")
+    raise Invalid(f"The site redirected more than {MAX_REDIRECTS} times.")
+
+
+@dataclass(frozen=True)
+class Resource:
+    """Any response at the end of a checked redirect chain, for source snapshots (issue 22).
+
+    ``status`` may be anything but a redirect (304 and 404 included); ``body`` is empty
+    unless it is 200. ``hops`` lists the addresses requested, the final one last.
+    """
+
+    url: str
+    status: int
+    reason: str
+    headers: list[tuple[str, str]]
+    body: bytes
+    hops: tuple[str, ...]
+
+    def header(self, name: str) -> str:
+        """Return a response header's value ("" when absent)."""
+        name = name.lower()
+        return next((v for k, v in self.headers if k.lower() == name), "")
+
+
+def fetch_resource(url: str, settings: FetchSettings | None = None, *,
+                   headers: dict | None = None) -> Resource:
+    """Fetch any content type through the same guard as ``fetch_page`` (every hop checked).
+
+    Raise Invalid on a refused address, a failed or over-size fetch (HostNotFound when the
+    name does not resolve); return the final answer whatever its status otherwise.
+    """
+    settings = settings or FetchSettings()
+    url = (url or "").strip()
+    deadline = _Deadline(settings.timeout)
+    hops: list[str] = []
+    for _hop in range(MAX_REDIRECTS + 1):
+        address = check_url(url, allow_private=settings.allow_private)
+        hops.append(url)
+        status, reason, got, data = _get(url, address, settings, deadline, types=None,
+                                         extra={"Accept": "*/*", **(headers or {})})
+        if status in (301, 302, 303, 307, 308):
+            location = got.get("Location", "")
+            if not location:
+                raise Invalid("The site redirected without saying where to.")
+            url = urljoin(url, location)
+            continue
+        return Resource(url=url, status=status, reason=reason or "",
+                        headers=list(got.items()), body=data, hops=tuple(hops))
     raise Invalid(f"The site redirected more than {MAX_REDIRECTS} times.")
 
 

@@ -47,6 +47,18 @@ class Handler(BaseHTTPRequestHandler):
                 except OSError:
                     return
                 time.sleep(0.2)
+        elif self.path.startswith("/charset/"):
+            # A page that declares a codec that is no text encoding, in the header or a meta.
+            name = self.path.rsplit("/", 1)[1]
+            body = (f'<html><head><meta charset="{name}"><title>Caf\u00e9</title></head>'
+                    f'<body><p>Caf\u00e9 prices rose 4 percent in 2024.</p></body></html>'
+                    ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html" if "meta" in self.headers.get(
+                "X-Where", "") else f"text/html; charset={name}")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
         elif self.path == "/host":
             body = (self.headers.get("Host") or "").encode()
             self.send_response(200)
@@ -112,6 +124,21 @@ def test_the_pinned_connection_keeps_the_host_name(site, monkeypatch):
     page = fetch.fetch_page(f"http://news.example:{port}/host",
                             fetch.FetchSettings(allow_private=True, timeout=2))
     assert page.html == f"news.example:{port}"
+
+
+@pytest.mark.parametrize("name", ["idna", "punycode", "base64", "rot13", "unicode_escape",
+                                  "no-such-codec", "utf-7"])
+def test_a_page_declaring_a_codec_that_is_no_page_encoding_reads_as_utf8(site, name):
+    settings = fetch.FetchSettings(allow_private=True, timeout=2)
+    page = fetch.fetch_page(f"{site}/charset/{name}", settings)
+    assert "Caf\u00e9 prices rose" in page.html
+
+
+@pytest.mark.parametrize("declared,codec", [("idna", "utf-8"), ("PUNYCODE", "utf-8"),
+                                            ("windows-1251", "cp1251"), ("latin1", "iso8859-1"),
+                                            ("'utf-8'", "utf-8"), ("zlib", "utf-8")])
+def test_a_declared_charset_is_checked_against_the_codec_registry(declared, codec):
+    assert fetch.safe_codec(declared) == codec
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "http://a.example/\x01",
