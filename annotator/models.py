@@ -252,6 +252,10 @@ class Job(SQLModel, table=True):
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # Issue 21: the worker running a job writes its heartbeat every few seconds; a running job
+    # whose heartbeat stops is queued again. `attempts` counts the times a worker took it.
+    heartbeat_at: datetime | None = None
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 # One piece of a finished job's output file, so any app server can stream it back.
@@ -499,3 +503,40 @@ class LoginSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     last_seen_at: datetime = Field(default_factory=utcnow)
     ended_at: datetime | None = Field(default=None)
+
+
+# -- issue 21: webhooks ------------------------------------------------------------------------
+# An address other systems gave us: each event it asked for is POSTed there, signed with its
+# secret (Standard Webhooks). The secret is shown once, when the endpoint is added.
+class WebhookEndpoint(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=2000)
+    events: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    secret: str = Field(max_length=100)
+    active: bool = True
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# One event for one endpoint: the exact body signed and sent, until delivered or given up.
+class WebhookDelivery(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    endpoint_id: int = Field(foreign_key="webhookendpoint.id", index=True, ondelete="CASCADE")
+    event: str = Field(max_length=32)
+    msg_id: str = Field(max_length=64, unique=True)  # the webhook-id header
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="pending", max_length=16, index=True)  # pending delivered failed
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+# One try of a delivery: when, the answer's status code (none if no answer), how long, why not.
+class WebhookAttempt(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="webhookdelivery.id", index=True, ondelete="CASCADE")
+    at: datetime = Field(default_factory=utcnow)
+    status_code: int | None = None
+    duration_ms: int = 0
+    error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
