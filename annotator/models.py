@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from annotator.review import ROLES, STATES
@@ -202,6 +203,14 @@ class Event(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, index=True)
 
 
+    # Issue 19: the published fields (review.PUBLISHED_FIELDS) this action changed, worked
+    # out by comparing the claim before and after; four eyes reads only this.
+    # JSONB on PostgreSQL: its server default can be compared (json has no "=").
+    fields: list[Any] = Field(default_factory=list, sa_column=Column(
+        JSON().with_variant(JSONB(), "postgresql"), nullable=False,
+        server_default=text("'[]'")))
+    # Issue 19: history brought in by an import (never authorship or approval here).
+    imported: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
 # Desk-wide settings kept in the database so every app server sees the same value.
 class Setting(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("key"),)
@@ -449,6 +458,9 @@ class EventPublic(SQLModel):
     comment: str = ""
 
 
+    # Issue 19: the published fields the action changed; older files have none.
+    fields: list[str] = []
+    imported: bool = False
 # A claim as the API and the export show it. ``blinded`` is true when the reader may not see
 # its first verdict yet (blind second review): verdict and conclusion are left empty then.
 class ClaimPublic(ClaimBase):

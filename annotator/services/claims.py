@@ -27,10 +27,6 @@ MAX_STATEMENT = 2000
 MAX_CONCLUSION = 5000
 MAX_CLAIMANT = 300
 _LIMITS = {"statement": MAX_STATEMENT, "conclusion": MAX_CONCLUSION, "claimant": MAX_CLAIMANT}
-# Events that change a claim's sources: they make their actor a writer of "sources".
-SOURCE_EVENTS = ("add_source", "edit_source", "remove_source")
-# Events that mention verdicts without writing the claim's own (a blind second verdict).
-NOT_WRITES = ("blind_verdict",)
 MAX_NOTE = 20000
 CONTEXT = 32
 
@@ -40,6 +36,8 @@ def get_claim(session: Session, claim_id: int) -> Claim:
     claim = session.get(Claim, claim_id)
     if claim is None:
         raise NotFound("No such claim.")
+    # Whatever this transaction does next, its event names the fields it changed.
+    events.remember(session, claim.id)
     return claim
 
 
@@ -49,22 +47,21 @@ def actor_of(user: User) -> review.Actor:
 
 
 def _authorship(session: Session, claim: Claim) -> tuple[frozenset[int], frozenset[int]]:
-    """Read from the claim's history who wrote what an approval would publish."""
-    rows = session.exec(select(Event.action, Event.actor_id, Event.new)
-                        .where(Event.claim_id == claim.id).order_by(Event.id)).all()
+    """Read from the claim's recorded authorship who wrote what an approval would publish.
+
+    Only each event's ``fields`` counts (what the action was seen to change), never the
+    keys of its payload; history brought in by an import (``imported``) counts for nothing.
+    """
+    rows = session.exec(select(Event.action, Event.actor_id, Event.fields)
+                        .where(Event.claim_id == claim.id, Event.imported.is_(False))
+                        .order_by(Event.id)).all()
     last_writer: dict[str, int | None] = {}
     since_submit: set[int] = set()
-    for action, actor_id, new in rows:
+    for action, actor_id, fields in rows:
         if action == review.SUBMIT:
             since_submit = set()
             continue
-        if action in SOURCE_EVENTS:
-            written = ["sources"]
-        elif action in NOT_WRITES:
-            continue
-        else:
-            written = [f for f in review.PUBLISHED_FIELDS
-                       if isinstance(new, dict) and f in new]
+        written = [f for f in (fields or []) if f in review.PUBLISHED_FIELDS]
         for field in written:
             last_writer[field] = actor_id
         if written and actor_id is not None:
@@ -273,10 +270,11 @@ def remove_source(session: Session, user: User, claim_id: int, source_id: int) -
     claim = get_claim(session, claim_id)
     _require_edit(session, claim, user)
     source = _get_source(session, claim, source_id)
-    events.record(session, "remove_source", actor=user, article_id=claim.article_id,
-                  claim_id=claim.id, old={"id": source.id, **_source_event_value(source)})
+    old = {"id": source.id, **_source_event_value(source)}
     session.delete(source)
     session.flush()
+    events.record(session, "remove_source", actor=user, article_id=claim.article_id,
+                  claim_id=claim.id, old=old)
 
 
 def add_note(session: Session, user: User, claim_id: int, body: str) -> Note:
@@ -373,5 +371,5 @@ def create_claim(session: Session, user: User, article_id: int, start, end,
     session.add(claim)
     session.flush()
     events.record(session, "create", actor=user, article_id=article.id, claim_id=claim.id,
-                  new={"start": start, "end": end, "quote": quote})
+                  new={"start": start, "end": end, "quote": quote}, new_claim=True)
     return claim

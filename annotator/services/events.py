@@ -4,10 +4,62 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import func
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
-from annotator.models import Claim, Event, User
+from annotator import review
+from annotator.models import Claim, Event, Source, User
+
+# Recorded authorship (issue 19). Every change to a claim goes through ``record``, which
+# compares the claim's published fields (and its sources) as they were when the service
+# first read it in this transaction (``remember``) with how they are now, and writes the
+# names of those that differ on the event. Four eyes reads only that record, never the
+# payload's keys.
+_SNAPSHOTS = "issue19_published_before"
+_SOURCE_COLUMNS = ("url", "title", "publisher", "published", "stance", "excerpt",
+                   "archived_url")
+
+
+def published_state(session: Session, claim_id: int) -> dict[str, Any] | None:
+    """Return what an approval of the claim would publish, as comparable values."""
+    claim = session.get(Claim, claim_id)
+    if claim is None:
+        return None
+    rows = session.exec(select(Source).where(Source.claim_id == claim_id)
+                        .order_by(Source.id)).all()
+    state: dict[str, Any] = {f: getattr(claim, f) for f in review.PUBLISHED_FIELDS
+                             if f != "sources"}
+    state["sources"] = tuple((s.id, *(getattr(s, c) for c in _SOURCE_COLUMNS)) for s in rows)
+    return state
+
+
+def remember(session: Session, claim_id: int | None) -> None:
+    """Note the claim's published values before this transaction changes them (once)."""
+    if claim_id is None:
+        return
+    seen = session.info.setdefault(_SNAPSHOTS, {})
+    if claim_id not in seen:
+        seen[claim_id] = published_state(session, claim_id)
+
+
+def changed_fields(before: dict | None, after: dict | None) -> list[str]:
+    """Name the published fields that differ between two states (None: no claim yet)."""
+    if after is None:
+        return []
+    blank = {"statement": "", "claimant": "", "verdict": None, "conclusion": "",
+             "sources": ()}
+    before = before or blank
+    return [f for f in review.PUBLISHED_FIELDS
+            if (before.get(f) or blank[f]) != (after.get(f) or blank[f])]
+
+
+@sa_event.listens_for(OrmSession, "after_commit")
+@sa_event.listens_for(OrmSession, "after_rollback")
+def _forget(session) -> None:
+    # Another transaction may change the claim next: read it afresh then.
+    session.info.pop(_SNAPSHOTS, None)
 
 
 def record(
@@ -20,8 +72,26 @@ def record(
     old: Any = None,
     new: Any = None,
     comment: str = "",
+    new_claim: bool = False,
 ) -> Event:
-    """Append one event."""
+    """Append one event, with the published fields the action changed.
+
+    ``new_claim``: the claim did not exist before this action (create, split's second
+    half); it is compared with a claim whose statement is its quote and nothing else.
+    """
+    fields: list[str] = []
+    if claim_id is not None:
+        seen = session.info.setdefault(_SNAPSHOTS, {})
+        after = published_state(session, claim_id)
+        if new_claim and after is not None:
+            # A new claim starts as the article's own words: its quote is the statement
+            # nobody wrote. Giving it other words, a verdict or sources is authorship.
+            claim = session.get(Claim, claim_id)
+            fields = changed_fields({"statement": claim.quote}, after)
+        elif claim_id in seen:
+            fields = changed_fields(seen[claim_id], after)
+        # The next event in this transaction compares against this one's outcome.
+        seen[claim_id] = after
     event = Event(
         action=action,
         actor_id=actor.id if actor else None,
@@ -30,6 +100,7 @@ def record(
         old=old,
         new=new,
         comment=comment or "",
+        fields=fields,
     )
     session.add(event)
     # Approvals, reopens and edits change which claims "checked before?" can find. Imported

@@ -12,7 +12,13 @@ An import acts with the importer's rights:
   password (an admin must set one), a valid username and a role no higher than the
   importer's. Anyone else gets a clear refusal naming the missing people;
 - only an admin may change the verdict scale, and only with valid keys; anyone else's
-  import leaves the scale as it is, and a claim whose verdict is not on it is refused.
+  import leaves the scale as it is, and a claim whose verdict is not on it is refused;
+- imports never manufacture approvals (issue 19): below admin, claims come in at most in
+  review, submitted by the importer, whose ``import_claim`` event records the published
+  fields they brought in; the file's history is kept, marked ``imported``, and never counts
+  as authorship or approval. Only an admin (or the operator) restoring a backup keeps
+  approval state and the history's recorded authorship;
+- only an admin may import other outlets' fact-checks (``external_factchecks``).
 
 Everything is checked before it is written: ids and numbers in range, no duplicate ids,
 strict dates, http(s) addresses, no NUL bytes, offsets inside the body that match the
@@ -34,11 +40,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, text
+from sqlalchemy import func, insert, text
 from sqlmodel import Session, select
 
 from annotator import review
-from annotator.models import ROLES, Article, Claim, Event, Note, Source, User, Verdict
+from annotator.models import ROLES, Article, Claim, Event, Note, Source, User, Verdict, utcnow
 from annotator.sanitize import MAX_INT, bounded_int, is_safe_url
 from annotator.services import events, search
 from annotator.services.articles import content_hash
@@ -405,6 +411,10 @@ def _import(session: Session, document, actor: User | None) -> ImportReport:
     head = document.head()
     _check_head(head)
     role = _importer_role(actor)
+    if head.get("external_factchecks") and not review.role_at_least(role, review.ADMIN):
+        raise Forbidden("Only an admin may import other outlets' fact-checks: this file "
+                        "carries external_factchecks, so nothing was imported. Remove them "
+                        "from the file, or ask an admin to import it.")
     found = _check_articles(session, document, head, role)
     if actor is not None and (not actor.active
                               or not review.role_at_least(actor.role, review.EDITOR)):
@@ -420,7 +430,9 @@ def _import(session: Session, document, actor: User | None) -> ImportReport:
     keep = {name: _Ids(session, model, found.ids[name], name + "s", report).keep
             for name, model in (("article", Article), ("claim", Claim), ("source", Source),
                                 ("note", Note), ("event", Event))}
-    writer = BulkWriter(session, keep, pid, report)
+    restore = review.role_at_least(role, review.ADMIN)
+    writer = BulkWriter(session, keep, pid, report, restore=restore,
+                        importer_id=actor.id if actor is not None else None)
     search.defer_bulk(session)
     for article, digest in zip(document.articles(), found.hashes, strict=True):
         writer.add(article, digest)
@@ -434,6 +446,9 @@ def _import(session: Session, document, actor: User | None) -> ImportReport:
     # The imported history keeps its ids: move the sequences past them first, then record
     # this import, so its events take fresh ids after every imported one.
     _sync_sequences(session)
+    authored = writer.authorship_rows(utcnow())
+    for i in range(0, len(authored), 1000):
+        session.connection().execute(insert(Event.__table__), authored[i:i + 1000])
     for from_id, article_id, claim_count in imported:
         events.record(session, "import_json", actor=actor, article_id=article_id,
                       new={"from_id": from_id, "claims": claim_count})

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
+from annotator import review
 from annotator.models import Article, Claim, Event, Mention, Note, Source, User, utcnow
 from annotator.services.mentions import mentioned_usernames
 
@@ -37,11 +38,25 @@ def _defaults(model) -> dict:
     return {c.name: getattr(blank, c.name, None) for c in model.__table__.c}
 
 
-class BulkWriter:
-    """Collect articles and write them a batch at a time; ``close`` writes the rest."""
+# The states an import below admin may bring a claim in at (issue 19): never approved.
+_CAPPED = {review.APPROVED: review.IN_REVIEW}
 
-    def __init__(self, session: Session, keep: dict[str, bool], pid: Callable, report):
+
+class BulkWriter:
+    """Collect articles and write them a batch at a time; ``close`` writes the rest.
+
+    ``restore`` (an admin or the operator restoring a backup) keeps each claim's workflow
+    state and its history's recorded authorship. Otherwise the importer (``importer_id``)
+    brings claims in at most in review, as their submitter, and the file's history is kept
+    marked ``imported``: it never counts as authorship or approval here; ``authored`` then
+    lists, per claim, the published fields the importer brought in.
+    """
+
+    def __init__(self, session: Session, keep: dict[str, bool], pid: Callable, report, *,
+                 restore: bool = True, importer_id: int | None = None):
         self.session, self.keep, self.pid, self.report = session, keep, pid, report
+        self.restore, self.importer_id = restore, importer_id
+        self.authored: list[tuple[int, int, int, list[str]]] = []
         self.pending: list[tuple[dict, str]] = []
         self.claims = 0
         self.imported: list[tuple[int, int, int]] = []  # (file id, new id, claims)
@@ -124,7 +139,13 @@ class BulkWriter:
                 "id": e.get("id"), "article_id": article_id, "claim_id": claim_id,
                 "actor_id": pid(e["actor"]), "action": e["action"][:32], "old": e["old"],
                 "new": e["new"], "comment": e["comment"],
-                "created_at": _time(e["at"]) or now} for e in c["history"]]
+                "created_at": _time(e["at"]) or now,
+                # Older files' events carry no fields: they record no authorship.
+                "fields": list(e.get("fields") or []),
+                "imported": bool(e.get("imported", False)) or not self.restore}
+                for e in c["history"]]
+            if not self.restore:
+                self.authored.append((c["id"], article_id, claim_id, _brought_in(c)))
         self._insert(Source, "source", sources)
         bodies = [n["body"] for n in notes]
         note_ids = self._insert(Note, "note", notes)
@@ -155,11 +176,29 @@ class BulkWriter:
             "orphaned": c.get("orphaned", False), "version": c.get("version", 1),
             "created_at": _time(c.get("created_at")) or now,
             "updated_at": _time(c.get("updated_at")) or now}
+        if not self.restore:
+            # Imports never manufacture approvals: at most in review, submitted by the
+            # importer; nobody in the file approved or submitted anything here.
+            row["state"] = _CAPPED.get(row["state"], row["state"])
+            in_review = row["state"] == review.IN_REVIEW
+            row.update(submitted_by_id=self.importer_id if in_review else None,
+                       submitted_at=now if in_review else None,
+                       approved_by_id=None, approved_at=None)
         if "claimant" in c:
             row["claimant"] = " ".join(str(c["claimant"] or "").split())[:300]
         if "published_url" in c:
             row["published_url"] = (c["published_url"] or "")[:2000]
         return row
+
+    def authorship_rows(self, now: datetime) -> list[dict]:
+        """Return one ``import_claim`` event per claim: what the importer brought in."""
+        base = {k: v for k, v in self.defaults[Event].items() if k != "id"}
+        return [base | {
+            "article_id": article_id, "claim_id": claim_id,
+            "actor_id": self.importer_id, "action": "import_claim", "old": None,
+            "new": {"from_id": from_id}, "comment": "", "created_at": now,
+            "fields": fields, "imported": False}
+            for from_id, article_id, claim_id, fields in self.authored]
 
     def _source_row(self, s: dict, claim_id: int, now: datetime) -> dict:
         return self.defaults[Source] | {
@@ -185,3 +224,11 @@ class BulkWriter:
         if rows:
             self.session.connection().execute(
                 insert(Mention), [{"note_id": n, "user_id": u} for n, u in sorted(rows)])
+
+
+def _brought_in(c: dict) -> list[str]:
+    """Name the published fields an imported claim holds beyond its quote."""
+    held = {"statement": c["statement"] != c["quote"], "claimant": bool(c.get("claimant")),
+            "verdict": c["verdict"] is not None, "conclusion": bool(c["conclusion"]),
+            "sources": bool(c["sources"])}
+    return [f for f in review.PUBLISHED_FIELDS if held[f]]

@@ -416,6 +416,7 @@ def link_match(session: Session, user: User, claim_id: int, kind: str, ref_id) -
     value = _link_value(session, kind, ref)
     if any(_key(v) == _key(value) for v in linked(session, claim.id)):
         return value
+    events.remember(session, claim.id)
     events.record(session, LINK, actor=user, article_id=claim.article_id, claim_id=claim.id,
                   new=value)
     return value

@@ -109,7 +109,7 @@ def split(session: Session, user: User, claim_id: int, at, version) -> tuple[Cla
                   old=old, new={"start": claim.start, "end": claim.end, "into": new.id})
     events.record(session, "create", actor=user, article_id=claim.article_id, claim_id=new.id,
                   new={"start": new.start, "end": new.end, "quote": new.quote,
-                       "split_from": claim.id})
+                       "split_from": claim.id}, new_claim=True)
     return claim, new
 
 
@@ -183,6 +183,9 @@ def apply_correction(session: Session, user: User, plan: Correction | None) -> d
                                      claim.start)
         old = {"start": claim.start, "end": claim.end, "quote": claim.quote,
                "orphaned": claim.orphaned}
+        # Re-anchoring records its authorship like any other write (it changes no
+        # published field, so its event names none).
+        events.remember(session, claim.id)
         if found is None:
             if claim.orphaned:
                 continue

@@ -4,9 +4,9 @@ Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-06
 """
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
-
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects.postgresql import JSONB
 
 revision = '0012'
 down_revision = '0011'
@@ -15,8 +15,17 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    # Plain ADD COLUMN with constant defaults: old rows read as "changed no published
+    # field" and "not imported" (SQLite adds these without rebuilding the table).
+    op.add_column('event', sa.Column('fields',
+                                     sa.JSON().with_variant(JSONB(), 'postgresql'),
+                                     server_default=sa.text("'[]'"),
+                                     nullable=False))
+    op.add_column('event', sa.Column('imported', sa.Boolean(), server_default=sa.text('false'),
+                                     nullable=False))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('event', schema=None) as batch_op:
+        batch_op.drop_column('imported')
+        batch_op.drop_column('fields')
