@@ -114,6 +114,8 @@ class Article(ArticleBase, ArticleContent, table=True):
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # Issue 23: the feed whose item this article was imported from (its source).
+    feed_id: int | None = Field(default=None, foreign_key="feed.id", index=True)
 
 
 class ClaimBase(SQLModel):
@@ -552,3 +554,73 @@ class WebhookAttempt(SQLModel, table=True):
     status_code: int | None = None
     duration_ms: int = 0
     error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+# -- issue 23: feeds, their items, and groups of articles telling the same story -----------
+
+# A news feed (RSS, Atom or JSON Feed) polled on a schedule; its new items become articles.
+class Feed(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=2000, unique=True)
+    outlet: str = Field(max_length=200)
+    language: str = Field(default="", max_length=8)
+    active: bool = Field(default=True)
+    # What the last answer said, sent back as If-None-Match / If-Modified-Since.
+    etag: str = Field(default="", max_length=500)
+    last_modified: str = Field(default="", max_length=200)
+    status: str = Field(default="new", max_length=16)  # new ok error
+    error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    failures: int = Field(default=0)  # errors in a row: the back-off doubles with each
+    last_polled_at: datetime | None = None
+    next_poll_at: datetime | None = Field(default=None, index=True)
+    last_new: int = Field(default=0)
+    items_seen: int = Field(default=0)
+    version: int = Field(default=1)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+# One item a feed listed, remembered so the next poll neither fetches nor imports it again.
+class FeedItem(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("feed_id", "guid"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    feed_id: int = Field(foreign_key="feed.id")
+    guid: str = Field(max_length=2000)
+    url: str = Field(default="", max_length=2000, index=True)  # canonical, once fetched
+    title: str = Field(default="", max_length=500)
+    status: str = Field(default="imported", max_length=16)  # imported duplicate error
+    error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    article_id: int | None = Field(default=None, foreign_key="article.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# A group of articles carrying the same story (near-duplicates by shingle similarity).
+class ArticleGroup(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# An article's MinHash sketch of its word shingles, and the group it joined.
+class ArticleSketch(SQLModel, table=True):
+    article_id: int = Field(foreign_key="article.id", primary_key=True, ondelete="CASCADE")
+    group_id: int = Field(foreign_key="articlegroup.id", index=True)
+    signature: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# One locality-sensitive band of a sketch: articles sharing a band are compared.
+class ArticleBand(SQLModel, table=True):
+    band: str = Field(max_length=24, primary_key=True)
+    article_id: int = Field(foreign_key="article.id", primary_key=True, ondelete="CASCADE")
+
+
+# When each person last opened the morning list ("new since you last looked").
+class TodaySeen(SQLModel, table=True):
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    seen_at: datetime = Field(default_factory=utcnow)
+
+
+# URL de-duplication of feed items looks articles up by their (canonical) address.
+Index("ix_article_url", Article.__table__.c.url)
