@@ -11,12 +11,12 @@ from __future__ import annotations
 from sqlmodel import SQLModel
 
 from annotator import __version__
-from annotator.api.routes import MAX_PAGE
 from annotator.exports import FORMATS
 from annotator.models import (
     ArticleCreate,
     ArticlePublic,
     ArticlePublicWithClaims,
+    ClaimPublic,
     ClaimPublicWithChildren,
     ClaimUpdate,
     NoteCreate,
@@ -26,11 +26,12 @@ from annotator.models import (
 )
 from annotator.review import ACTIONS, STATES
 from annotator.sanitize import MAX_INT
-from annotator.services.queries import MAX_PER_PAGE
+from annotator.services.params import MAX_PAGE
+from annotator.services.queries import MAX_PER_PAGE, SORTS
 
 # Answers: every field is always present, whatever its default.
-ANSWERS = (ArticlePublic, ArticlePublicWithClaims, ClaimPublicWithChildren, SourcePublic,
-           NotePublic)
+ANSWERS = (ArticlePublic, ArticlePublicWithClaims, ClaimPublic, ClaimPublicWithChildren,
+           SourcePublic, NotePublic)
 REQUESTS = (ArticleCreate, ClaimUpdate, SourceCreate, NoteCreate)
 _REF = "#/components/schemas/{model}"
 
@@ -112,6 +113,20 @@ SCHEMAS: dict = shape_schemas() | {
                        "total": {"type": "integer", "minimum": 0},
                        "page": {"type": "integer"}, "per_page": {"type": "integer"},
                        "total_exact": {"type": "boolean"},
+                       "next": {"type": "string",
+                                "description": "Cursor: pass it as ?after= for the next page"}},
+    },
+    "ClaimList": {
+        "type": "object", "required": ["items", "total"],
+        "properties": {"items": {"type": "array", "items": {"allOf": [
+                           _ref("ClaimPublic"),
+                           {"type": "object", "properties": {"snippet": {
+                               "type": "string",
+                               "description": "With q=: the matching text, escaped, with "
+                                              "<mark> around the words found."}}}]}},
+                       "total": {"type": "integer", "minimum": 0},
+                       "page": {"type": "integer"}, "per_page": {"type": "integer"},
+                       "sort": STRING, "total_exact": {"type": "boolean"},
                        "next": {"type": "string",
                                 "description": "Cursor: pass it as ?after= for the next page"}},
     },
@@ -199,6 +214,36 @@ def _filters() -> list[dict]:
     ]
 
 
+def _claim_filters() -> list[dict]:
+    def query(name, schema, description):
+        return {"name": name, "in": "query", "required": False, "schema": schema,
+                "description": description}
+
+    sorts = sorted(SORTS)
+    return [
+        query("state", {"type": "array", "items": {"type": "string", "enum": list(STATES)}},
+              "Only claims in these states (repeat). Held-back sentences only when asked."),
+        query("verdict", {"type": "array", "items": {"type": "string", "maxLength": 32}},
+              "Only these verdict keys (repeat)."),
+        query("assignee", {"type": "string", "maxLength": 64},
+              "A username, me, or none."),
+        query("article", {"type": "string", "maxLength": 500},
+              "An article id, or words of its title."),
+        query("claimant", {"type": "string", "maxLength": 300}, "Who made the claim."),
+        query("q", {"type": "string", "maxLength": 500},
+              'The search language: words, "phrases", -excluded, field:value.'),
+        query("sort", {"type": "string", "enum": sorts + [f"-{k}" for k in sorts]},
+              "A column; - for descending. Default: relevance with q, else newest first."),
+        query("held_back", {"type": "string", "enum": ["0", "1", "true", "false"]},
+              "1 to include sentences the proposal budget held back."),
+        query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "Page number."),
+        query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+              "Claims per page."),
+        query("after", {"type": "string", "maxLength": 400},
+              "The next cursor of the previous page (opaque, signed)."),
+    ]
+
+
 def _paths() -> dict:
     claim_id = [_id_param("claim_id")]
     claim_out = _json(_ref("ClaimPublicWithChildren"), "The claim, with its sources and notes.")
@@ -242,6 +287,13 @@ def _paths() -> dict:
             "tags": ["articles"], "parameters": [_id_param("article_id")],
             "responses": {"200": _json(_ref("ArticlePublicWithClaims"), "The article."),
                           "401": UNAUTHORISED, "403": FORBIDDEN, "404": NOT_FOUND},
+        }},
+        "/api/v1/claims": {"get": {
+            "operationId": "listClaims", "tags": ["claims"],
+            "summary": "List claims with the claims page's filters, a page at a time.",
+            "parameters": _claim_filters(),
+            "responses": {"200": _json(_ref("ClaimList"), "A page of claims."),
+                          "400": BAD, "401": UNAUTHORISED, "403": FORBIDDEN},
         }},
         "/api/v1/claims/{claim_id}": {
             "get": {
@@ -305,6 +357,37 @@ def _paths() -> dict:
                 "400": BAD, "401": UNAUTHORISED, "403": FORBIDDEN,
                 "404": _error("Unknown format."),
             },
+        }},
+        # Issue 21: background jobs (exports and imports started on the web pages).
+        "/api/v1/jobs/{job_id}": {"get": {
+            "operationId": "getJob", "tags": ["exports"],
+            "summary": "A background job: its state, progress and, once done, its file.",
+            "parameters": [_id_param("job_id")],
+            "responses": {"200": _json({"type": "object", "required": [
+                "id", "state", "status", "done", "total", "error", "download"], "properties": {
+                "id": {"type": "integer"}, "kind": {"type": "string"},
+                "format": {"type": "string"},
+                "state": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
+                "status": {"type": "string", "description": "The same as state (older name)."},
+                "done": {"type": "integer"}, "total": {"type": "integer"},
+                "error": {"type": "string"}, "result": {"type": "object"},
+                "attempts": {"type": "integer"}, "waiting_for_worker": {"type": "boolean"},
+                "download": {"type": ["string", "null"]},
+                "created_at": {"type": ["string", "null"]},
+                "updated_at": {"type": ["string", "null"]}}}, "The job."),
+                "401": UNAUTHORISED, "403": FORBIDDEN, "404": NOT_FOUND},
+        }},
+        "/api/v1/jobs/{job_id}/download": {"get": {
+            "operationId": "getJobDownload", "tags": ["exports"],
+            "summary": "A finished export job's file.",
+            "parameters": [_id_param("job_id")],
+            "responses": {
+                "200": {"description": "The file, streamed.", "content": {
+                    "application/json": {"schema": {"type": "object"}},
+                    "application/ld+json": {"schema": {"type": "object"}},
+                    "text/csv": {"schema": {"type": "string"}}}},
+                "401": UNAUTHORISED, "403": FORBIDDEN, "404": NOT_FOUND,
+                "409": _error("The job is not a finished export.")},
         }},
         "/api/v1/imports/json": {"post": {
             "operationId": "importJson", "tags": ["exports"],

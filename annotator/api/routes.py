@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import abort, current_app, g, jsonify, request
 from sqlmodel import SQLModel, select
 
+from annotator import review
 from annotator.api.blueprint import bp
 from annotator.db import engine_for, get_session
 from annotator.exports.rows import People
@@ -25,10 +26,8 @@ from annotator.presenters import present
 from annotator.sanitize import bounded_int
 from annotator.services import articles as article_service
 from annotator.services import claims as claim_service
-from annotator.services import documents, jobs, queries
+from annotator.services import documents, jobs, params, queries
 from annotator.services.queries import MAX_PER_PAGE, PER_PAGE
-
-MAX_PAGE = 10**6
 
 
 def _body() -> dict:
@@ -55,25 +54,15 @@ def _whole(value, name: str, *, required: bool = False) -> int | None:
     return value
 
 
-def _page_arg(name: str, default: int, high: int) -> int:
-    try:
-        value = int(request.args.get(name, default))
-    except ValueError:
-        abort(400, description=f"{name} must be a whole number.")
-    if not 1 <= value <= high:
-        abort(400, description=f"{name} must be between 1 and {high}.")
-    return value
-
-
 @bp.get("/articles")
 @requires("read")
 def list_articles():
     """List articles, newest first, a page at a time."""
     db = get_session()
-    page = _page_arg("page", 1, MAX_PAGE)
-    per_page = _page_arg("per_page", PER_PAGE, MAX_PER_PAGE)
+    page, per_page = params.paging(request.args, default_per_page=PER_PAGE,
+                                   max_per_page=MAX_PER_PAGE)
     # Keyset paging: ?after=<next> continues below the last id without an OFFSET scan.
-    cursor = queries.decode_cursor(request.args.get("after", "")[:200])
+    cursor = queries.decode_cursor(params.cursor(request.args, "after", *_cursor_key()))
     query = select(Article).order_by(Article.id.desc())
     if cursor is not None:
         query = query.where(Article.id < cursor[1])
@@ -88,7 +77,8 @@ def list_articles():
     if not exact:
         body["total_exact"] = False
     if more:
-        body["next"] = queries.encode_cursor([rows[-1].id, rows[-1].id])
+        body["next"] = params.sign_cursor(queries.encode_cursor([rows[-1].id, rows[-1].id]),
+                                          *_cursor_key())
     return jsonify(body)
 
 
@@ -121,8 +111,39 @@ def create_article():
 @bp.get("/articles/<int:article_id>")
 @requires("read")
 def get_article(article_id: int):
-    """Return an article with its body and claims."""
-    return jsonify(documents.article_document(get_session(), g.user, article_id))
+    """Return an article with its body and claims (held-back ones if asked: issue 20)."""
+    states = [s for s in request.args.getlist("state") if s]
+    if any(s not in review.STATES for s in states):
+        abort(400, description=f"state must be one of {', '.join(review.STATES)}.")
+    held_back = request.args.get("held_back", "") in ("1", "true")
+    return jsonify(documents.article_document(get_session(), g.user, article_id,
+                                              states=states, held_back=held_back))
+
+
+@bp.get("/claims")
+@requires("read")
+def list_claims():
+    """List claims with the claims page's filters, a page at a time (keyset ``next``)."""
+    filters = queries.claim_filter(request.args)
+    page, per_page = params.paging(request.args, default_per_page=PER_PAGE,
+                                   max_per_page=MAX_PER_PAGE)
+    after = params.cursor(request.args, "after", *_cursor_key())
+    items, found = documents.claim_list(get_session(), g.user, filters, page=page,
+                                        per_page=per_page, after=after)
+    body = {"items": items, "total": found.total, "page": page, "per_page": found.per_page,
+            "sort": found.sort}
+    if not found.total_exact:
+        body["total_exact"] = False
+    token = params.sign_cursor(found.next_cursor, *_cursor_key())
+    if token:
+        body["next"] = token
+    return jsonify(body)
+
+
+def _cursor_key() -> tuple[str, str]:
+    # The app's secret, and the list and sort the cursor belongs to.
+    return (current_app.config["SECRET_KEY"],
+            f"{request.endpoint}:{request.args.get('sort', '')[:40]}")
 
 
 @bp.get("/claims/<int:claim_id>")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from annotator import review
 from annotator.exports.rows import People
 from annotator.models import (
     ArticlePublicWithClaims,
@@ -13,11 +14,12 @@ from annotator.models import (
     NotePublic,
     Source,
     SourcePublic,
+    SourceSnapshot,
     User,
 )
-from annotator.presenters import present, present_claim
+from annotator.presenters import present, present_claim, present_snapshot
 from annotator.services import articles as article_service
-from annotator.services import blind
+from annotator.services import blind, queries
 from annotator.services import claims as claim_service
 
 
@@ -28,18 +30,30 @@ def claim_document(session: Session, user: User | None, claim_id: int) -> dict:
     sources = session.exec(select(Source).where(Source.claim_id == claim.id)
                            .order_by(Source.id)).all()
     notes = session.exec(select(Note).where(Note.claim_id == claim.id).order_by(Note.id)).all()
+    snaps = {n.source_id: n for n in session.exec(select(SourceSnapshot).where(
+        SourceSnapshot.source_id.in_([s.id for s in sources]))).all()} if sources else {}
     return present_claim(
         ClaimPublicWithChildren, claim, person,
         blinded=claim.id in blind.hidden_claim_ids(session, user, [claim.id]),
-        sources=[present(SourcePublic, s, person) for s in sources],
+        sources=[present(SourcePublic, s, person, snapshot=present_snapshot(snaps.get(s.id)))
+                 for s in sources],
         notes=[present(NotePublic, n, person) for n in notes])
 
 
-def article_document(session: Session, user: User | None, article_id: int) -> dict:
-    """Return an article with its text and claims (``ArticlePublicWithClaims``)."""
+def article_document(session: Session, user: User | None, article_id: int, *,
+                     states: list[str] | None = None, held_back: bool = False) -> dict:
+    """Return an article with its text and claims (``ArticlePublicWithClaims``).
+
+    Sentences the proposal budget held back are left out unless `held_back` is true or
+    `states` (the claims' states to keep; empty for all) names ``held_back``.
+    """
     article = article_service.get_article(session, article_id)
     person = People(session)
-    claims = article_service.article_claims(session, article_id)
+    states = list(states or [])
+    claims = article_service.article_claims(
+        session, article_id, below_budget=held_back or review.HELD_BACK in states)
+    if states:
+        claims = [c for c in claims if c.state in states]
     hidden = blind.hidden_claim_ids(session, user, [c.id for c in claims])
     return present(ArticlePublicWithClaims, article, person, claims=[
         present_claim(ClaimPublic, c, person, blinded=c.id in hidden) for c in claims])
@@ -47,9 +61,31 @@ def article_document(session: Session, user: User | None, article_id: int) -> di
 
 def source_document(session: Session, source: Source) -> dict:
     """Return one source as the API shows it."""
-    return present(SourcePublic, source, People(session))
+    return present(SourcePublic, source, People(session), snapshot=present_snapshot(
+        session.get(SourceSnapshot, source.id)))
 
 
 def note_document(session: Session, note: Note) -> dict:
     """Return one note as the API shows it."""
     return present(NotePublic, note, People(session))
+
+
+def claim_list(session: Session, user: User | None, filters, *, page: int, per_page: int,
+               after: list | None):
+    """Return (items, page) for the claims list: each item the API's claim (``ClaimPublic``).
+
+    The one list shape behind ``GET /api/v1/claims`` and the claims page's JSON twin, blind
+    review applied; a text search adds each claim's ``snippet`` (escaped, with ``<mark>``).
+    """
+    found = queries.find_claims(session, filters, user, page=page, per_page=per_page,
+                                after=after)
+    person = People(session)
+    hidden = blind.hidden_claim_ids(session, user, [c.id for c, _ in found.rows])
+    items = []
+    for claim, _article in found.rows:
+        item = present_claim(ClaimPublic, claim, person, blinded=claim.id in hidden)
+        snippet = found.snippets.get(claim.id)
+        if snippet is not None:
+            item["snippet"] = str(snippet)
+        items.append(item)
+    return items, found

@@ -224,7 +224,7 @@ class Page:
     total_exact: bool
     page: int
     per_page: int
-    next_cursor: str | None
+    next_cursor: list | None
 
 
 def _paged(session: Session, statement, counted, page: int, per_page: int,
@@ -241,13 +241,13 @@ def _paged(session: Session, statement, counted, page: int, per_page: int,
     return Page(rows, total, exact, page, per_page, next_cursor)
 
 
-def _bounds(per_page: int, after: str | None) -> tuple[int, list | None]:
+def _bounds(per_page: int, after: list | None) -> tuple[int, list | None]:
     return (max(1, min(per_page, queries.MAX_PER_PAGE)),
             queries.decode_cursor(after) if after else None)
 
 
 def page_users(session: Session, q: str = "", active: bool | None = None, *, page: int = 1,
-               per_page: int = queries.PER_PAGE, after: str | None = None) -> Page:
+               per_page: int = queries.PER_PAGE, after: list | None = None) -> Page:
     """Return a page of users by username, keyset-paged on the username's unique index.
 
     ``q`` keeps users whose username, display name or a word of it starts with the text;
@@ -421,7 +421,7 @@ def list_tokens(session: Session, user: User | None = None) -> list[tuple[ApiTok
 
 
 def page_tokens(session: Session, user: User | None = None, *, page: int = 1,
-                per_page: int = queries.PER_PAGE, after: str | None = None) -> Page:
+                per_page: int = queries.PER_PAGE, after: list | None = None) -> Page:
     """Return a page of tokens with their owners, newest first, keyset-paged on the id."""
     per_page, cursor = _bounds(per_page, after)
     conds = [ApiToken.user_id == user.id] if user is not None else []

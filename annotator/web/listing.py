@@ -1,13 +1,13 @@
 """Paging helpers every list view shares, and the search-as-you-type pickers.
 
-A list page reads `?page=` (offset, kept for the JSON contract), `?after=` (a keyset cursor,
-preferred by the "next" link) and `?per_page=` (bounded). Totals above the count cap are
-shown as "10,000+" and sent as `"total_exact": false`.
+A list page reads `?page=` (offset, kept for the JSON contract), `?after=` (a signed keyset
+cursor, preferred by the "next" link) and `?per_page=` (bounded); a bad value is a 400.
+Totals above the count cap are shown as "10,000+" and sent as `"total_exact": false`.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -16,20 +16,32 @@ from annotator.db import get_session
 from annotator.models import Article, User
 from annotator.permissions import requires
 from annotator.sanitize import bounded_int
+from annotator.services import params
 from annotator.services.queries import MAX_PER_PAGE, PER_PAGE
 
 bp = Blueprint("pick", __name__)
 PICK_LIMIT = 20
 
 
-def page_args(default_per_page: int = PER_PAGE) -> tuple[int, int, str | None]:
-    """Read page, per_page and the cursor from the query string; bad values fall back."""
-    page = request.args.get("page", "1")
-    per_page = request.args.get("per_page", "")
-    after = request.args.get("after", "").strip()[:200] or None
-    return (max(1, min(int(page), 1_000_000)) if page.isdigit() else 1,
-            max(1, min(int(per_page), MAX_PER_PAGE)) if per_page.isdigit() else default_per_page,
-            after)
+def page_args(default_per_page: int = PER_PAGE) -> tuple[int, int, list | None]:
+    """Read page, per_page and the cursor from the query string; a bad value is a 400."""
+    page, per_page = params.paging(request.args, default_per_page=default_per_page,
+                                   max_per_page=MAX_PER_PAGE)
+    return page, per_page, params.cursor(request.args, "after", _secret(), _scope())
+
+
+def _secret() -> str:
+    return current_app.config["SECRET_KEY"]
+
+
+def _scope() -> str:
+    # A cursor serves the list and the sort it came from, and no other.
+    return f"{request.endpoint}:{request.args.get('sort', '')[:40]}"
+
+
+def sign(next_cursor: list | None) -> str | None:
+    """Return the opaque ``?after=`` token for a service's next sort key."""
+    return params.sign_cursor(next_cursor, _secret(), _scope())
 
 
 def total_label(total: int, exact: bool) -> str:
@@ -37,7 +49,7 @@ def total_label(total: int, exact: bool) -> str:
     return f"{total:,}" if exact else f"{total:,}+"
 
 
-def pager(endpoint: str, page: int, has_next: bool, next_cursor: str | None, **values) -> dict:
+def pager(endpoint: str, page: int, has_next: bool, next_cursor: list | None, **values) -> dict:
     """Return the previous and next links of a list page, keeping every other argument."""
     args = {k: v for k, v in request.args.to_dict(flat=False).items()
             if k not in ("page", "after", "format")}
@@ -45,19 +57,21 @@ def pager(endpoint: str, page: int, has_next: bool, next_cursor: str | None, **v
     prev_url = url_for(endpoint, **{**args, "page": page - 1}) if page > 1 else None
     next_url = None
     if has_next:
-        extra = {"after": next_cursor} if next_cursor else {}
+        token = sign(next_cursor)
+        extra = {"after": token} if token else {}
         next_url = url_for(endpoint, **{**args, "page": page + 1, **extra})
     return {"page": page, "prev_url": prev_url, "next_url": next_url}
 
 
 def list_json(items: list, total: int, exact: bool, page: int, per_page: int,
-              next_cursor: str | None, **extra):
+              next_cursor: list | None, **extra):
     """Answer a list's JSON twin in the contract's shape."""
     body = {"items": items, "total": total, "page": page, "per_page": per_page, **extra}
     if not exact:
         body["total_exact"] = False
-    if next_cursor:
-        body["next"] = next_cursor
+    token = sign(next_cursor)
+    if token:
+        body["next"] = token
     return jsonify(body)
 
 

@@ -9,9 +9,18 @@ from annotator import review
 from annotator.db import get_session
 from annotator.models import Article, User, Verdict
 from annotator.permissions import requires
-from annotator.sanitize import bounded_int
-from annotator.services import assignment, blind, events, queries, search
+from annotator.services import (
+    articles,
+    assignment,
+    blind,
+    documents,
+    events,
+    params,
+    queries,
+    search,
+)
 from annotator.services import queue as queue_service
+from annotator.services.errors import Invalid
 from annotator.web import listing
 from annotator.web.helpers import attempt, flash_back, render, user
 
@@ -20,31 +29,7 @@ bp = Blueprint("work", __name__)
 
 def _filters(args=None, assignee_key: str = "assignee") -> queries.ClaimFilter:
     """Read the claim filters from the query string (or the bulk-assign form's copy)."""
-    args = request.args if args is None else args
-    article = args.get("article", "").strip()[:200]
-    q = args.get("q", "").strip()[:200]
-    if article and bounded_int(article, low=1) is None:
-        # A title typed into the article picker: the search language's article: field.
-        q = f'{q} article:"{article.replace(chr(34), " ")}"'.strip()
-    sort = args.get("sort", "").strip()
-    return queries.ClaimFilter(
-        states=[s for s in args.getlist("state") if s in review.STATES],
-        verdicts=[v for v in args.getlist("verdict") if v],
-        assignee=args.get(assignee_key, "").strip(),
-        article_id=bounded_int(article, low=1),
-        q=q,
-        sort=sort if sort.lstrip("-") in queries.SORTS else "",
-    )
-
-
-def _claim_json(c, a, people, hidden, snippet) -> dict:
-    def name(uid):
-        return people[uid].username if uid in people else None
-    return {"id": c.id, "article_id": a.id, "article": a.title, "statement": c.statement,
-            "state": c.state, "verdict": None if c.id in hidden else c.verdict,
-            "score": c.score, "origin": c.origin, "assignee": name(c.assignee_id),
-            "submitted_by": name(c.submitted_by_id), "updated_at": c.updated_at.isoformat(),
-            **({"snippet": str(snippet)} if snippet is not None else {})}
+    return queries.claim_filter(request.args if args is None else args, assignee_key)
 
 
 @bp.route("/claims")
@@ -54,16 +39,17 @@ def claim_list():
     db = get_session()
     filters = _filters()
     page, per_page, after = listing.page_args()
+    if request.args.get("format") == "json":
+        # The twin is GET /api/v1/claims's list: the same items, fields and formats.
+        items, found = documents.claim_list(db, user(), filters, page=page, per_page=per_page,
+                                            after=after)
+        return listing.list_json(items, found.total, found.total_exact, page, found.per_page,
+                                 found.next_cursor, sort=found.sort)
     found = queries.find_claims(db, filters, user(), page=page, per_page=per_page, after=after)
     rows = found.rows
     hidden = blind.hidden_claim_ids(db, user(), [c.id for c, _ in rows])
     ids = {c.assignee_id for c, _ in rows} | {c.submitted_by_id for c, _ in rows}
     people = events.people_by_id(db, ids)
-    if request.args.get("format") == "json":
-        return listing.list_json(
-            [_claim_json(c, a, people, hidden, found.snippets.get(c.id)) for c, a in rows],
-            found.total, found.total_exact, page, found.per_page, found.next_cursor,
-            sort=found.sort)
     article_title = ""
     if filters.article_id is not None:
         article_title = db.exec(select(Article.title).where(
@@ -93,10 +79,10 @@ def bulk_assign():
     if not back.startswith("/claims"):
         back = url_for("work.claim_list")
     try:
-        assignee_ids = [int(x) for x in request.form.getlist("assignee")]
+        assignee_ids = params.row_ids(request.form.getlist("assignee"), "assignee")
         claim_ids = (None if request.form.get("scope") == "filter"
-                     else [int(x) for x in request.form.getlist("claim")])
-    except ValueError:
+                     else params.row_ids(request.form.getlist("claim"), "claim"))
+    except Invalid:
         flash("The form sent something that is not a claim or a person.", "error")
         return redirect(back, 303)
 
@@ -175,12 +161,9 @@ def queue_section(section: str):
 def activity(article_id: int):
     """Show an article's activity feed."""
     db = get_session()
-    from annotator.services.articles import get_article
-
-    article = get_article(db, article_id)
-    before = request.args.get("before", "")
+    article = articles.get_article(db, article_id)
     events = queries.article_activity(db, article_id, limit=queries.ACTIVITY_PAGE + 1,
-                                      before=bounded_int(before, low=1))
+                                      before=params.row_id(request.args, "before"))
     older = None
     if len(events) > queries.ACTIVITY_PAGE:
         events = events[:queries.ACTIVITY_PAGE]
