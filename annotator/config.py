@@ -94,6 +94,14 @@ def load(overrides: dict | None = None) -> dict:
         "ALLOW_PRIVATE_URLS": _bool("ALLOW_PRIVATE_URLS", False),
         "FETCH_TIMEOUT": float(os.environ.get("FETCH_TIMEOUT", 10)),
         "FETCH_MAX_BYTES": int(os.environ.get("FETCH_MAX_BYTES", 5 * 1024 * 1024)),
+        # Source snapshots (issue 22): each attached source is archived by the queue; a page
+        # over SNAPSHOT_MAX_BYTES fails with that reason. Link checks re-fetch each source
+        # every LINK_CHECK_HOURS, at most one request per host every LINK_CHECK_HOST_SECONDS.
+        "SNAPSHOTS": _bool("SNAPSHOTS", True),
+        "SNAPSHOT_MAX_BYTES": int(os.environ.get("SNAPSHOT_MAX_BYTES", 20 * 1024 * 1024)),
+        "SNAPSHOT_TIMEOUT": float(os.environ.get("SNAPSHOT_TIMEOUT", 20)),
+        "LINK_CHECK_HOURS": float(os.environ.get("LINK_CHECK_HOURS", 24)),
+        "LINK_CHECK_HOST_SECONDS": float(os.environ.get("LINK_CHECK_HOST_SECONDS", 5)),
     }
     extra = folder / "config.py"
     if extra.exists():

@@ -424,12 +424,28 @@ class ArticleCreate(SQLModel):
     language: str | None = Field(default=None, max_length=8)
 
 
+# Issue 22: a source's archived copy as the API and the export show it (DESIGN "Source
+# snapshots"); a source has ``null`` until one is tried.
+class SnapshotPublic(SQLModel):
+    status: str = Field(**_enum(("pending", "stored", "failed")))
+    fetched_at: datetime | None = None
+    sha256: str = ""
+    final_url: str = ""
+    http_status: int | None = None
+    content_type: str = ""
+    quote: str = Field(default="none", **_enum(("found", "not_found", "none")))
+    health: str = Field(default="unchecked", **_enum(
+        ("unchecked", "unchanged", "changed", "moved", "gone")))
+    error: str = ""
+
+
 # A source as the API and the export show it.
 class SourcePublic(SourceBase):
     id: int
     created_by: UserPublic | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    snapshot: SnapshotPublic | None = None  # issue 22
 
 
 # A new source (POST /claims/{id}/sources); ``published`` is a date, YYYY-MM-DD.
@@ -624,3 +640,39 @@ class TodaySeen(SQLModel, table=True):
 
 # URL de-duplication of feed items looks articles up by their (canonical) address.
 Index("ix_article_url", Article.__table__.c.url)
+
+
+# -- issue 22: source snapshots and link health ---------------------------------------------
+# What the desk archived of a source (one row per source, made when it is attached): the
+# fetch's outcome, whether the excerpt is on the page, and what the last link check found.
+# The bytes themselves are in SourceArchive, so lists and exports never load them.
+class SourceSnapshot(SQLModel, table=True):
+    source_id: int = Field(foreign_key="source.id", primary_key=True, ondelete="CASCADE")
+    status: str = Field(default="pending", max_length=16, index=True)  # pending stored failed
+    attempts: int = 0
+    requested_at: datetime = Field(default_factory=utcnow)
+    fetched_at: datetime | None = None
+    sha256: str = Field(default="", max_length=64)
+    final_url: str = Field(default="", max_length=2000)
+    http_status: int | None = None
+    content_type: str = Field(default="", max_length=200)
+    size: int = 0
+    error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    quote: str = Field(default="none", max_length=16)  # found not_found none
+    quote_start: int | None = None
+    quote_end: int | None = None
+    health: str = Field(default="unchecked", max_length=16, index=True)
+    change: int | None = None  # per cent of the text that changed, at the last check
+    moved_to: str = Field(default="", max_length=2000)
+    checked_at: datetime | None = None
+    check_error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    etag: str = Field(default="", max_length=500)
+    last_modified: str = Field(default="", max_length=100)
+
+
+# The archived bytes of a stored snapshot: the response as a gzipped WARC record and the
+# page's extracted text, zlib-compressed; in the database, so a backup carries them.
+class SourceArchive(SQLModel, table=True):
+    source_id: int = Field(foreign_key="source.id", primary_key=True, ondelete="CASCADE")
+    warc: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    text_z: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

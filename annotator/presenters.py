@@ -221,3 +221,24 @@ def present_claim(shape: type[ClaimPublic], claim, person: Person, *, blinded: b
 def field_names(shape: type[SQLModel]) -> list[str]:
     """Return the names a shape's JSON has, in order."""
     return list(shape.model_fields)
+
+
+# -- issue 22: a source's snapshot -------------------------------------------------------------
+SNAPSHOT_FIELDS = ("status", "fetched_at", "sha256", "final_url", "http_status", "content_type",
+                   "quote", "health", "error")
+
+
+def present_snapshot(row, prefix: str = "") -> dict | None:
+    """Return a source's ``snapshot`` key: None when none was tried, else the DESIGN shape.
+
+    ``row`` is a SourceSnapshot (or None), or a joined row whose snapshot columns are named
+    ``prefix + field`` (the export reads them with the sources).
+    """
+    if row is None:
+        return None
+    mapping = getattr(row, "_mapping", None)
+    read = mapping.get if mapping is not None else partial(getattr, row)
+    if read(prefix + "status", None) is None:
+        return None
+    return {name: iso(read(prefix + name, None)) if name == "fetched_at"
+            else read(prefix + name, None) for name in SNAPSHOT_FIELDS}

@@ -170,6 +170,8 @@ def app(database_url, tmp_path, monkeypatch):
         "SECRET_KEY": "test-secret",
         "TESTING": True,
         "WTF_CSRF_ENABLED": False,
+        # Tests reach no outside site: source archiving (issue 22) is on only in its tests.
+        "SNAPSHOTS": False,
     })
     yield app
     get_engine(database_url).dispose()

@@ -119,7 +119,7 @@ def review_dates(claim, history) -> tuple[str | None, str | None]:
 
 
 def claim_review(claim, article, history, scale: Scale, *, base_url: str,
-                 desk_name: str) -> dict:
+                 desk_name: str, sources=None) -> dict:
     """Shape one approved claim as a ClaimReview node (without @context)."""
     base = _base(base_url)
     published, modified = review_dates(claim, history)
@@ -141,7 +141,28 @@ def claim_review(claim, article, history, scale: Scale, *, base_url: str,
     based_on = _based_on(history, base)
     if based_on:
         node["isBasedOn"] = based_on
+    cited = citations(sources or (), base)
+    if cited:
+        node["citation"] = cited
     return {k: v for k, v in node.items() if v is not None}
+
+
+def citations(sources, base: str) -> list[dict]:
+    """Each source as a cited work; ``archivedAt`` is the desk's snapshot, when it has one."""
+    out = []
+    for s in sources:
+        node = {"@type": "CreativeWork", "url": s.url}
+        if s.title:
+            node["name"] = s.title
+        if s.publisher:
+            node["publisher"] = {"@type": "Organization", "name": s.publisher}
+        archived = getattr(s, "_mapping", {}).get("snapshot_status")
+        if archived == "stored":
+            node["archivedAt"] = f"{base}/sources/{s.id}/snapshot"
+        elif s.archived_url:
+            node["archivedAt"] = s.archived_url
+        out.append(node)
+    return out
 
 
 def _based_on(history, base: str) -> list[dict]:
@@ -185,8 +206,8 @@ def export_claimreview(session: Session, filters: ExportFilter | None = None, *,
     yield '{"@context":"https://schema.org","@graph":['
     for chunk in json_sequence(
             claim_review(row.claim, article, row.history, scale, base_url=base_url,
-                         desk_name=desk_name)
-            for article, row in iter_grouped(session, filters, children=("history",),
+                         desk_name=desk_name, sources=row.sources)
+            for article, row in iter_grouped(session, filters, children=("sources", "history"),
                                              include_empty=False, progress=progress)):
         yield html_safe(chunk)
     yield "]}\n"
@@ -199,9 +220,10 @@ def single_claimreview(session: Session, claim: Claim, *, base_url: str,
         return None
     filters = ExportFilter(article_ids=[claim.article_id], states=[APPROVED])
     extra = [Claim.__table__.c.id == claim.id]
-    for article, row in iter_grouped(session, filters, children=("history",),
+    for article, row in iter_grouped(session, filters, children=("sources", "history"),
                                      include_empty=False, extra=extra):
         return {"@context": CONTEXT, **claim_review(row.claim, article, row.history,
                                                     Scale(session), base_url=base_url,
-                                                    desk_name=desk_name)}
+                                                    desk_name=desk_name,
+                                                    sources=row.sources)}
     return None

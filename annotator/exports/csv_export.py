@@ -17,6 +17,8 @@ COLUMNS = (
     "statement", "quote", "verdict", "verdict_label", "conclusion", "assignee",
     "submitted_by", "approved_by", "approved_at", "score", "sources", "notes", "updated_at",
     "claimant",  # added last: spreadsheets that read columns by position keep working
+    # Issue 22: sources archived, quotes found on their pages, sources changed or gone.
+    "sources_archived", "quotes_found", "sources_at_risk",
 )
 # A spreadsheet runs a cell that starts with one of these as a formula (or DDE command).
 FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
@@ -52,6 +54,14 @@ def sources_cell(sources) -> str:
         for s in sources)
 
 
+def evidence_cells(sources) -> tuple[int, int, int]:
+    """Count a claim's sources archived, with their quote found, and changed, moved or gone."""
+    snaps = [s._mapping for s in sources if hasattr(s, "_mapping")]
+    return (sum(m.get("snapshot_status") == "stored" for m in snaps),
+            sum(m.get("snapshot_quote") == "found" for m in snaps),
+            sum(m.get("snapshot_health") in ("changed", "moved", "gone") for m in snaps))
+
+
 def export_csv(session: Session, filters: ExportFilter | None = None, *, base_url: str = "",
                progress: Callable[[int], None] | None = None, **_options) -> Iterator[str]:
     """Stream the CSV text; the first chunk starts with the byte-order mark."""
@@ -72,7 +82,8 @@ def export_csv(session: Session, filters: ExportFilter | None = None, *, base_ur
             c.statement, c.quote, c.verdict or "", labels.get(c.verdict or "", ""),
             c.conclusion, person.username(c.assignee_id), person.username(c.submitted_by_id),
             person.username(c.approved_by_id), iso(c.approved_at) or "", c.score,
-            sources_cell(row.sources), len(row.notes), iso(c.updated_at) or "", c.claimant)])
+            sources_cell(row.sources), len(row.notes), iso(c.updated_at) or "", c.claimant,
+            *evidence_cells(row.sources))])
         if rows % ROWS_PER_CHUNK == 0:
             yield buffer.getvalue()
             buffer.seek(0)

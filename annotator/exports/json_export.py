@@ -18,7 +18,7 @@ from annotator.models import (
     VerdictPublic,
     utcnow,
 )
-from annotator.presenters import iso, present, present_all, present_claim
+from annotator.presenters import iso, present, present_all, present_claim, present_snapshot
 
 SCHEMA_VERSION = "1"
 __all__ = ["BATCH", "ExportFilter", "People", "export_json", "iso"]
@@ -33,9 +33,17 @@ def claim_dict(claim, person, sources: Iterable, notes: Iterable, history: Itera
     """Shape one claim, with its sources, notes and history, as the export has it."""
     return present_claim(
         ClaimRecord, claim, person,
-        sources=present_all(SourcePublic, list(sources), person),
+        sources=with_snapshots(list(sources), person),
         notes=present_all(NotePublic, list(notes), person),
         history=present_all(EventPublic, list(history), person, raw_json=True))
+
+
+def with_snapshots(sources: list, person) -> list[dict]:
+    """Present sources with their ``snapshot`` (read with them as ``snapshot_*`` columns)."""
+    shaped = present_all(SourcePublic, sources, person)
+    for out, row in zip(shaped, sources, strict=True):
+        out["snapshot"] = present_snapshot(row, "snapshot_")
+    return shaped
 
 
 def article_head(article, person) -> dict:

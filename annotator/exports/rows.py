@@ -40,12 +40,13 @@ from annotator.models import (
     Event,
     Note,
     Source,
+    SourceSnapshot,
     User,
     UserPublic,
     UserRecord,
     Verdict,
 )
-from annotator.presenters import loads, present
+from annotator.presenters import SNAPSHOT_FIELDS, loads, present
 from annotator.sanitize import MAX_INT
 
 BATCH = 1000
@@ -293,7 +294,14 @@ def _children(session: Session, model, ids: list[int]) -> dict[int, list]:
         batch = table.c.claim_id == any_(bindparam("ids", ids, type_=ARRAY(Integer)))
     else:
         batch = table.c.claim_id.in_(ids)
-    rows = session.exec(select(*raw_columns(table)).where(batch).order_by(table.c.id)).all()
+    query = select(*raw_columns(table))
+    if model is Source:  # issue 22: each source's snapshot metadata rides along
+        snap = SourceSnapshot.__table__
+        query = select(*raw_columns(table), *(
+            (utc_text(snap.c[n]) if n == "fetched_at" else snap.c[n]).label("snapshot_" + n)
+            for n in SNAPSHOT_FIELDS)).select_from(
+            table.outerjoin(snap, snap.c.source_id == table.c.id))
+    rows = session.exec(query.where(batch).order_by(table.c.id)).all()
     for row in rows:
         groups[row.claim_id].append(row)
     return groups

@@ -151,3 +151,59 @@ def reanchor(
         or _between_context(body, quote, prefix, suffix, start_hint)
         or _approximate(body, quote, start_hint)
     )
+
+
+# -- quotes in a source's text (issue 22) ---------------------------------------------------
+# Typographic variants a copied excerpt and the page may disagree on.
+_FOLD = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"',
+    "\u00bb": '"', "\u2039": "'", "\u203a": "'",
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
+    "\u2212": "-", "\u00ad": None, "\u200b": None, "\u2026": "...",
+})
+
+
+def fold(text: str) -> tuple[str, list[int]]:
+    """Normalise quotes, dashes, whitespace and case; return the text and where each came from.
+
+    ``where[i]`` is the offset in ``text`` of the folded text's character ``i`` (plus one
+    last entry, the end), so a span found in the folded text maps back to the original.
+    """
+    out: list[str] = []
+    where: list[int] = []
+    space = False
+    for i, char in enumerate(text):
+        if char.isspace():
+            if out and not space:
+                out.append(" ")
+                where.append(i)
+            space = True
+            continue
+        space = False
+        folded = char.translate(_FOLD).lower()
+        for piece in folded:
+            out.append(piece)
+            where.append(i)
+    if out and out[-1] == " ":
+        out.pop()
+        where.pop()
+    where.append(len(text) if not where else where[-1] + 1)
+    return "".join(out), where
+
+
+def find_quote(body: str, quote: str) -> tuple[int, int] | None:
+    """Return where an excerpt is in a text, as claims are re-anchored, or None.
+
+    Quotes, dashes, whitespace and case are normalised on both sides first; then the exact,
+    then the approximate match of ``reanchor`` is tried. The span is in ``body``'s offsets.
+    """
+    needle, _ = fold(quote)
+    if not needle:
+        return None
+    folded, where = fold(body)
+    span = reanchor(folded, needle)
+    if span is None:
+        return None
+    start, end = span
+    return where[start], where[end - 1] + 1

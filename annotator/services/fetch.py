@@ -334,6 +334,8 @@ def fetch_resource(url: str, settings: FetchSettings | None = None, *,
     hops: list[str] = []
     for _hop in range(MAX_REDIRECTS + 1):
         address = check_url(url, allow_private=settings.allow_private)
+        if address is None:  # a checker that only checks: connect where the name points
+            address = _addresses(urlsplit(url).hostname or "", 80)[0]
         hops.append(url)
         status, reason, got, data = _get(url, address, settings, deadline, types=None,
                                          extra={"Accept": "*/*", **(headers or {})})

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from annotator import review
 from annotator.models import Article, Claim, Event, Mention, Note, Source, User, utcnow
+from annotator.services import snapshots
 from annotator.services.mentions import mentioned_usernames
 
 BATCH_CLAIMS = 500
@@ -128,8 +129,10 @@ class BulkWriter:
         else:
             claim_ids = self._insert(Claim, "claim", claim_rows)
         sources, notes, history = [], [], []
+        carried = []  # issue 22: each source's snapshot metadata, or None
         for (c, article_id), claim_id in zip(owners, claim_ids, strict=True):
             sources += [self._source_row(s, claim_id, now) for s in c["sources"]]
+            carried += [s.get("snapshot") for s in c["sources"]]
             notes += [base[Note] | {
                 "id": n.get("id"), "claim_id": claim_id, "author_id": pid(n["author"]),
                 "body": n["body"], "created_at": _time(n["created_at"]) or now}
@@ -146,7 +149,8 @@ class BulkWriter:
                 for e in c["history"]]
             if not self.restore:
                 self.authored.append((c["id"], article_id, claim_id, _brought_in(c)))
-        self._insert(Source, "source", sources)
+        snapshots.import_snapshots(self.session, zip(self._insert(Source, "source", sources),
+                                                     carried, strict=True))
         bodies = [n["body"] for n in notes]
         note_ids = self._insert(Note, "note", notes)
         self._mentions(zip(note_ids, bodies, strict=True))
