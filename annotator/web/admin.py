@@ -14,7 +14,7 @@ from annotator.db import get_session
 from annotator.models import User
 from annotator.permissions import requires
 from annotator.presenters import iso
-from annotator.services import learning, settings
+from annotator.services import learning, params, settings
 from annotator.services import users as user_service
 from annotator.services import verdicts as verdict_service
 from annotator.services.errors import Invalid, NotFound, ServiceError
@@ -270,10 +270,10 @@ def create_token():
             if owner is None:
                 raise Invalid(f"No user called {name!r}.", field="username")
         else:
-            try:
-                owner = user_service.get_user(db, int(form.get("user_id", "")))
-            except ValueError:
-                raise Invalid("Choose whose token this is.", field="user_id") from None
+            owner_id = params.row_id(form, "user_id")
+            if owner_id is None:
+                raise Invalid("Choose whose token this is.", field="user_id")
+            owner = user_service.get_user(db, owner_id)
         expires = user_service.expiry_in_days(form.get("expires_days"))
         return user_service.create_token(db, owner, form.get("name", ""), expires,
                                          actor=user())[1]

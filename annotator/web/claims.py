@@ -12,7 +12,7 @@ from annotator.db import get_session
 from annotator.models import Claim
 from annotator.permissions import requires
 from annotator.sanitize import bounded_int
-from annotator.services import blind, spans
+from annotator.services import blind, params, spans
 from annotator.services import claims as claim_service
 from annotator.services import panel as panel_service
 from annotator.services.errors import Conflict, Invalid, ServiceError
@@ -138,10 +138,7 @@ def transition(claim_id: int):
     """Take a workflow action."""
     form = form_dict()
     assignee = form.get("assignee", "").strip()
-    try:
-        assignee_id = int(assignee) if assignee else None
-    except ValueError:
-        assignee_id = -1  # the service refuses it with a clear message
+    assignee_id = params.to_int(assignee, "assignee", low=1) if assignee else None
 
     action = form.get("action", "")
     return _run(claim_id, lambda db: claim_service.transition(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask.json.provider import DefaultJSONProvider
 
 from annotator.sanitize import json_too_deep
@@ -20,9 +22,34 @@ class DepthLimitedJSON(DefaultJSONProvider):
         if json_too_deep(s, MAX_JSON_DEPTH):
             raise ValueError(f"The JSON nests deeper than {MAX_JSON_DEPTH} levels.")
         try:
-            return super().loads(s, **kwargs)
+            found = super().loads(s, **kwargs)
         except RecursionError:
             raise ValueError("The JSON nests too deeply.") from None
+        # A lone surrogate (\ud800 alone) is no text any field may hold, and PostgreSQL and
+        # UTF-8 writers refuse it later: refuse it here, where the request is read.
+        if _ESCAPED_SURROGATE.search(s if isinstance(s, str) else s.decode("utf-8", "replace")):
+            _refuse_lone_surrogates(found)
+        return found
+
+
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _refuse_lone_surrogates(node) -> None:
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("The JSON holds a lone surrogate (\\ud800 alone), which is "
+                                 "not text.") from None
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 def refuse_nul_bytes():
