@@ -94,6 +94,14 @@ def load(overrides: dict | None = None) -> dict:
         "ALLOW_PRIVATE_URLS": _bool("ALLOW_PRIVATE_URLS", False),
         "FETCH_TIMEOUT": float(os.environ.get("FETCH_TIMEOUT", 10)),
         "FETCH_MAX_BYTES": int(os.environ.get("FETCH_MAX_BYTES", 5 * 1024 * 1024)),
+        # Feeds (issue 23): each is polled every FEED_POLL_MINUTES, one request per host
+        # every FEED_HOST_INTERVAL seconds, backing off up to FEED_MAX_BACKOFF_MINUTES after
+        # errors; FEED_MAX_ITEMS items per answer, FEED_POLL_THREADS feeds at once.
+        "FEED_POLL_MINUTES": float(os.environ.get("FEED_POLL_MINUTES", 15)),
+        "FEED_HOST_INTERVAL": float(os.environ.get("FEED_HOST_INTERVAL", 1)),
+        "FEED_MAX_BACKOFF_MINUTES": float(os.environ.get("FEED_MAX_BACKOFF_MINUTES", 360)),
+        "FEED_MAX_ITEMS": int(os.environ.get("FEED_MAX_ITEMS", 100)),
+        "FEED_POLL_THREADS": int(os.environ.get("FEED_POLL_THREADS", 8)),
         # Source snapshots (issue 22): each attached source is archived by the queue; a page
         # over SNAPSHOT_MAX_BYTES fails with that reason. Link checks re-fetch each source
         # every LINK_CHECK_HOURS, at most one request per host every LINK_CHECK_HOST_SECONDS.

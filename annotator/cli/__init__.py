@@ -16,6 +16,7 @@ from annotator.cli import (
     database,
     exchange,
     factchecks,
+    feeds,
     jobs,
     search,
     server,
@@ -66,7 +67,7 @@ def main() -> None:
     """Fact-check and claim annotation workbench."""
 
 
-_MODULES = (database, users, articles, jobs, exchange, server, factchecks, search)
+_MODULES = (database, users, articles, jobs, exchange, server, factchecks, search, feeds)
 
 for _module in _MODULES:
     for _command in _module.COMMANDS:

@@ -31,7 +31,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from annotator import review
+from annotator import review, tasks
 from annotator.engine import session_scope
 from annotator.models import Article, Feed, FeedItem, User, utcnow
 from annotator.sanitize import is_safe_url
@@ -489,6 +489,18 @@ def poll_feeds(engine: Engine, feed_ids: list[int] | None, settings: PollSetting
         return list(pool.map(one, feed_ids))
 
 
+def claim_due(engine: Engine, settings: PollSettings, now: datetime | None = None) -> list[int]:
+    """Take the due feeds for this poll: their next poll moves a lease ahead, so a second
+    worker (or the next tick, while this run lasts) does not poll them too."""
+    now = now or utcnow()
+    with session_scope(engine) as session:
+        ids = due_feed_ids(session, now)
+        if ids:
+            session.exec(update(Feed).where(Feed.id.in_(ids)).values(
+                next_poll_at=now + max(settings.every, timedelta(minutes=10))))
+    return ids
+
+
 def item_counts(session: Session, feed_ids: list[int]) -> dict[int, dict[str, int]]:
     """Return, per feed, how many of its items were imported, duplicates or errors."""
     counts: dict[int, dict[str, int]] = {i: {} for i in feed_ids}
@@ -499,3 +511,23 @@ def item_counts(session: Session, feed_ids: list[int]) -> dict[int, dict[str, in
                                                              FeedItem.status)).all():
             counts[feed_id][status] = n
     return counts
+
+
+# -- the queue: a periodic task polls the due feeds ----------------------------------------
+
+@tasks.periodic_task(tasks.crontab(minute="*"))
+def poll_due_feeds() -> None:
+    """Poll every due feed (in this worker, so the per-host spacing holds), then mark each
+    new article's claims "checked before?" as any import's job does."""
+    from annotator.services import jobs
+
+    rt = tasks.runtime()
+    settings = PollSettings.from_config(rt.settings)
+    ids = claim_due(rt.engine, settings)
+    if not ids:
+        return
+    marks = bool(rt.settings.get("CHECKED_BEFORE_JOBS", True))
+    results = poll_feeds(rt.engine, ids, settings, after_import=(
+        (lambda article_id: jobs.run_mark_job(rt.engine, article_id)) if marks else None))
+    log.info("polled %d feed(s): %d new article(s), %d error(s)", len(results),
+             sum(r.new for r in results), sum(r.errors for r in results))

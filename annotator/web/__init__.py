@@ -23,18 +23,20 @@ def blueprints() -> list:
         dashboard,
         exchange,
         exports,
+        feeds,
         listing,
         live,
         matches,
         pages,
         public,
         send,
+        today,
         work,
     )
 
     return [module.bp for module in (auth, dashboard, articles, claims, exports, live, pages,
                                      work, account, admin, exchange, listing, matches,
-                                     public, send)]
+                                     public, send, feeds, today)]
 
 
 def init_app(app: Flask) -> None:
