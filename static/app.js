@@ -1,22 +1,55 @@
 // annotator's own behaviour on top of htmx: keyboard review, the selection adder, the menu,
 // the panel sheet, focus that stays where you work, and polite confirmations.
+//
+// Nothing typed in the claim panel is dropped: before anything replaces the panel or leaves
+// the page (a/x, j/k, Esc, the close button, a claim in the list or the text, a workflow
+// action, a link), the claim's form is saved with its version and only then does the action
+// run; a refusal or a conflict is shown and the action does not run. Any other text typed
+// in the panel (a note, a source, a comment) is asked about in a dialog whose first button
+// saves it. Saving one form of the panel keeps what was typed in the others.
 (function () {
   "use strict";
 
-  var pendingFocus = null;   // "field": focus the panel's first field after the next swap
+  var pendingFocus = null;   // "panel": focus the panel after the next swap; "field": its first field
   var advanceAfter = false;  // after a/x: go on to the next proposal once the panel is back
   var kept = null;           // where focus was inside the panel before a swap
+  var afterSave = null;      // what to run once the save in flight has landed
+  var carried = null;        // what was typed in the panel's other forms, put back after a swap
+  var loading = 0;           // requests in flight that will replace the panel
+  var queued = [];           // triage keys pressed while the panel was loading
 
   function $(sel, root) { return (root || document).querySelector(sel); }
   function all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
   function items() { return all("#claim-list .claim-item"); }
   function panel() { return document.getElementById("claim-panel"); }
+  function claimForm(root) { return $("form.claim-form", root || panel() || document); }
 
   function announce(text) {
     var region = document.getElementById("announce");
     if (!region || !text) { return; }
     region.textContent = "";
     window.setTimeout(function () { region.textContent = text; }, 50);
+  }
+
+  // -- highlights and list follow the claims' states without a reload
+  var RANK = { dismissed: 0, held_back: 0, proposed: 1, open: 2, in_progress: 3, in_review: 4, approved: 5 };
+
+  function paintHighlights() {
+    all("#article-body .hl").forEach(function (el) {
+      var top = null;
+      (el.dataset.claims || "").split(" ").forEach(function (id) {
+        var li = document.getElementById("claim-item-" + id);
+        if (!li || !li.dataset.state) { return; }
+        var rank = RANK[li.dataset.state] === undefined ? 1 : RANK[li.dataset.state];
+        if (!top || rank > top.rank) { top = { rank: rank, state: li.dataset.state, verdict: li.dataset.verdict || "" }; }
+      });
+      if (!top) { return; }
+      Array.prototype.slice.call(el.classList).forEach(function (c) {
+        if (c.indexOf("st-") === 0 || c.indexOf("verdict-") === 0) { el.classList.remove(c); }
+      });
+      el.classList.add("st-" + top.state);
+      if (top.state === "approved" && top.verdict) { el.classList.add("verdict-" + top.verdict); }
+    });
   }
 
   function markCurrent(id, quiet) {
@@ -40,23 +73,22 @@
   function currentIndex(list) {
     var p = panel();
     var id = p && p.dataset.claim;
-    var i = list.findIndex(function (li) { return id ? li.dataset.claim === id : li.classList.contains("current"); });
-    return i;
+    return list.findIndex(function (li) { return id ? li.dataset.claim === id : li.classList.contains("current"); });
   }
 
-  function open(li) {
+  function open(li, focus) {
     var link = li && li.querySelector("a");
     if (!link) { return false; }
-    pendingFocus = "field";
+    pendingFocus = focus || "panel";
     link.click();
     return true;
   }
 
   function move(step) {
     var list = items();
-    if (!list.length) { return; }
+    if (!list.length) { return false; }
     var i = currentIndex(list);
-    open(list[Math.max(0, Math.min(list.length - 1, i < 0 ? 0 : i + step))]);
+    return open(list[Math.max(0, Math.min(list.length - 1, i < 0 ? 0 : i + step))]);
   }
 
   function nextProposal() {
@@ -83,6 +115,12 @@
     return root && root.querySelector("textarea:not([readonly]), input:not([type=hidden]):not([readonly]), select:not([disabled])");
   }
 
+  function focusPanel(p) {
+    var col = p.closest(".panel-col");
+    if (col) { col.scrollTop = 0; }
+    p.focus({ preventScroll: true });
+  }
+
   function focusFirstError(root) {
     var bad = (root || document).querySelector("[aria-invalid=true]");
     if (bad) {
@@ -97,6 +135,152 @@
     return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
   }
 
+  // -- what is typed but not saved
+  function isField(el) {
+    return el.name && !el.disabled && !el.readOnly && el.name !== "csrf_token" &&
+      !/^(hidden|submit|button|reset|file|image)$/.test(el.type);
+  }
+
+  function fieldChanged(el) {
+    if (el.type === "checkbox" || el.type === "radio") { return el.checked !== el.defaultChecked; }
+    if (el.tagName === "SELECT") {
+      var def = -1;
+      for (var i = 0; i < el.options.length; i++) { if (el.options[i].defaultSelected) { def = i; } }
+      if (def < 0 && el.options.length && !el.multiple) { def = 0; }
+      return el.selectedIndex !== def;
+    }
+    return el.value !== el.defaultValue;
+  }
+
+  function changed(form) {
+    // A workflow action's choice (assignee, split point) is not typing; its comment is.
+    var choices = form.classList.contains("action") || !!form.closest(".span-tools");
+    return Array.prototype.some.call(form.elements, function (el) {
+      return isField(el) && !(choices && el.tagName === "SELECT") && fieldChanged(el);
+    });
+  }
+
+  function describe(form) {
+    if (form.closest(".conflict")) { return { what: "your version of the claim: someone else saved theirs first", save: "Keep mine, then go on" }; }
+    if (form.classList.contains("note-form")) { return { what: "a note", save: "Add the note, then go on" }; }
+    if (form.classList.contains("blind-form")) { return { what: "your independent verdict", save: "Record it, then go on" }; }
+    if (form.classList.contains("source-form")) {
+      return form.closest(".add-source") ? { what: "a new source", save: "Add the source, then go on" }
+        : { what: "changes to a source", save: "Save the source, then go on" };
+    }
+    if (form.classList.contains("action")) {
+      var name = form.querySelector("button[type=submit]");
+      return { what: "a comment for “" + (name ? name.textContent.trim() : "the action") + "”", save: (name ? name.textContent.trim() : "Send it") + ", then go on" };
+    }
+    return { what: "text in the panel", save: "Save it, then go on" };
+  }
+
+  // The first unsaved thing in the open claim's panel (leaving out `except`), or null.
+  function unsaved(except) {
+    var p = panel();
+    if (!p || !p.dataset.claim) { return null; }
+    var cf = claimForm(p);
+    if (cf && cf !== except && changed(cf)) { return { form: cf, auto: true }; }
+    var forms = all("form", p).filter(function (f) {
+      if (f === except || f === cf) { return false; }
+      return f.closest(".conflict") ? !!f.querySelector("[name=resolve]") : changed(f);
+    });
+    if (!forms.length) { return null; }
+    var d = describe(forms[0]);
+    return { form: forms[0], what: d.what, save: d.save };
+  }
+
+  function syncDirty() {
+    var p = panel();
+    var flag = p && p.querySelector("input[name=dirty]");
+    if (flag) { flag.value = unsaved() ? "1" : "0"; }
+  }
+
+  function submit(form, submitter) {
+    whenSettled(function () { if (document.body.contains(form)) { form.requestSubmit(submitter); } });
+  }
+
+  function dropPlans(why) {
+    afterSave = null;
+    advanceAfter = false;
+    pendingFocus = null;
+    queued = [];
+    if (why) { announce(why); }
+  }
+
+  // Run `go` once nothing typed in the panel would be lost by it.
+  function guard(go, except) {
+    var u = unsaved(except);
+    if (!u) { go(); return; }
+    if (u.auto) {
+      afterSave = function () { guard(go, except); };
+      submit(u.form, u.form.querySelector("button[type=submit]") || undefined);
+      return;
+    }
+    ask(u, go, except);
+  }
+
+  function ask(u, go, except) {
+    var dialog = document.getElementById("unsaved-dialog");
+    if (!dialog || !dialog.showModal) {
+      // No dialog here: stay, with the text where it is.
+      dropPlans("Not done: " + u.what + " is not saved yet.");
+      return;
+    }
+    dialog.querySelector(".unsaved-what").textContent = u.what;
+    dialog.querySelector(".unsaved-save").textContent = u.save;
+    dialog.returnValue = "";
+    dialog.addEventListener("close", function () {
+      var choice = dialog.returnValue;
+      if (choice === "save") {
+        afterSave = function () { guard(go, except); };
+        var button = u.form.querySelector("button[type=submit], button:not([type])");
+        submit(u.form, button || undefined);
+      } else if (choice === "discard") {
+        var box = u.form.closest(".conflict");
+        if (box) { box.remove(); } else { u.form.reset(); }
+        syncDirty();
+        guard(go, except);
+      } else {
+        dropPlans();
+        var field = Array.prototype.filter.call(u.form.elements, function (el) { return isField(el) && fieldChanged(el); })[0];
+        var details = u.form.closest("details");
+        if (details) { details.open = true; }
+        if (field) { field.focus(); } else { u.form.scrollIntoView({ block: "nearest" }); }
+      }
+    }, { once: true });
+    dialog.showModal();
+  }
+
+  // The form of the new panel that does what `key` named in the old one.
+  function formKey(form) {
+    var act = form.querySelector("input[name=action]");
+    return (form.getAttribute("action") || "") + "|" + (act ? act.value : "");
+  }
+  function findForm(key, root) {
+    return all("form", root).filter(function (f) { return formKey(f) === key; })[0] || null;
+  }
+
+  // What was typed in a form: its fields, and the version it was based on (so that a later
+  // save of text loaded at an older version still meets a conflict, never overwrites).
+  function snapshot(form) {
+    var base = form.classList.contains("claim-form");
+    return Array.prototype.filter.call(form.elements, function (el) {
+      if (!el.name || el.name === "csrf_token" || /^(submit|button|reset|file|image)$/.test(el.type)) { return false; }
+      if (el.type === "hidden") { return el.name === "updated_at" || (base && el.name === "version"); }
+      return true;
+    }).map(function (el) { return { name: el.name, type: el.type, value: el.value, checked: el.checked }; });
+  }
+  function putBack(form, values, visibleOnly) {
+    values.forEach(function (v) {
+      if (visibleOnly && v.type === "hidden") { return; }
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (el.name !== v.name || el.readOnly || el.disabled) { return; }
+        if (el.type === "radio" || el.type === "checkbox") { if (el.value === v.value) { el.checked = v.checked; } }
+        else { el.value = v.value; }
+      });
+    });
+  }
   // -- the selection: offsets in the article's text, the hidden form and the floating adder
   function offsetOf(node, offset) {
     var el = node.nodeType === 3 ? node.parentElement : node;
@@ -164,22 +348,58 @@
 
   function closePanel() {
     var close = $("#claim-panel .panel-head .close");
-    if (close) { window.location.assign(close.href); return true; }
+    if (!close) { return false; }
+    guard(function () { window.location.assign(close.href); });
+    return true;
+  }
+
+  function dialogOpen() { return !!document.querySelector("dialog[open]"); }
+  function idle() { return !loading && !advanceAfter && !afterSave && !dialogOpen(); }
+
+  // Keys pressed while the panel is on its way wait for it, then act on the claim it shows.
+  function drain() {
+    if (!queued.length || !idle()) { return; }
+    whenSettled(function () {
+      if (!queued.length || !idle()) { return; }
+      var key = queued.shift();
+      triage(key);
+      window.setTimeout(drain, 0);
+    });
+  }
+
+  // The keys that act on claims; return whether the key did something.
+  function triage(key) {
+    if (key === "j" || key === "k") { return move(key === "j" ? 1 : -1); }
+    if (key === "Enter") {
+      var cur = $("#claim-list .claim-item.current") || $("#claim-list .claim-item");
+      if (cur && !$("#claim-panel[data-claim]")) { return open(cur); }
+      return false;
+    }
+    if (key === "a" || key === "x" || key === "d") {
+      var which = key === "a" ? "accept" : "dismiss";
+      var button = $("#claim-panel .action-" + which + " button:not([disabled])");
+      if (!button) { return false; }
+      advanceAfter = true;
+      whenSettled(function () { button.click(); });
+      return true;
+    }
     return false;
   }
 
   document.addEventListener("keydown", function (ev) {
+    if (dialogOpen()) { return; }  // a dialog answers its own keys (Esc closes it)
     if (ev.key === "Escape") {
       if (hideHelp()) { ev.preventDefault(); return; }
       var menu = $(".topnav.open");
       if (menu) { toggleMenu(false); ev.preventDefault(); return; }
       var p = panel();
-      if (typing(ev.target)) { ev.target.blur(); ev.preventDefault(); return; }
-      if (p && p.dataset.claim) {
-        var dirty = p.querySelector("input[name=dirty]");
-        if (dirty && dirty.value === "1") { announce("Unsaved changes in the panel: save them first."); return; }
-        closePanel(); ev.preventDefault();
+      if (typing(ev.target)) {
+        // Out of the field, onto the claim: the next key acts on it.
+        if (p && p.contains(ev.target) && p.dataset.claim) { p.focus({ preventScroll: true }); } else { ev.target.blur(); }
+        ev.preventDefault();
+        return;
       }
+      if (p && p.dataset.claim) { closePanel(); ev.preventDefault(); }
       return;
     }
     var help = document.getElementById("keys-help");
@@ -190,30 +410,43 @@
     }
     if (ev.ctrlKey || ev.metaKey || ev.altKey || typing(ev.target)) { return; }
     if (ev.key === "?") { showHelp(); ev.preventDefault(); return; }
-    if (ev.key === "j") { move(1); ev.preventDefault(); }
-    else if (ev.key === "k") { move(-1); ev.preventDefault(); }
-    else if (ev.key === "Enter" && !ev.target.closest("a, button, summary")) {
-      var cur = $("#claim-list .claim-item.current a") || $("#claim-list .claim-item a");
-      if (cur && !$("#claim-panel[data-claim]")) { pendingFocus = "field"; cur.click(); ev.preventDefault(); }
-    } else if (ev.key === "c") {
+    var key = ev.key;
+    if (key === "Enter" && ev.target.closest("a, button, summary")) { return; }
+    if (/^(j|k|a|x|d|Enter)$/.test(key)) {
+      if (!items().length) { return; }
+      ev.preventDefault();
+      if (!idle()) { if (queued.length < 20) { queued.push(key); } return; }
+      triage(key);
+    } else if (key === "e") {
+      var field = firstField(panel());
+      if (field && panel().dataset.claim) { field.focus(); ev.preventDefault(); }
+    } else if (key === "c") {
       syncSelection();
       var form = document.getElementById("new-claim");
       if (form && form.elements.start.value) { form.requestSubmit(); ev.preventDefault(); }
-    } else if (ev.key === "x" || ev.key === "d" || ev.key === "a") {
-      var which = ev.key === "a" ? "accept" : "dismiss";
-      var button = $("#claim-panel .action-" + which + " button:not([disabled])");
-      if (button) { advanceAfter = true; whenSettled(function () { button.click(); }); ev.preventDefault(); }
-    } else if (/^[1-9]$/.test(ev.key)) {
+    } else if (/^[1-9]$/.test(key)) {
       var select = $("#claim-panel select[name=verdict]:not([disabled])");
-      if (select && select.options.length > Number(ev.key)) {
-        select.selectedIndex = Number(ev.key);
+      if (select && select.options.length > Number(key)) {
+        // The verdict is chosen, the focus stays on the claim (a select would eat the next key).
+        select.selectedIndex = Number(key);
         select.dispatchEvent(new Event("input", { bubbles: true }));
         select.dispatchEvent(new Event("change", { bubbles: true }));
-        select.focus();
+        announce("Verdict: " + select.options[select.selectedIndex].textContent.replace(/^\d+ · /, "") + " (not saved yet)");
         ev.preventDefault();
       }
     }
   });
+
+  // A plain link (not htmx) that leaves the page: save or ask first.
+  document.addEventListener("click", function (ev) {
+    var a = ev.target.closest && ev.target.closest("a[href]");
+    if (!a || ev.defaultPrevented || ev.button !== 0 || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.altKey) { return; }
+    if (a.target === "_blank" || a.hasAttribute("download") || a.hasAttribute("hx-get") || a.closest(".conflict")) { return; }
+    if ((a.getAttribute("href") || "").charAt(0) === "#") { return; }
+    if (!unsaved()) { return; }
+    ev.preventDefault();
+    guard(function () { window.location.assign(a.href); });
+  }, true);
 
   document.addEventListener("click", function (ev) {
     var t = ev.target;
@@ -225,18 +458,31 @@
       if (form && form.elements.start.value) { form.requestSubmit(); }
     }
   });
-  // A click on a just-swapped form before htmx has wired it: hold it until the swap settles,
-  // then submit it through htmx, instead of letting the browser leave the page.
+
   document.addEventListener("submit", function (ev) {
     var form = ev.target;
+    if ((form.getAttribute("method") || "").toLowerCase() === "dialog") { return; }
+    // A click on a just-swapped form before htmx has wired it: hold it until the swap
+    // settles, then submit it through htmx, instead of letting the browser leave the page.
     var host = form.closest && form.closest(".htmx-added");
-    if (!host) { return; }
-    ev.preventDefault();
     var submitter = ev.submitter && ev.submitter.form === form ? ev.submitter : undefined;
-    host.addEventListener("htmx:load", function () { form.requestSubmit(submitter); }, { once: true });
+    if (host) {
+      ev.preventDefault();
+      host.addEventListener("htmx:load", function () { form.requestSubmit(submitter); }, { once: true });
+      return;
+    }
+    // A plain form (no htmx) leaves the page: what is typed in the panel is saved first.
+    if (form.hasAttribute("hx-post") || !unsaved(form)) { return; }
+    ev.preventDefault();
+    guard(function () { form.requestSubmit(submitter); }, form);
   }, true);
   // The adder must not clear the selection before its click lands.
   document.addEventListener("mousedown", function (ev) { if (ev.target.closest("#adder")) { ev.preventDefault(); } });
+
+  // The last word: a reload, the back button or a closed tab with text still unsaved.
+  window.addEventListener("beforeunload", function (ev) {
+    if (unsaved()) { ev.preventDefault(); ev.returnValue = ""; }
+  });
 
   function toggleMenu(force) {
     var nav = document.getElementById("topnav");
@@ -248,13 +494,10 @@
     if (!on) { button.focus(); }
   }
 
-  // Edits not yet saved: the live poll then only warns instead of re-rendering the panel.
+  // Typing marks the panel unsaved: the live poll then only warns instead of re-rendering it.
   document.addEventListener("input", function (ev) {
     var p = panel();
-    if (p && p.contains(ev.target) && ev.target.name !== "dirty") {
-      var flag = p.querySelector("input[name=dirty]");
-      if (flag) { flag.value = "1"; }
-    }
+    if (p && p.contains(ev.target) && ev.target.name !== "dirty") { syncDirty(); }
   });
 
   document.addEventListener("change", function (ev) {
@@ -289,33 +532,128 @@
     return false;
   }
 
+  function targetsPanel(detail) {
+    var t = detail && (detail.target || (detail.requestConfig && detail.requestConfig.target));
+    return !!t && t.id === "claim-panel";
+  }
+  // A request that will draw a new panel (the live poll only ever answers with a notice).
+  function loadsPanel(detail) {
+    var elt = detail && (detail.elt || (detail.requestConfig && detail.requestConfig.elt));
+    return targetsPanel(detail) && !(elt && elt.id === "claim-live");
+  }
+
+  // Anything about to replace the panel (an action, another claim, "Show their change") waits
+  // until what is typed in it is saved; saving one of its forms keeps the others' text.
+  document.addEventListener("htmx:confirm", function (ev) {
+    var d = ev.detail;
+    var elt = d.elt;
+    var p = panel();
+    if (!p || !p.dataset.claim || !targetsPanel(d) || elt.id === "claim-live" || elt.closest(".conflict")) { return; }
+    var form = elt.tagName === "FORM" ? elt : elt.closest("form");
+    var inside = p.contains(elt);
+    var acts = form && (form.classList.contains("action") || form.closest(".span-tools"));
+    if (form && inside && !acts) { return; }
+    if (!unsaved(acts ? form : null)) { return; }
+    ev.preventDefault();
+    if (!inside) { guard(function () { d.issueRequest(true); }); return; }
+    // The panel is drawn again by the save: the same action is taken from the new one.
+    var key = form ? formKey(form) : null;
+    var typed = form ? snapshot(form) : null;
+    var href = elt.getAttribute("hx-get");
+    guard(function () {
+      var again = panel();
+      if (key) {
+        var twin = findForm(key, again);
+        if (!twin) { announce("Saved; that action is no longer offered for this claim."); dropPlans(); return; }
+        putBack(twin, typed, true);
+        submit(twin, twin.querySelector("button[type=submit]") || undefined);
+      } else {
+        var link = all("[hx-get]", again).filter(function (x) { return x.getAttribute("hx-get") === href; })[0];
+        if (link) { whenSettled(function () { link.click(); }); }
+      }
+    }, acts ? form : null);
+  });
+
+  document.addEventListener("htmx:beforeRequest", function (ev) { if (loadsPanel(ev.detail)) { loading += 1; } });
+  document.addEventListener("htmx:afterRequest", function (ev) {
+    if (!loadsPanel(ev.detail)) { return; }
+    loading = Math.max(0, loading - 1);
+    if (!ev.detail.successful && afterSave) { dropPlans("Not saved: the server did not answer. Your text is still in the panel."); }
+    window.setTimeout(drain, 0);
+  });
+  document.addEventListener("htmx:afterSettle", function () { window.setTimeout(drain, 0); });
+
   document.addEventListener("htmx:beforeSwap", function (ev) {
-    if (ev.detail.target && ev.detail.target.id === "claim-panel") { kept = focusKey(document.activeElement); }
+    if (!ev.detail.target || ev.detail.target.id !== "claim-panel") { return; }
+    var old = ev.detail.target;
+    kept = focusKey(document.activeElement);
+    var src = ev.detail.requestConfig && ev.detail.requestConfig.elt;
+    var sent = src && (src.tagName === "FORM" ? src : src.closest && src.closest("form"));
+    carried = {
+      claim: old.dataset.claim,
+      forms: all("form", old).filter(function (f) {
+        return f !== sent && !f.closest(".conflict") && changed(f);
+      }).map(function (f) { return { key: formKey(f), values: snapshot(f) }; })
+    };
   });
 
   document.addEventListener("htmx:oobAfterSwap", function () {
     var p = panel();
     if (p && p.dataset.claim) { markCurrent(p.dataset.claim, true); }
+    paintHighlights();
   });
 
   document.addEventListener("htmx:afterSwap", function (ev) {
     var p = panel();
     if (!p || ev.detail.target !== p && ev.detail.target.id !== "claim-panel") { return; }
     markCurrent(p.dataset.claim);
+    paintHighlights();
+    // What was typed in the panel's other forms comes back into the new one.
+    var back = carried;
+    carried = null;
+    if (back && back.claim === p.dataset.claim) {
+      back.forms.forEach(function (f) {
+        var twin = findForm(f.key, p);
+        if (!twin) { return; }
+        putBack(twin, f.values, false);
+        var details = twin.closest("details");
+        if (details) { details.open = true; }
+      });
+    }
+    syncDirty();
+    if (p.dataset.saved) { announce(p.dataset.saved); }
+    if (afterSave) {
+      var then = afterSave;
+      afterSave = null;
+      var refused = ev.detail.xhr && ev.detail.xhr.status >= 300 ||
+        p.querySelector(".conflict, .form-error, [aria-invalid=true]");
+      if (refused) {
+        dropPlans("Not done: the save was refused. Your text is kept in the panel.");
+        focusFirstError(p);
+      } else {
+        whenSettled(then);
+      }
+      kept = null;
+      return;
+    }
     if (advanceAfter) {
       advanceAfter = false;
-      if (!p.querySelector(".flash.error, .form-error") && nextProposal()) { return; }
+      if (!p.querySelector(".flash.error, .form-error") && nextProposal()) { kept = null; return; }
     }
     if (focusFirstError(p)) { kept = null; pendingFocus = null; return; }
-    if (pendingFocus === "field") {
-      pendingFocus = null;
-      var field = firstField(p) || p;
-      field.focus();
+    var addedSource = kept && kept.action && /\/sources$/.test(kept.action) && p.dataset.saved;
+    if (pendingFocus === "panel") {
+      focusPanel(p);
+    } else if (pendingFocus === "field") {
+      (firstField(p) || p).focus();
+    } else if (addedSource && $(".add-source input[name=url]", p)) {
+      // The form stays open, empty, for the next source.
+      $(".add-source input[name=url]", p).focus();
     } else if (kept) {
       if (!restore(kept)) { p.focus({ preventScroll: true }); }
     }
+    pendingFocus = null;
     kept = null;
-    if (p.dataset.saved) { announce(p.dataset.saved); }
   });
 
   document.addEventListener("DOMContentLoaded", function () {

@@ -2,7 +2,8 @@
 
 Makes a throwaway SQLite database, fills it with the demo article and a small team whose
 claims are in every state, serves the app on 127.0.0.1 and photographs the article page,
-the claim panel, the queue and the dashboard in Debian's Chromium at 1400 px and 390 px.
+the claim panel, the queue, the articles and claims lists and the dashboard in Debian's
+Chromium at 1400 px and 390 px.
 The PNGs land in docs/ (small: 1x scale, palette-friendly flat colours).
 """
 
@@ -95,6 +96,7 @@ def shoot(base: str, data: dict) -> list[Path]:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for label, viewport in (("1400", WIDE), ("390", PHONE)):
             for who, shots in (("maria", [("article", f"/articles/{data['article']}"),
+                                          ("articles", "/"), ("claims", "/claims"),
                                           ("dashboard", "/dashboard")]),
                                ("ines", [("panel", f"/claims/{claim}"), ("queue", "/queue")])):
                 context = browser.new_context(viewport=viewport)

@@ -12,7 +12,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from annotator import review
-from annotator.models import Claim, Event, Mention, Note, User
+from annotator.models import Article, Claim, Event, Mention, Note, User
 from annotator.services.queries import ClaimFilter, _tallied_total, count_capped
 
 QUEUE_ROWS = 10
@@ -63,6 +63,7 @@ class Queue:
     returned: list[Claim]
     mentions: list[tuple[Note, Claim]]
     counts: dict[str, tuple[int, bool]] = field(default_factory=dict)
+    titles: dict[int, str] = field(default_factory=dict)  # article id -> title of the rows'
 
     def label(self, name: str) -> str:
         """Return a section's count as shown: "12", or "10,000+" when capped."""
@@ -116,6 +117,17 @@ def queue_section(session: Session, me: User, name: str, *, limit: int = QUEUE_R
 def queue_for(session: Session, me: User, limit: int = QUEUE_ROWS) -> Queue:
     """Gather the first rows of what is returned to me, assigned, waiting, and mentions."""
     parts = {name: queue_section(session, me, name, limit=limit) for name in QUEUE_SECTIONS}
+    shown = [c for name in ("assigned", "waiting_approval", "returned") for c in parts[name][0]]
+    shown += [c for _note, c in parts["mentions"][0]]
     return Queue(assigned=parts["assigned"][0], waiting_approval=parts["waiting_approval"][0],
                  returned=parts["returned"][0], mentions=parts["mentions"][0],
-                 counts={k: (v[1], v[2]) for k, v in parts.items()})
+                 counts={k: (v[1], v[2]) for k, v in parts.items()},
+                 titles=article_titles(session, {c.article_id for c in shown}))
+
+
+def article_titles(session: Session, article_ids) -> dict[int, str]:
+    """Return the titles of the given articles, by id (one query; the queue names each)."""
+    ids = sorted(set(article_ids))
+    if not ids:
+        return {}
+    return dict(session.exec(select(Article.id, Article.title).where(Article.id.in_(ids))).all())

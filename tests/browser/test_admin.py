@@ -52,6 +52,9 @@ def test_an_admin_manages_users_tokens_and_the_verdict_scale(team, open_page, br
     expect(page.locator(".flash.error")).to_contain_text("last active admin")
 
     # Typing in the find field swaps the list for the matching users, and the URL follows.
+    # The page was just loaded by the form's redirect: htmx wires the field on
+    # DOMContentLoaded, so wait for the document to be complete before typing.
+    page.wait_for_function("document.readyState === 'complete' && !!window.htmx")
     page.fill("input[name=q]", "nad")
     expect(page.locator("#user-list tr[data-user]")).to_have_count(1)
     expect(page.locator("#user-list tr[data-user=nadia]")).to_have_count(1)

@@ -31,8 +31,8 @@ def _phone_page(browser, app, username: str):
     return context, page
 
 
-def test_after_an_import_j_puts_the_panel_statement_in_view(team, open_page, import_article,
-                                                           shared):
+def test_after_an_import_j_puts_the_claim_in_view_with_the_focus_on_it(team, open_page,
+                                                                     import_article, shared):
     page = open_page("editor")
     text = (shared / "articles" / "kazakh-conscriptions.txt").read_text(encoding="utf-8")
     import_article(page, text, title="Kazakh conscriptions")
@@ -42,14 +42,15 @@ def test_after_an_import_j_puts_the_panel_statement_in_view(team, open_page, imp
     list_box = page.locator(".claim-list-col").bounding_box()
     assert list_box["x"] < 40
     page.keyboard.press("j")
-    statement = page.locator("#claim-panel textarea[name=statement]")
-    expect(statement).to_be_focused()
+    panel = page.locator("#claim-panel")
+    expect(panel).to_be_focused()  # on the claim, not in a field: the next key acts on it
     assert _in_viewport(page, "#claim-panel textarea[name=statement]")
     # Further down the list, the panel stays in view (it is sticky and scrolls on its own).
-    for _ in range(8):
-        page.keyboard.press("Escape")  # leave the field, so j is a key again, not a letter
+    for n in range(8):
         page.keyboard.press("j")
-        expect(statement).to_be_focused()
+        expect(panel).to_have_attribute("data-claim", page.locator(
+            "#claim-list .claim-item").nth(n + 1).get_attribute("data-claim"))
+        expect(panel).to_be_focused()
     assert _in_viewport(page, "#claim-panel textarea[name=statement]")
 
 
@@ -204,11 +205,9 @@ def test_keys_accept_then_move_on_escape_closes_and_question_mark_helps(team, op
         "data-claim")
     page.keyboard.press("j")
     expect(page.locator("#claim-panel")).to_have_attribute("data-claim", first)
-    page.keyboard.press("Escape")  # out of the statement field
-    page.keyboard.press("a")
+    page.keyboard.press("a")  # j left the focus on the claim: a accepts, never types
     expect(page.locator(f"#claim-item-{first}")).to_have_attribute("data-state", "open")
     expect(page.locator("#claim-panel")).to_have_attribute("data-claim", second)
-    page.keyboard.press("Escape")  # out of the field
     page.keyboard.press("?")
     expect(page.locator("#keys-help")).to_be_visible()
     page.keyboard.press("Escape")
@@ -217,10 +216,9 @@ def test_keys_accept_then_move_on_escape_closes_and_question_mark_helps(team, op
     page.wait_for_url(re.compile(r"/articles/\d+$"))
     expect(page.locator("#claim-panel")).not_to_have_attribute("data-claim", re.compile("."))
     page.keyboard.press("j")
-    expect(page.locator("#claim-panel textarea[name=statement]")).to_be_focused()
-    page.keyboard.press("Escape")
+    expect(page.locator("#claim-panel")).to_be_focused()
     page.keyboard.press("2")
     verdict = page.locator("#claim-panel select[name=verdict]")
-    expect(verdict).to_be_focused()
     expect(verdict).to_have_value(verdict.locator("option").nth(2).get_attribute("value"))
+    expect(page.locator("#claim-panel")).to_be_focused()  # a select would eat the next key
     assert page.dialogs == []

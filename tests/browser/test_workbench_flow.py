@@ -60,8 +60,9 @@ def test_a_reviewer_takes_a_claim_through_review_and_exports_it(team, open_page,
         form.locator("button:has-text('Add source')").click()
         expect(page.locator("#claim-panel .source-list")).to_contain_text(title)
 
-    # A javascript: source is refused with a clear message, and nothing is added.
-    page.click("#claim-panel .add-source summary")
+    # A javascript: source is refused with a clear message, and nothing is added. (The form
+    # stays open for the next source after one is added.)
+    expect(page.locator("#claim-panel .add-source input[name=url]")).to_be_visible()
     form = page.locator("#claim-panel .add-source form")
     form.locator("input[name=url]").evaluate("el => el.type = 'text'")
     form.locator("input[name=url]").fill("javascript:alert(1)")
@@ -116,10 +117,8 @@ def test_keyboard_j_and_k_move_through_the_claims(team, open_page, import_articl
     page.keyboard.press("j")
     expect(page.locator("#claim-panel")).to_have_attribute("data-claim",
                                                            items.nth(0).get_attribute("data-claim"))
-    page.keyboard.press("Escape")  # j put the focus in the panel's statement field
-    page.keyboard.press("j")
+    page.keyboard.press("j")  # the focus is on the claim, not in a field: j is a key again
     expect(page.locator("#claim-panel")).to_have_attribute("data-claim",
                                                            items.nth(1).get_attribute("data-claim"))
-    page.keyboard.press("Escape")
     page.keyboard.press("k")
     expect(items.nth(0)).to_have_class(re.compile(r"\bcurrent\b"))
