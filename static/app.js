@@ -175,15 +175,24 @@
     return { what: "text in the panel", save: "Save it, then go on" };
   }
 
+  // A form the server refused shows what was typed as its text: still not saved.
+  function refused(form) {
+    return !form.dataset.discarded && !!form.querySelector("[aria-invalid=true], .form-error, .field-error") &&
+      Array.prototype.some.call(form.elements, function (el) { return isField(el) && el.value && el.type !== "radio"; });
+  }
+
   // The first unsaved thing in the open claim's panel (leaving out `except`), or null.
   function unsaved(except) {
     var p = panel();
     if (!p || !p.dataset.claim) { return null; }
     var cf = claimForm(p);
     if (cf && cf !== except && changed(cf)) { return { form: cf, auto: true }; }
+    if (cf && cf !== except && refused(cf)) {
+      return { form: cf, what: "an edit of the claim that could not be saved", save: "Try saving again, then go on" };
+    }
     var forms = all("form", p).filter(function (f) {
       if (f === except || f === cf) { return false; }
-      return f.closest(".conflict") ? !!f.querySelector("[name=resolve]") : changed(f);
+      return f.closest(".conflict") ? !!f.querySelector("[name=resolve]") : changed(f) || refused(f);
     });
     if (!forms.length) { return null; }
     var d = describe(forms[0]);
@@ -238,7 +247,7 @@
         submit(u.form, button || undefined);
       } else if (choice === "discard") {
         var box = u.form.closest(".conflict");
-        if (box) { box.remove(); } else { u.form.reset(); }
+        if (box) { box.remove(); } else if (refused(u.form)) { u.form.dataset.discarded = "1"; } else { u.form.reset(); }
         syncDirty();
         guard(go, except);
       } else {

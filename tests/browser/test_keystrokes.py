@@ -270,3 +270,24 @@ def test_the_live_notice_stays_in_view_while_the_panel_scrolls(team, open_page):
     box = notice.bounding_box()
     col = page.locator(".panel-col").bounding_box()
     assert col["y"] - 1 <= box["y"] <= col["y"] + 40, (box, col)
+
+
+def test_a_refused_edit_is_not_left_behind_silently(team, open_page, import_article, shared):
+    page = open_page("editor")
+    items = _kazakh(page, import_article, shared)
+    first, second = (items.nth(i).get_attribute("data-claim") for i in (0, 1))
+    before = _statement_of(team, int(first))
+    page.keyboard.press("j")
+    expect(page.locator("#claim-panel")).to_have_attribute("data-claim", first)
+    _edit_statement(page, "   ")
+    page.click("#claim-panel button:has-text('Save claim')")
+    expect(page.locator("#claim-panel #statement-error")).to_contain_text("cannot be empty")
+    # Moving on asks about it; "Discard it" leaves the saved statement as it was.
+    page.locator("#claim-panel").focus()
+    page.keyboard.press("j")
+    dialog = page.locator("#unsaved-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("button").first).to_have_text("Try saving again, then go on")
+    dialog.locator("button:has-text('Discard it')").click()
+    expect(page.locator("#claim-panel")).to_have_attribute("data-claim", second)
+    assert _statement_of(team, int(first)) == before
