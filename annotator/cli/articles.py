@@ -79,22 +79,49 @@ def import_cmd(file: Path, title, url, outlet, byline, published, language, as_u
     click.echo(article_id)
 
 
+def _read_page(file: Path):
+    """Read FILE (HTML or text) as an import would; ARTICLE_URL names the page's URL."""
+    import os
+
+    from annotator.extract.page import read_page
+
+    url = os.environ.get("ARTICLE_URL") or None
+    content = file.read_bytes().decode("utf-8-sig", errors="replace")
+    return read_page(content, url=url, name=file.name)
+
+
+@click.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def clean(file: Path) -> None:
+    """Print the article text an import of FILE (HTML or plain text) would store."""
+    cleaned, _ = _read_page(file)
+    click.echo(cleaned.text)
+
+
 @click.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--jsonl", is_flag=True, required=True, help="One JSON object per line.")
 @click.option("--lang", default=None)
 def extract(file: Path, jsonl: bool, lang) -> None:
-    """Print the proposed claims of a text file, without touching the database."""
-    from annotator import extract as ex
+    """Print the proposed claims of an HTML or text file, without touching the database.
 
-    cleaned = ex.clean_text(file.read_text(encoding="utf-8"))
-    language = lang or ex.detect_language(cleaned.text)
-    for c in ex.extract_claims(cleaned.text, language, captions=cleaned.captions):
+    The page's date (from the page or its URL) resolves relative times; its outlet or
+    byline is the claimant of its own assertions. Held-back sentences are not printed.
+    """
+    from annotator.extract.claims import extract_claims
+    from annotator.extract.lang import detect_language
+
+    cleaned, meta = _read_page(file)
+    language = lang or meta.get("language") or detect_language(cleaned.text)
+    outlet = meta.get("byline") or meta.get("outlet") or ""
+    for c in extract_claims(cleaned.text, language, captions=cleaned.captions,
+                            outlet=outlet, published=meta.get("published")):
         if c.proposed:
             click.echo(json.dumps({"start": c.start, "end": c.end, "quote": c.quote,
                                    "statement": c.statement, "claimant": c.claimant,
                                    "score": round(c.score, 4),
-                                   "reasons": list(c.reasons)}, ensure_ascii=False))
+                                   "reasons": list(c.reasons), "rewrite": c.rewrite,
+                                   "needs_context": c.needs_context}, ensure_ascii=False))
 
 
 @click.command()
@@ -141,4 +168,4 @@ def score() -> None:
         click.echo(f"{value:.6f}")
 
 
-COMMANDS = [demo, import_cmd, extract, sentences, score, retrain]
+COMMANDS = [demo, import_cmd, clean, extract, sentences, score, retrain]

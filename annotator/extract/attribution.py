@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from annotator.extract import rewrite as rw
 from annotator.extract.people import People, Person
 
 
@@ -101,6 +102,14 @@ _LOWER_FIRST = _words(
 _EDGE = " \t\n\"'“”‘’«»,;:-—–"
 _CLAUSE_WORDS = _words("who which that if when because whom whose where while")
 MAX_SUBJECT_WORDS = 8
+DATELINE_PARAGRAPHS = 4  # a dateline opens one of the article's first paragraphs
+# Words that make a capitalised name an organisation, an event or a place, not a person.
+_NOT_PERSON = _words(
+    """Festival Party Republican Republicans Democrat Democrats Times News Company Inc Corp
+    Group Bank University College School Council Ministry Department Agency Association
+    Foundation Institute Center Centre Committee Commission Court Club League Union
+    Airlines Motors Post Journal Network Television Radio Press Service Services Office House
+    States Kingdom Republic Protection County City Valley Francisco Angeles York""")
 UNRESOLVED = "depends on an earlier sentence"
 OPINION = "an opinion (thinks, believes, should)"
 NO_SPEAKER = "quotation without a speaker"
@@ -114,6 +123,10 @@ class Attributed:
     claimant: str
     quoted: bool
     problem: str = ""
+    # The named steps from the quote to the statement (see rewrite.py), in order.
+    steps: tuple = ()
+    # Short questions a reader needs answered for the statement to stand alone.
+    needs_context: tuple = ()
 
 
 def _quoted_spans(text: str) -> list[tuple[int, int]]:
@@ -141,6 +154,15 @@ def _lower_first(text: str) -> str:
     return text[0].lower() + text[1:] if first in _LOWER_FIRST else text
 
 
+def _is_person(person: Person | None, people: People, marked: bool = True) -> bool:
+    """Tell whether a found name is a person's: named in full, marked as a person by a
+    title, a role or a speech verb (unless not `marked`), and not a party, a body or a
+    place."""
+    return (person is not None and " " in person.full
+            and (person.short in people.strong or not marked)
+            and not any(w in _NOT_PERSON for w in person.full.split()))
+
+
 def _names(people: list[Person]) -> str:
     names = [p.short for p in people]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
@@ -149,9 +171,10 @@ def _names(people: list[Person]) -> str:
 class Attributor:
     """Attribute the candidates of one article body."""
 
-    def __init__(self, body: str, outlet: str = ""):
+    def __init__(self, body: str, outlet: str = "", published=None):
         self.body = body
         self.outlet = outlet
+        self.published = published
         self.people = People(body)
         self._previous: tuple[int, int] | None = None
 
@@ -219,8 +242,18 @@ class Attributor:
         for k, (a, b) in enumerate(spans):
             self._previous = spans[k - 1] if k else None
             text = self.body[a:b]
-            opener = _OPENER.match(text)
-            skip = opener.end() if opener else 0
+            steps: list[dict] = []
+            skip = 0
+            at_paragraph = (a == 0 or self.body[a - 1 : a] == "\n") and (
+                self.body.count("\n\n", 0, a) < DATELINE_PARAGRAPHS)
+            found_dateline = rw.dateline(text) if at_paragraph else None
+            if found_dateline:
+                steps.append(rw.step(rw.DATELINE, found_dateline[0], ""))
+                skip = len(found_dateline[0])
+            opener = _OPENER.match(text, skip)
+            if opener:
+                steps.append(rw.step(rw.OPENER, text[skip : opener.end()], ""))
+                skip = opener.end()
             s = text[skip:]
             quotes = _quoted_spans(s)
             speaker, kind, lead = self._speaker(s, a + skip, quotes)
@@ -232,10 +265,35 @@ class Attributor:
                 speaker = self._neighbour(k, spans, speakers)
             speakers.append(speaker if quoted or kind else None)
             if quoted:
-                out.append(self._quoted(s, self._said_quotes(s, quotes, kind, lead), speaker))
+                found = self._quoted(s, self._said_quotes(s, quotes, kind, lead), speaker)
             else:
-                out.append(self._reported(s, a + skip, quotes, speaker, kind, lead))
+                found = self._reported(s, a + skip, quotes, speaker, kind, lead)
+            out.append(self._finish(text, steps, found, found_dateline))
         return out
+
+    def _finish(self, text: str, steps: list[dict], found: Attributed,
+                found_dateline) -> Attributed:
+        """Add the dates, the dateline's place and the open questions; check the claimant."""
+        steps = steps + list(found.steps)
+        running = text
+        for st in steps:
+            running = rw.apply_one(running, st)
+        times = rw.resolve_times(running, self.published)
+        steps += times
+        for st in times:
+            running = rw.apply_one(running, st)
+        if found_dateline:
+            steps.append(rw.step(rw.PLACE, "", f" ({found_dateline[1]})"))
+        statement = rw.apply_steps(text, steps)
+        questions = list(found.needs_context)
+        word = rw.dangling(statement)
+        if word and not questions:
+            questions.append(rw.question_for(word))
+        if self.published is None:
+            questions += rw.relative_questions(statement)
+        problem = found.problem or (UNRESOLVED if word else "")
+        return Attributed(statement, rw.claimant_name(found.claimant), found.quoted, problem,
+                          tuple(steps), tuple(dict.fromkeys(questions)))
 
     def _speaker(self, s: str, base: int, quotes):
         """Return (speaker, kind, leading match) of one candidate's text."""
@@ -292,7 +350,7 @@ class Attributor:
     def _quoted(self, s: str, quotes, speaker) -> Attributed:
         found = self._quoted_statement(s, quotes, speaker)
         if not found.problem and _NORMATIVE.search(found.statement):
-            return Attributed(found.statement, found.claimant, True, OPINION)
+            return Attributed(found.statement, found.claimant, True, OPINION, found.steps)
         return found
 
     def _quoted_statement(self, s: str, quotes, speaker) -> Attributed:
@@ -302,71 +360,107 @@ class Attributor:
         if content.endswith(".") and not content.endswith(".."):
             content = content[:-1]
         if speaker is None:
-            return Attributed(content[:1].upper() + content[1:], "", True, NO_SPEAKER)
+            text = content[:1].upper() + content[1:]
+            steps = (rw.step(rw.QUOTATION, s, text),) if text != s else ()
+            return Attributed(text, "", True, NO_SPEAKER, steps,
+                              ("who said this?",))
         claimant, short = speaker
         if _FIRST_PERSON.search(content):
-            return Attributed(f"{short} said: “{content}”", claimant, True)
-        return Attributed(f"{short} said {_lower_first(content)}", claimant, True)
+            text = f"{short} said: “{content}”"
+        else:
+            text = f"{short} said {_lower_first(content)}"
+        return Attributed(text, claimant, True, "", (rw.step(rw.QUOTATION, s, text),))
 
     def _reported(self, s: str, base: int, quotes, speaker, kind: str, lead) -> Attributed:
         problem = ""
+        steps: list[dict] = []
+        questions: list[str] = []
         if kind == "according":
             rest = (s[: lead.start()] + s[lead.end() :]).strip(_EDGE)
             if len(rest.split()) >= 4:
-                s = rest
+                steps.append(rw.step(rw.ATTRIBUTION, s[lead.start() : lead.end()], ""))
         elif kind == "trail":
             rest = s[: lead.start()]
             if len(rest.split()) >= 4:
-                s = rest
+                steps.append(rw.step(rw.ATTRIBUTION, s[lead.start() :], ""))
         elif kind == "lead":
-            cut, _, (_, short) = lead
+            cut, _, (full, short) = lead
             subject = s[cut : lead[1]].strip()
             if _BELIEF.match(s, lead[1]):
                 problem = OPINION
-            if cut == 0 and _PRONOUN.match(subject):
-                s = short + " " + s[lead[1] :]
+            if cut == 0 and _PRONOUN.match(subject) and subject.lower() != short.lower():
+                if _is_person(Person(full, short), self.people):
+                    steps += self._pronoun_step(s, subject, short)
             elif cut == 0 and _description(subject):
                 age = _AGE.search(subject)
-                s = (f"{short}, {age.group(1)}, " if age else short + " ") + s[lead[1] :]
-        s = s.strip()
-        m = _PRONOUN.match(s)
+                name = f"{short}, {age.group(1)}," if age else short
+                steps.append(rw.step(rw.DESCRIPTION, s[: lead[1]].rstrip(), name))
+        text = s
+        for st in steps:
+            text = rw.apply_one(text, st)
+        lead_text = text.lstrip(_EDGE)
+        m = _PRONOUN.match(lead_text)
         if m:
-            s, problem = self._replace_pronoun(s, m, base)
+            more, question = self._replace_pronoun(lead_text, m, base)
+            steps += more
+            if question:
+                questions.append(question)
+                problem = UNRESOLVED
+            elif m.group("p") in ("He", "She") and _SPEECH.search(" ".join(
+                    lead_text[m.end() :].split()[:3])):
+                # "He’d previously told reporters ...": the person named is the speaker.
+                who = self.people.before(base, self._previous, m.group("p"))
+                speaker = (who.full, who.short) if who else speaker
         else:
-            d = _description(s)
+            d = _description(lead_text)
             if d:
                 who = self.people.before(base, self._previous)
-                if who:
-                    s = _standin(s[:d], who) + s[d:]
-        if not quotes and any(h in s for h in _HEDGE_HINTS):
-            s = _HEDGES.sub("", s)
-        s = s.strip(_EDGE)
-        if s.endswith(".") and not s.endswith(".."):
-            s = s[:-1].rstrip(_EDGE)
-        if not s:
-            s = self.body[base : base + 1]
-        s = s[0].upper() + s[1:]
-        if s.count('"') % 2:  # the closing mark went with the full stop: put it back
-            s += '"'
-        elif s.count("“") > s.count("”"):
-            s += "”"
-        if s.split(" ", 1)[0] in ("It", "Its", "This", "These", "That"):
-            problem = UNRESOLVED
+                if _is_person(who, self.people):
+                    steps.append(rw.step(rw.DESCRIPTION, lead_text[:d],
+                                         _standin(lead_text[:d], who)))
+        text = s
+        for st in steps:
+            text = rw.apply_one(text, st)
+        if not quotes and any(h in text for h in _HEDGE_HINTS):
+            steps += [rw.step(rw.HEDGE, h.group(), "") for h in _HEDGES.finditer(text)]
         claimant = speaker[0] if speaker else self.outlet
-        return Attributed(s, claimant, False, problem)
+        return Attributed(rw.apply_steps(s, steps), claimant, False, problem, tuple(steps),
+                          tuple(questions))
 
-    def _replace_pronoun(self, s: str, m: re.Match, base: int) -> tuple[str, str]:
+    @staticmethod
+    def _pronoun_step(s: str, subject: str, short: str) -> list[dict]:
+        """Replace a leading pronoun subject ("He told ...") by the speaker's name."""
+        end = len(subject)
+        c = rw.contraction_after(s, end)
+        if c:
+            aux = rw.expand(c.group("c"), s[c.end() :])
+            if aux is None:
+                return []
+            return [rw.step(rw.PRONOUN, s[: c.end()], f"{short} {aux}")]
+        return [rw.step(rw.PRONOUN, s[:end], short)]
+
+    def _replace_pronoun(self, s: str, m: re.Match, base: int) -> tuple[list[dict], str]:
+        """Return the steps naming a leading pronoun's person, or the question to ask."""
         word = m.group("p")
         if word in ("They", "Their", "Them"):
             group = self.people.group_before(base)
-            if not group:
-                return s, UNRESOLVED
+            if not group or not (all(_is_person(p, self.people, False) for p in group)
+                                 and any(_is_person(p, self.people) for p in group)):
+                return [], rw.question_for(word.lower())
             name = _names(group)
-            return (name + "'s" if word == "Their" else name) + s[m.end() :], ""
+            return [rw.step(rw.PRONOUN, s[: m.end()],
+                            name + "'s" if word == "Their" else name)], ""
         who = self.people.before(base, self._previous, word)
-        if who is None:
-            return s, UNRESOLVED
-        name = who.short + "'s" if word in ("His",) else who.short
-        if word == "Her":  # "Her dog ..." is possessive; "Her" as an object cannot lead
-            name = who.short + "'s"
-        return name + s[m.end() :], ""
+        # Only a person named in full (first and last name) stands in for a pronoun: never
+        # a party, a place or an outlet that happens to be capitalised.
+        if not _is_person(who, self.people):
+            return [], rw.question_for(word.lower())
+        if word in ("His", "Her"):  # "Her dog ..." is possessive; "Her" cannot lead as object
+            return [rw.step(rw.PRONOUN, s[: m.end()], who.short + "'s")], ""
+        c = rw.contraction_after(s, m.end())
+        if c:
+            aux = rw.expand(c.group("c"), s[c.end() :])
+            if aux is None:
+                return [], rw.question_for(word.lower())
+            return [rw.step(rw.PRONOUN, s[: c.end()], f"{who.short} {aux}")], ""
+        return [rw.step(rw.PRONOUN, s[: m.end()], who.short)], ""

@@ -7,6 +7,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from difflib import SequenceMatcher
 
+from annotator.extract import rewrite as rw
 from annotator.extract.attribution import Attributor
 from annotator.extract.lang import detect_language
 from annotator.extract.score import PROPOSE_THRESHOLD, score_many
@@ -27,6 +28,9 @@ DEPENDENT_FACTOR = 0.6
 # Propose at most this share of an article's candidate sentences (captions aside).
 BUDGET_SHARE = 1 / 3
 BUDGET_REASON = "below the proposal budget"
+# A statement that still opens with a word needing its referent ("He", "It", "There") is
+# held back rather than proposed: resolve it or do not show it.
+NEEDS_CONTEXT_REASON = "needs context"
 MIN_BUDGET = 3  # a short text may still have three proposals
 MAX_QUOTE_SENTENCES = 8
 NEAR_DUPLICATE = 0.9
@@ -202,6 +206,7 @@ def extract_claims(
     outlet: str = "",
     threshold: float | None = None,
     share: float = BUDGET_SHARE,
+    published=None,
 ) -> list[Candidate]:
     """Return scored, attributed claim candidates, one per atomic assertion, in body order.
 
@@ -211,7 +216,8 @@ def extract_claims(
     `captions` are spans of photo captions in `body` (see `Cleaned.captions`);
     their sentences are kept but never proposed. `weights` is a scorer document (a
     desk's retrained one); the shipped weights are used when it is None. `outlet` is the
-    claimant of the outlet's own assertions.
+    claimant of the outlet's own assertions. `published` (a date) resolves relative times
+    ("on Monday"); a statement still opening with a pronoun is held back, never proposed.
     """
     lang = lang or detect_language(body)
     threshold = PROPOSE_THRESHOLD if threshold is None else threshold
@@ -223,7 +229,8 @@ def extract_claims(
         sum(1 for a, b in sentences if _overlaps(a, b, captions, caption_starts))
         if captions else 0
     )
-    attributed = Attributor(body, outlet).attribute([(a, b) for a, b, _, _ in raw])
+    attributed = Attributor(body, outlet, published).attribute(
+        [(a, b) for a, b, _, _ in raw])
     scores, eligible, reasons_of = [], [], []
     for (a, b, score, reasons), att in zip(raw, attributed, strict=True):
         caption = bool(captions) and _overlaps(a, b, captions, caption_starts)
@@ -233,14 +240,17 @@ def extract_claims(
         elif att.problem:
             score = round(score * DEPENDENT_FACTOR, 6)
             reasons = [*reasons, att.problem]
+        dangling = not caption and bool(rw.dangling(att.statement))
+        if dangling:
+            reasons = [*reasons, NEEDS_CONTEXT_REASON]
         scores.append(score)
-        eligible.append(not caption)
+        eligible.append(not caption and not dangling)
         reasons_of.append(reasons)
     chosen = budget(scores, eligible, threshold, n_sentences, share)
     out = []
     for i, ((a, b, _, _), att) in enumerate(zip(raw, attributed, strict=True)):
         reasons = reasons_of[i]
-        if eligible[i] and i not in chosen:
+        if i not in chosen and (eligible[i] or NEEDS_CONTEXT_REASON in reasons):
             reasons = [*reasons, BUDGET_REASON]
         out.append(
             Candidate(
@@ -254,6 +264,8 @@ def extract_claims(
                 reasons=reasons,
                 proposed=i in chosen,
                 claimant=att.claimant,
+                rewrite=[dict(st) for st in att.steps],
+                needs_context=list(att.needs_context),
             )
         )
     return out

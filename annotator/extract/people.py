@@ -58,6 +58,10 @@ _SPEECH_AFTER = re.compile(
     r"^(?:['’]s\b)?\s*(?:,\s*\d{1,3},|,\s*who\b|\s+(?:said|says|told|added|stated|claimed|"
     r"announced|insisted|wrote|spoke|asked|believes|thinks|was|is|had|has|received|served))"
 )
+_SPOKE_AFTER = re.compile(
+    r"^(?:['’]s\b)?\s*(?:,\s*\d{1,3},|\s+(?:said|says|told|added|stated|claimed|announced|"
+    r"insisted|wrote|asked|tweeted|argued|explained|noted|warned))"
+)
 _PLURAL = re.compile(r"(?:ists|ials|ers|ies|ents|ans)$")
 
 
@@ -109,6 +113,8 @@ class People:
 
     def __init__(self, body: str):
         self.body = body
+        # Surnames named with a title or role before them, or a speech verb after: people.
+        self.strong: set[str] = set()
         candidates: list[tuple[int, int, str, bool]] = []  # start, end, name, marked
         for m in _RUN.finditer(body):
             found = _name_of(m.group())
@@ -122,6 +128,9 @@ class People:
             before = body[max(0, start - 30) : start].rstrip(" ,").rsplit(None, 1)
             role = before[-1] if before and body[start - 1 : start] in (" ", ",") else ""
             marked = titled or role in ROLES or role[:-1] in ROLES
+            strong = marked or bool(_SPOKE_AFTER.match(body[end : end + 30]))
+            if strong:
+                self.strong.add(words[-1])
             marked = marked or bool(_SPEECH_AFTER.match(body[end : end + 30]))
             if len(words) >= 2 or marked:
                 candidates.append((start, end, name, marked))
