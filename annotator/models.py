@@ -25,6 +25,20 @@ def utcnow() -> datetime:
 
 
 STANCES = ("supports", "refutes", "context")
+# Field limits used by more than one shape; every other limit is written once, on its field.
+MAX_STATEMENT = 2000
+MAX_CONCLUSION = 5000
+MAX_NOTE = 20_000
+
+
+def max_length(shape: type[SQLModel], name: str) -> int | None:
+    """Return a field's maximum length as its shape declares it (forms' ``maxlength``)."""
+    info = shape.model_fields.get(name)
+    if info is None:
+        return None
+    return next((m.max_length for m in info.metadata if hasattr(m, "max_length")), None)
+
+
 def _enum(values) -> dict:
     """Return Field kwargs that list a column's allowed values in the JSON Schema."""
     return {"schema_extra": {"json_schema_extra": {"enum": list(values)}}}
@@ -109,6 +123,11 @@ class ArticleContent(SQLModel):
 class Article(ArticleBase, ArticleContent, table=True):
     id: int | None = Field(default=None, primary_key=True)
     raw: str = Field(sa_column=Column(Text, nullable=False))
+    # Issue 20: each line the cleaner took out, {"text", "reason", "at"} (`at`: the body
+    # offset it stood at), listed under the article and restorable.
+    cleaned_away: list[Any] = Field(default_factory=list, sa_column=Column(
+        JSON().with_variant(JSONB(), "postgresql"), nullable=False,
+        server_default=text("'[]'")))
     blind_review: bool = Field(default=False)
     version: int = Field(default=1)
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
@@ -125,19 +144,28 @@ class ClaimBase(SQLModel):
     quote: str = Field(sa_column=Column(Text, nullable=False))
     prefix: str = Field(default="", max_length=200)
     suffix: str = Field(default="", max_length=200)
-    statement: str = Field(sa_column=Column(Text, nullable=False))
+    statement: str = Field(max_length=MAX_STATEMENT, sa_column=Column(Text, nullable=False))
     score: float = Field(default=0.0)
     reasons: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     origin: str = Field(default="machine", max_length=16, **_enum(("machine", "person")))
     state: str = Field(default="proposed", max_length=16, index=True, **_enum(STATES))
     verdict: str | None = Field(default=None, foreign_key="verdict.key", max_length=32)
-    conclusion: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    conclusion: str = Field(default="", max_length=MAX_CONCLUSION,
+                            sa_column=Column(Text, nullable=False, default=""))
     # Who made the claim (a person or organisation, as text): part of what gets published.
     claimant: str = Field(default="", max_length=300,
                           sa_column_kwargs={"server_default": text("''")})
     # Where the desk published its fact-check; an editor may set it on an approved claim.
     published_url: str = Field(default="", max_length=2000,
                                sa_column_kwargs={"server_default": text("''")})
+    # Issue 20: the named steps from quote to statement ({"step", "from", "to"}, in the order
+    # applied) and the short questions the statement leaves open ("who is “he”?").
+    rewrite: list[Any] = Field(default_factory=list, sa_column=Column(
+        JSON().with_variant(JSONB(), "postgresql"), nullable=False,
+        server_default=text("'[]'")))
+    needs_context: list[Any] = Field(default_factory=list, sa_column=Column(
+        JSON().with_variant(JSONB(), "postgresql"), nullable=False,
+        server_default=text("'[]'")))
     submitted_at: datetime | None = None
     approved_at: datetime | None = None
     orphaned: bool = Field(default=False)
@@ -162,7 +190,8 @@ class SourceBase(SQLModel):
     publisher: str = Field(default="", max_length=200)
     published: date | None = None
     stance: str = Field(default="context", max_length=16, **_enum(STANCES))
-    excerpt: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    excerpt: str = Field(default="", max_length=10_000,
+                         sa_column=Column(Text, nullable=False, default=""))
     archived_url: str = Field(default="", max_length=2000)
 
 
@@ -176,7 +205,7 @@ class Source(SourceBase, table=True):
 
 
 class NoteBase(SQLModel):
-    body: str = Field(sa_column=Column(Text, nullable=False))
+    body: str = Field(min_length=1, max_length=MAX_NOTE, sa_column=Column(Text, nullable=False))
 
 
 # A Markdown comment in a claim's discussion thread.
@@ -203,8 +232,6 @@ class Event(SQLModel, table=True):
     new: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
     comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = Field(default_factory=utcnow, index=True)
-
-
     # Issue 19: the published fields (review.PUBLISHED_FIELDS) this action changed, worked
     # out by comparing the claim before and after; four eyes reads only this.
     # JSONB on PostgreSQL: its server default can be compared (json has no "=").
@@ -213,6 +240,8 @@ class Event(SQLModel, table=True):
         server_default=text("'[]'")))
     # Issue 19: history brought in by an import (never authorship or approval here).
     imported: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+
+
 # Desk-wide settings kept in the database so every app server sees the same value.
 class Setting(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("key"),)
@@ -246,6 +275,8 @@ class LoginAttempt(SQLModel, table=True):
     username: str = Field(default="", max_length=64)
     address: str = Field(default="", max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
+    # Issue 19: an attempt whose password check is still running is no failure yet.
+    pending: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
 
 
 # A background export or import, with its progress, shared by every app server.
@@ -375,28 +406,9 @@ class UserRecord(UserPublic):
     active: bool = True
 
 
-# A new account, as the CLI and the admin page take it.
-class UserCreate(UserBase):
-    password: str = Field(min_length=8, max_length=200)
-
-
 # One label of the verdict scale as the export and the admin page show it.
 class VerdictPublic(VerdictBase):
     pass
-
-
-# A new verdict label.
-class VerdictCreate(VerdictBase):
-    pass
-
-
-# A change to a verdict label; the key stays.
-class VerdictUpdate(SQLModel):
-    label: str | None = Field(default=None, max_length=64)
-    colour: str | None = Field(default=None, max_length=7)
-    alternate_name: str | None = Field(default=None, max_length=64)
-    rating_value: int | None = None
-    needs_source: bool | None = None
 
 
 # An article in a list: its own fields, not its text.
@@ -474,11 +486,11 @@ class EventPublic(SQLModel):
     old: Any = None
     new: Any = None
     comment: str = ""
-
-
     # Issue 19: the published fields the action changed; older files have none.
     fields: list[str] = []
     imported: bool = False
+
+
 # A claim as the API and the export show it. ``blinded`` is true when the reader may not see
 # its first verdict yet (blind second review): verdict and conclusion are left empty then.
 class ClaimPublic(ClaimBase):
@@ -505,17 +517,12 @@ class ArticlePublicWithClaims(ArticleDocument):
     claims: list[ClaimPublic] = []
 
 
-# An article in the native export, its claims with everything.
-class ArticleRecord(ArticleDocument):
-    claims: list[ClaimRecord] = []
-
-
 # A change to a claim (PATCH /claims/{id}); ``version`` is the one the change is based on.
 class ClaimUpdate(SQLModel):
     version: int = Field(ge=1, le=MAX_INT)
-    statement: str | None = None
-    verdict: str | None = None
-    conclusion: str | None = None
+    statement: str | None = Field(default=None, max_length=MAX_STATEMENT)
+    verdict: str | None = Field(default=None, max_length=32)
+    conclusion: str | None = Field(default=None, max_length=MAX_CONCLUSION)
     claimant: str | None = Field(default=None, max_length=300)
     published_url: str | None = Field(default=None, max_length=2000)
 
@@ -535,41 +542,40 @@ class LoginSession(SQLModel, table=True):
     ended_at: datetime | None = Field(default=None)
 
 
-# -- issue 21: webhooks ------------------------------------------------------------------------
-# An address other systems gave us: each event it asked for is POSTed there, signed with its
-# secret (Standard Webhooks). The secret is shown once, when the endpoint is added.
-class WebhookEndpoint(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    url: str = Field(max_length=2000)
-    events: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    secret: str = Field(max_length=100)
-    active: bool = True
-    created_by_id: int | None = Field(default=None, foreign_key="user.id")
-    created_at: datetime = Field(default_factory=utcnow)
-
-
-# One event for one endpoint: the exact body signed and sent, until delivered or given up.
-class WebhookDelivery(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    endpoint_id: int = Field(foreign_key="webhookendpoint.id", index=True, ondelete="CASCADE")
-    event: str = Field(max_length=32)
-    msg_id: str = Field(max_length=64, unique=True)  # the webhook-id header
-    body: str = Field(sa_column=Column(Text, nullable=False))
-    status: str = Field(default="pending", max_length=16, index=True)  # pending delivered failed
+# -- issue 22: source snapshots and link health ---------------------------------------------
+# What the desk archived of a source (one row per source, made when it is attached): the
+# fetch's outcome, whether the excerpt is on the page, and what the last link check found.
+# The bytes themselves are in SourceArchive, so lists and exports never load them.
+class SourceSnapshot(SQLModel, table=True):
+    source_id: int = Field(foreign_key="source.id", primary_key=True, ondelete="CASCADE")
+    status: str = Field(default="pending", max_length=16, index=True)  # pending stored failed
     attempts: int = 0
-    next_attempt_at: datetime | None = None
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
-
-
-# One try of a delivery: when, the answer's status code (none if no answer), how long, why not.
-class WebhookAttempt(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    delivery_id: int = Field(foreign_key="webhookdelivery.id", index=True, ondelete="CASCADE")
-    at: datetime = Field(default_factory=utcnow)
-    status_code: int | None = None
-    duration_ms: int = 0
+    requested_at: datetime = Field(default_factory=utcnow)
+    fetched_at: datetime | None = None
+    sha256: str = Field(default="", max_length=64)
+    final_url: str = Field(default="", max_length=2000)
+    http_status: int | None = None
+    content_type: str = Field(default="", max_length=200)
+    size: int = 0
     error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    quote: str = Field(default="none", max_length=16)  # found not_found none
+    quote_start: int | None = None
+    quote_end: int | None = None
+    health: str = Field(default="unchecked", max_length=16, index=True)
+    change: int | None = None  # per cent of the text that changed, at the last check
+    moved_to: str = Field(default="", max_length=2000)
+    checked_at: datetime | None = None
+    check_error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    etag: str = Field(default="", max_length=500)
+    last_modified: str = Field(default="", max_length=100)
+
+
+# The archived bytes of a stored snapshot: the response as a gzipped WARC record and the
+# page's extracted text, zlib-compressed; in the database, so a backup carries them.
+class SourceArchive(SQLModel, table=True):
+    source_id: int = Field(foreign_key="source.id", primary_key=True, ondelete="CASCADE")
+    warc: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    text_z: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 # -- issue 23: feeds, their items, and groups of articles telling the same story -----------
@@ -642,37 +648,53 @@ class TodaySeen(SQLModel, table=True):
 Index("ix_article_url", Article.__table__.c.url)
 
 
-# -- issue 22: source snapshots and link health ---------------------------------------------
-# What the desk archived of a source (one row per source, made when it is attached): the
-# fetch's outcome, whether the excerpt is on the page, and what the last link check found.
-# The bytes themselves are in SourceArchive, so lists and exports never load them.
-class SourceSnapshot(SQLModel, table=True):
-    source_id: int = Field(foreign_key="source.id", primary_key=True, ondelete="CASCADE")
-    status: str = Field(default="pending", max_length=16, index=True)  # pending stored failed
+# -- issue 20: "not the same claim" -----------------------------------------------------------
+# A reviewer's "not the same claim" for one (claim, earlier fact-check) pair: that match is
+# hidden from the claim from then on (the history has the event), and it is a negative
+# example when the matcher is retrained (services.matching.feedback).
+class MatchRejection(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("claim_id", "kind", "ref_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(foreign_key="claim.id", ondelete="CASCADE")
+    kind: str = Field(max_length=16)  # desk or external, as a match's kind
+    ref_id: int  # the desk claim's or the external fact-check's id
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# -- issue 21: webhooks ------------------------------------------------------------------------
+# An address other systems gave us: each event it asked for is POSTed there, signed with its
+# secret (Standard Webhooks). The secret is shown once, when the endpoint is added.
+class WebhookEndpoint(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=2000)
+    events: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    secret: str = Field(max_length=100)
+    active: bool = True
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# One event for one endpoint: the exact body signed and sent, until delivered or given up.
+class WebhookDelivery(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    endpoint_id: int = Field(foreign_key="webhookendpoint.id", index=True, ondelete="CASCADE")
+    event: str = Field(max_length=32)
+    msg_id: str = Field(max_length=64, unique=True)  # the webhook-id header
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="pending", max_length=16, index=True)  # pending delivered failed
     attempts: int = 0
-    requested_at: datetime = Field(default_factory=utcnow)
-    fetched_at: datetime | None = None
-    sha256: str = Field(default="", max_length=64)
-    final_url: str = Field(default="", max_length=2000)
-    http_status: int | None = None
-    content_type: str = Field(default="", max_length=200)
-    size: int = 0
+    next_attempt_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+# One try of a delivery: when, the answer's status code (none if no answer), how long, why not.
+class WebhookAttempt(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="webhookdelivery.id", index=True, ondelete="CASCADE")
+    at: datetime = Field(default_factory=utcnow)
+    status_code: int | None = None
+    duration_ms: int = 0
     error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    quote: str = Field(default="none", max_length=16)  # found not_found none
-    quote_start: int | None = None
-    quote_end: int | None = None
-    health: str = Field(default="unchecked", max_length=16, index=True)
-    change: int | None = None  # per cent of the text that changed, at the last check
-    moved_to: str = Field(default="", max_length=2000)
-    checked_at: datetime | None = None
-    check_error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    etag: str = Field(default="", max_length=500)
-    last_modified: str = Field(default="", max_length=100)
-
-
-# The archived bytes of a stored snapshot: the response as a gzipped WARC record and the
-# page's extracted text, zlib-compressed; in the database, so a backup carries them.
-class SourceArchive(SQLModel, table=True):
-    source_id: int = Field(foreign_key="source.id", primary_key=True, ondelete="CASCADE")
-    warc: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    text_z: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

@@ -7,13 +7,12 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_
 from sqlmodel import Session, select
 
 from annotator import extract, review
-from annotator.models import Article, Claim, User
+from annotator.models import Article, ArticleCreate, Claim, User, max_length
 from annotator.sanitize import is_safe_url
-from annotator.services import events, settings
+from annotator.services import events, params, settings, webhooks
 from annotator.services.errors import Duplicate, Invalid, NotFound
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
@@ -40,6 +39,10 @@ def content_hash(body: str) -> str:
     """Hash the body with whitespace folded, so a re-paste of the same text is caught."""
     folded = re.sub(r"\s+", " ", body).strip().lower()
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+def _limit(name: str, shape=ArticleCreate) -> int:
+    return max_length(shape, name) or 10_000
 
 
 def parse_date(value: str, field: str) -> date | None:
@@ -90,8 +93,15 @@ def import_article(session: Session, actor: User, req: ImportRequest) -> Article
     url = (req.url or meta.get("url") or "").strip()
     if url and not is_safe_url(url):
         raise Invalid("The article URL must start with http:// or https://.")
-    title = (req.title or meta.get("title") or _first_line(body)).strip()[:MAX_TITLE]
+    # What a person typed is held to ArticleCreate's limits (refused when too long); what the
+    # machine found (the page's title, site name, author) is shortened visibly to fit.
+    typed = params.validated(ArticleCreate, {k: (getattr(req, k, None) or "").strip() or None
+                                             for k in ("url", "title", "outlet", "byline",
+                                                       "language")})
+    title = typed.title or params.fit(meta.get("title") or _first_line(body), MAX_TITLE)
     published = parse_date(req.published or meta.get("date") or "", "Published date")
+    # Issue 20: a page's URL often spells its date; relative times resolve against it.
+    published = published or extract.date_from_url(url)
 
     digest = content_hash(body)
     existing = session.exec(select(Article).where(Article.content_hash == digest)).first()
@@ -102,13 +112,14 @@ def import_article(session: Session, actor: User, req: ImportRequest) -> Article
     article = Article(
         title=title,
         url=url,
-        outlet=(req.outlet or meta.get("sitename") or "").strip()[:200],
-        byline=(req.byline or meta.get("author") or "").strip()[:500],
+        outlet=typed.outlet or params.fit(meta.get("sitename") or "", _limit("outlet")),
+        byline=typed.byline or params.fit(meta.get("author") or "", _limit("byline")),
         published=published,
         language=language[:8],
         body=body,
         raw=raw,
         captions=[list(span) for span in cleaned.captions],
+        cleaned_away=[r.as_dict() for r in cleaned.removed],  # issue 20: listed, restorable
         content_hash=digest,
         created_by_id=actor.id,
         blind_review=bool(settings.get(session, settings.BLIND_REVIEW_DEFAULT, False)),
@@ -118,10 +129,11 @@ def import_article(session: Session, actor: User, req: ImportRequest) -> Article
     candidates = extract.extract_claims(
         body, language, captions=cleaned.captions,
         weights=settings.get(session, settings.SCORER_WEIGHTS),
-        outlet=article.byline or article.outlet, threshold=settings.propose_threshold(session))
+        outlet=article.byline or article.outlet, threshold=settings.propose_threshold(session),
+        published=published)
     proposed = [c for c in candidates if c.proposed]
-    # The rest stay one click away: stored dismissed, with the budget as their reason, so
-    # `restore` brings any of them back (see below_budget_claims).
+    # The rest stay one click away: stored held back (their own state, never "dismissed":
+    # nobody dismissed them), so `restore` proposes any of them (see below_budget_claims).
     held_back = [c for c in candidates if not c.proposed and BELOW_BUDGET in c.reasons]
     session.add_all(
         Claim(
@@ -132,11 +144,13 @@ def import_article(session: Session, actor: User, req: ImportRequest) -> Article
             prefix=c.prefix,
             suffix=c.suffix,
             statement=c.statement,
-            claimant=c.claimant[:300],
+            claimant=params.fit(c.claimant, _limit("claimant", Claim)),
             score=round(c.score, 4),
             reasons=list(c.reasons),
+            rewrite=c.rewrite,  # issue 20: how the statement was made, and what it lacks
+            needs_context=c.needs_context,
             origin="machine",
-            state=review.PROPOSED if c.proposed else review.DISMISSED,
+            state=review.PROPOSED if c.proposed else review.HELD_BACK,
         )
         for c in sorted(proposed + held_back, key=lambda c: (c.start, c.end))
     )
@@ -146,6 +160,7 @@ def import_article(session: Session, actor: User, req: ImportRequest) -> Article
              "below_budget": len(held_back)},
     )
     session.flush()
+    webhooks.article_event(session, article.id)  # issue 21: article.imported
     return article
 
 
@@ -162,17 +177,15 @@ def get_article(session: Session, article_id: int) -> Article:
 
 
 def is_below_budget(claim: Claim) -> bool:
-    """Tell whether a claim is a machine candidate held back by the proposal budget and
-    never touched since (restoring or editing it makes it an ordinary claim)."""
-    return (claim.origin == "machine" and claim.state == review.DISMISSED
-            and claim.version == 1 and BELOW_BUDGET in (claim.reasons or ()))
+    """Tell whether a claim is held back by the proposal budget (state ``held_back``;
+    restoring, accepting or dismissing it makes it an ordinary claim)."""
+    return claim.state == review.HELD_BACK
 
 
 def below_budget_condition():
-    """Return a SQL condition close to is_below_budget, for lists and counts that want to
-    leave the held-back candidates out (it cannot look inside the JSON reasons)."""
-    return and_(Claim.origin == "machine", Claim.state == review.DISMISSED,
-                Claim.version == 1)
+    """Return the SQL condition of is_below_budget, for lists and counts that leave the
+    held-back sentences out unless asked."""
+    return Claim.state == review.HELD_BACK
 
 
 def article_claims(session: Session, article_id: int,
@@ -181,10 +194,10 @@ def article_claims(session: Session, article_id: int,
 
     Candidates held back by the proposal budget are left out unless `below_budget`.
     """
-    rows = session.exec(
-        select(Claim).where(Claim.article_id == article_id).order_by(Claim.start, Claim.id)
-    ).all()
-    return [c for c in rows if below_budget or not is_below_budget(c)]
+    query = select(Claim).where(Claim.article_id == article_id)
+    if not below_budget:
+        query = query.where(Claim.state != review.HELD_BACK)
+    return list(session.exec(query.order_by(Claim.start, Claim.id)).all())
 
 
 def below_budget_claims(session: Session, article_id: int) -> list[Claim]:
@@ -195,4 +208,4 @@ def below_budget_claims(session: Session, article_id: int) -> list[Claim]:
     rows = session.exec(
         select(Claim).where(Claim.article_id == article_id, below_budget_condition())
     ).all()
-    return sorted((c for c in rows if is_below_budget(c)), key=lambda c: (-c.score, c.start))
+    return sorted(rows, key=lambda c: (-c.score, c.start))

@@ -7,8 +7,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, select
 
 from annotator import review
-from annotator.models import Article, BlindReview, Claim, Event, User, Verdict
-from annotator.services import events, settings
+from annotator.models import Article, BlindReview, Claim, ClaimUpdate, Event, User, Verdict
+from annotator.services import events, params, settings
 from annotator.services.claims import actor_of, get_claim
 from annotator.services.errors import Conflict, Forbidden, Invalid, NotFound
 
@@ -131,7 +131,8 @@ def record(session: Session, user: User, claim_id: int, verdict: str,
     if existing is not None:
         raise Conflict("You have already recorded your verdict on this claim.", claim)
     row = BlindReview(claim_id=claim.id, reviewer_id=user.id, verdict=verdict,
-                      conclusion=(conclusion or "").strip()[:5000])
+                      conclusion=params.validated(ClaimUpdate, {
+                          "version": 1, "conclusion": (conclusion or "").strip()}).conclusion)
     session.add(row)
     session.flush()
     events.record(session, "blind_verdict", actor=user, article_id=claim.article_id,

@@ -10,25 +10,42 @@ from annotator.models import (
     STANCES,
     Article,
     Claim,
+    ClaimUpdate,
     Event,
     Note,
+    NoteCreate,
     Source,
+    SourceCreate,
     User,
     Verdict,
+    max_length,
     utcnow,
 )
 from annotator.sanitize import is_safe_url
-from annotator.services import events
+from annotator.services import events, evidence, params, webhooks
 from annotator.services.articles import parse_date
 from annotator.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 EDITABLE = ("statement", "verdict", "conclusion", "claimant")
-MAX_STATEMENT = 2000
-MAX_CONCLUSION = 5000
-MAX_CLAIMANT = 300
-_LIMITS = {"statement": MAX_STATEMENT, "conclusion": MAX_CONCLUSION, "claimant": MAX_CLAIMANT}
-MAX_NOTE = 20000
 CONTEXT = 32
+
+
+def _statement_from(typed: str | None, quote: str) -> str:
+    """Return a new claim's statement: what the person typed (refused when too long), or the
+    selected text, shortened visibly (an ellipsis) when it is longer than a statement."""
+    limit = max_length(ClaimUpdate, "statement")
+    typed = (typed or "").strip()
+    if typed:
+        params.validated(ClaimUpdate, {"version": 1, "statement": typed})
+        return typed
+    quote = quote.strip()
+    return quote if len(quote) <= limit else quote[:limit - 1].rstrip() + "\u2026"
+
+
+def _suggested_claimant(article: Article, start: int, end: int) -> str:
+    from annotator.services.rewrite import suggested_claimant  # issue 20
+
+    return suggested_claimant(article, start, end)
 
 
 def get_claim(session: Session, claim_id: int) -> Claim:
@@ -87,6 +104,7 @@ def facts(session: Session, claim: Claim) -> review.ClaimFacts:
         verdict_needs_source=needs,
         edited_since_submit=edited_since_submit,
         last_writers=last_writers,
+        evidence=evidence.evidence_of(session, claim.id),  # issue 22: the publishing gate
     )
 
 
@@ -154,6 +172,9 @@ def update_claim(session: Session, user: User, claim_id: int, version, changes: 
     claim = get_claim(session, claim_id)
     expected = _version(version)
     _require_edit(session, claim, user)
+    # The model's field rules (lengths, types), the same on every face: never cut, refused.
+    params.validated(ClaimUpdate, {"version": expected, **{
+        k: v for k, v in changes.items() if k in EDITABLE and v is not None}})
     values = {}
     for field in EDITABLE:
         if field not in changes or changes[field] is None:
@@ -169,9 +190,6 @@ def update_claim(session: Session, user: User, claim_id: int, version, changes: 
                 raise Invalid("The statement cannot be empty.", field="statement")
             if field == "claimant":
                 value = " ".join(value.split())
-            limit = _LIMITS[field]
-            if len(value) > limit:
-                raise Invalid(f"The {field} is longer than {limit} characters.", field=field)
         if value != getattr(claim, field):
             values[field] = value
     if claim.version != expected:
@@ -190,37 +208,36 @@ def update_claim(session: Session, user: User, claim_id: int, version, changes: 
 
 
 def _source_fields(form: dict) -> dict:
-    url = (form.get("url") or "").strip()
-    if not is_safe_url(url):
+    """Return a source's fields from a form or a JSON body, held to SourceCreate's rules.
+
+    Every field of ``SourceBase`` is read, so a field added there needs nothing here; a
+    value too long is refused with the field named, never cut.
+    """
+    fields = {name: _text(form, name) for name in SourceCreate.model_fields}
+    params.validated(SourceCreate, {**fields, "published": None})  # lengths first
+    if not is_safe_url(fields["url"]):
         raise Invalid("A source needs a web address starting with http:// or https://.",
                       field="url")
-    archived = (form.get("archived_url") or "").strip()
-    if archived and not is_safe_url(archived):
+    if fields["archived_url"] and not is_safe_url(fields["archived_url"]):
         raise Invalid("The archived copy's address must start with http:// or https://.",
                       field="archived_url")
-    stance = (form.get("stance") or "").strip()
-    if stance not in STANCES:
+    if fields["stance"] not in STANCES:
         raise Invalid("Choose whether the source supports, refutes or gives context.",
                       field="stance")
-    fields = {
-        "url": url[:2000],
-        "archived_url": archived[:2000],
-        "stance": stance,
-        "title": (form.get("title") or "").strip()[:500],
-        "publisher": (form.get("publisher") or "").strip()[:200],
-        "excerpt": (form.get("excerpt") or "").strip()[:10000],
-        "published": parse_date(form.get("published") or "", "The source's date"),
-    }
-    return fields
+    fields["published"] = parse_date(fields["published"], "The source's date")
+    return params.validated(SourceCreate, fields).model_dump()
+
+
+def _text(form: dict, name: str) -> str:
+    value = form.get(name)
+    if value is not None and not isinstance(value, str):
+        raise Invalid(f"{name} must be text.", field=name)
+    return (value or "").strip()
 
 
 def _source_event_value(source: Source) -> dict:
-    return {
-        "url": source.url, "title": source.title, "stance": source.stance,
-        "publisher": source.publisher, "excerpt": source.excerpt,
-        "archived_url": source.archived_url,
-        "published": source.published.isoformat() if source.published else None,
-    }
+    values = {name: getattr(source, name) for name in SourceCreate.model_fields}
+    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in values.items()}
 
 
 def add_source(session: Session, user: User, claim_id: int, form: dict) -> Source:
@@ -285,8 +302,7 @@ def add_note(session: Session, user: User, claim_id: int, body: str) -> Note:
     body = (body or "").replace("\r\n", "\n").strip()
     if not body:
         raise Invalid("The note is empty.", field="body")
-    if len(body) > MAX_NOTE:
-        raise Invalid(f"A note has at most {MAX_NOTE} characters.", field="body")
+    params.validated(NoteCreate, {"body": body})
     note = Note(claim_id=claim.id, author_id=user.id, body=body)
     session.add(note)
     session.flush()
@@ -339,6 +355,7 @@ def transition(
     events.record(session, action, actor=user, article_id=claim.article_id, claim_id=claim.id,
                   old=old, new={"state": claim.state, "assignee_id": claim.assignee_id},
                   comment=step.comment or "")
+    webhooks.claim_event(session, action, claim)  # issue 21: claim.approved / .reopened
     return claim
 
 
@@ -365,8 +382,10 @@ def create_claim(session: Session, user: User, article_id: int, start, end,
     claim = Claim(
         article_id=article.id, start=start, end=end, quote=quote,
         prefix=body[max(0, start - CONTEXT):start], suffix=body[end:end + CONTEXT],
-        statement=(statement or quote).strip()[:MAX_STATEMENT], score=0.0,
+        statement=_statement_from(statement, quote), score=0.0,
         reasons=["added by a person"], origin="person", state=review.OPEN,
+        # Issue 20: who made it, suggested by the import's attribution step (editable).
+        claimant=_suggested_claimant(article, start, end),
     )
     session.add(claim)
     session.flush()

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
 from itsdangerous import BadData, URLSafeSerializer
+from pydantic import ValidationError
+from sqlmodel import SQLModel
 
 from annotator.sanitize import MAX_INT
 from annotator.services.errors import Invalid
@@ -41,6 +43,19 @@ def clean_text(value: str, name: str) -> str:
     if _SURROGATE.search(value):
         raise Invalid(f"{name} contains a lone surrogate, which is not text.", field=name)
     return value
+
+
+def fit(found: str, limit: int) -> str:
+    """Shorten text the machine found (a page's title, a feed item's) visibly to fit a field:
+    cut at a word where one is near, and end it with an ellipsis. Never for typed text."""
+    found = " ".join((found or "").split())
+    if len(found) <= limit:
+        return found
+    cut = found[:limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 0.8:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-") + "\u2026"
 
 
 def text(values: Mapping, name: str, *, default: str = "", max_length: int = 2000,
@@ -178,3 +193,40 @@ def cursor(values: Mapping, name: str, secret: str, scope: str) -> list | None:
     if not isinstance(found, list) or not found:
         raise refused
     return found
+
+
+# ---------------------------------------------------------------- the models' field rules
+
+
+def validated(shape: type[SQLModel], data: dict) -> SQLModel:
+    """Validate ``data`` with a ``*Create``/``*Update`` shape; a broken rule is a 400."""
+    try:
+        return shape.model_validate(data)
+    except ValidationError as exc:
+        raise invalid_from(exc) from None
+
+
+def invalid_from(exc: ValidationError) -> Invalid:
+    """Turn pydantic's first error into the documented 400: the field, and the rule broken."""
+    error = exc.errors(include_url=False)[0]
+    name = ".".join(str(part) for part in error.get("loc", ())) or "body"
+    kind, ctx = error.get("type", ""), error.get("ctx") or {}
+    if kind == "string_too_long":
+        message = f"{name} is longer than {ctx.get('max_length', 0):,} characters."
+    elif kind == "string_too_short":
+        message = f"{name} cannot be empty." if ctx.get("min_length") == 1 else (
+            f"{name} needs at least {ctx.get('min_length', 0):,} characters.")
+    elif kind == "missing":
+        message = f"{name} is required."
+    elif kind in ("less_than_equal", "greater_than_equal", "less_than", "greater_than"):
+        bound = next(iter(ctx.values()), "")
+        message = f"{name} is out of range ({kind.replace('_', ' ')} {bound})."
+    elif kind.startswith("int") or kind.startswith("float"):
+        message = f"{name} must be a number."
+    elif kind.startswith("string") or kind == "str_type":
+        message = f"{name} must be text."
+    elif kind.startswith("date"):
+        message = f"{name} must be a date (YYYY-MM-DD)."
+    else:
+        message = f"{name}: {error.get('msg', 'is not valid')}."
+    return Invalid(message, field=name)

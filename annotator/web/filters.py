@@ -8,7 +8,7 @@ from datetime import datetime
 from flask import Flask, g, url_for
 from markupsafe import Markup, escape
 
-from annotator import review
+from annotator import models, review
 from annotator.sanitize import render_markdown
 
 
@@ -93,6 +93,20 @@ def claim_url(claim_id: int) -> str:
     return f"{prefix}{int(claim_id)}"
 
 
+# The shapes whose field limits forms read: `maxlength="{{ limit('SourceCreate', 'title') }}"`.
+_SHAPES = {shape.__name__: shape for shape in (
+    models.ArticleCreate, models.SourceCreate, models.NoteCreate, models.ClaimUpdate,
+    models.UserBase, models.VerdictBase, models.ApiToken)}
+
+
+def limit(shape: str, field: str) -> int:
+    """Return a field's maximum length from its model, for a form's ``maxlength``."""
+    found = models.max_length(_SHAPES[shape], field)
+    if found is None:
+        raise KeyError(f"{shape}.{field} declares no max_length")
+    return found
+
+
 def init_app(app: Flask) -> None:
     """Register the filters and globals."""
     app.jinja_env.filters["markdown"] = render_markdown
@@ -101,5 +115,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["mentions"] = mentions
     app.jinja_env.filters["change_summary"] = change_summary
     app.jinja_env.globals["may"] = review.may
+    app.jinja_env.globals["limit"] = limit
     app.jinja_env.globals["claim_url"] = claim_url
     app.jinja_env.globals["STATE_LABELS"] = review.STATE_LABELS

@@ -116,6 +116,13 @@ def test_the_shipped_export_schema_names_the_shapes_fields(definition, shape, ch
     schema = json.loads(resources.files("annotator.exports").joinpath(
         "export.schema.json").read_text(encoding="utf-8"))
     properties = set(schema["$defs"][definition]["properties"])
+    if definition == "source":
+        # The published format names what schema_version 1 promised; a field added to
+        # SourceBase later is additive (the definition allows more properties), so adding
+        # one needs the model, a migration, the form and a test, not this file.
+        assert properties <= set(shape.model_fields)
+        assert schema["$defs"][definition].get("additionalProperties", True) is not False
+        return
     assert properties == set(shape.model_fields) | children
 
 
