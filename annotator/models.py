@@ -313,9 +313,10 @@ class ExternalFactCheck(SQLModel, table=True):
     # The feed's schema.org identifier, where it gives one; with the url, what makes it unique.
     identifier: str = Field(default="", max_length=500, index=True)
     url: str = Field(default="", max_length=2000, index=True)
-    claim_reviewed: str = Field(sa_column=Column(Text, nullable=False))
+    claim_reviewed: str = Field(max_length=2000, sa_column=Column(Text, nullable=False))
     title: str = Field(default="", max_length=500)
-    summary: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    summary: str = Field(default="", max_length=5000,
+                         sa_column=Column(Text, nullable=False, default=""))
     rating: str = Field(default="", max_length=200)
     publisher: str = Field(default="", max_length=200)
     author: str = Field(default="", max_length=200)

@@ -18,18 +18,19 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from annotator.engine import session_scope
-from annotator.models import ExternalFactCheck, Job, User, utcnow
+from annotator.models import ExternalFactCheck, Job, User, max_length, utcnow
 from annotator.sanitize import is_safe_url
-from annotator.services import jobs, matching
+from annotator.services import jobs, matching, params
 from annotator.services.errors import Invalid, ServiceError
 
 log = logging.getLogger(__name__)
 
 BATCH = 500  # items per transaction: short write locks, even for a large feed
 MAX_NESTING = 8
-LIMITS = {"identifier": 500, "url": 2000, "claim_reviewed": 2000, "title": 500,
-          "summary": 5000, "rating": 200, "publisher": 200, "author": 200, "claimant": 300,
-          "language": 16}
+# Each field's limit, read from the model (ExternalFactCheck) where it is written once.
+LIMITS = {name: max_length(ExternalFactCheck, name) for name in (
+    "identifier", "url", "claim_reviewed", "title", "summary", "rating", "publisher", "author",
+    "claimant", "language")}
 FIELDS = (*LIMITS, "published")
 
 
@@ -156,8 +157,17 @@ def normalise(node: object) -> dict | None:
         values["claim_reviewed"] = values["title"]
     if not values["claim_reviewed"]:
         return None
+    return _fitted(values)
+
+
+def _fitted(values: dict) -> dict:
+    """Fit a feed's text to the fields: shortened visibly (an ellipsis), never cut silently;
+    an address too long to store is dropped, since a cut one would point elsewhere."""
     for key, limit in LIMITS.items():
-        values[key] = values[key][:limit]
+        if len(values[key]) <= limit:
+            continue
+        values[key] = "" if key == "url" else (
+            values[key][:limit] if key == "identifier" else params.fit(values[key], limit))
     return values
 
 
@@ -289,7 +299,7 @@ def import_records(session: Session, records: list) -> LoadReport:
         if not isinstance(record, dict) or not _text(record.get("claim_reviewed")):
             report.skip("without a claim")
             continue
-        values = {k: _text(record.get(k))[:limit] for k, limit in LIMITS.items()}
+        values = _fitted({k: _text(record.get(k)) for k in LIMITS})
         if values["url"] and not is_safe_url(values["url"]):
             values["url"] = ""
         values["published"] = _date(record.get("published"))

@@ -108,3 +108,16 @@ def test_the_shared_snopes_feed_loads_and_loading_it_twice_changes_nothing(engin
     assert [(r.id, r.url, r.identifier, r.updated_at) for r in _rows(engine)] == before
     assert _count(engine, MatchCandidate) == 14231
     assert sum(1 for r in before if r[1]) == 2266
+
+
+def test_a_feeds_text_too_long_is_shortened_visibly_and_a_long_url_dropped():
+    long_claim = "The council spent " + "a great deal of money on roads " * 120
+    values = factchecks.normalise({
+        "@type": "ClaimReview", "claimReviewed": long_claim,
+        "url": "https://checks.example/" + "a" * 2100, "name": "T" * 600,
+        "reviewRating": {"alternateName": "False"}})
+    limit = factchecks.LIMITS["claim_reviewed"]
+    assert len(values["claim_reviewed"]) <= limit
+    assert values["claim_reviewed"].endswith("\u2026")
+    assert values["title"].endswith("\u2026") and len(values["title"]) <= 500
+    assert values["url"] == ""  # a cut address would point somewhere else
