@@ -373,8 +373,11 @@ def _take(engine: Engine, feed: Feed, entry: Entry, settings: PollSettings,
             _record_item(session, feed.id, entry, DUPLICATE, url=url, article_id=exc.detail)
         return "unchanged", None
     except IntegrityError:
-        # Another thread imported the same text a moment ago: it is a duplicate now.
+        # Another poll took this item, or imported the same text, a moment ago.
         with session_scope(engine) as session:
+            if session.exec(select(FeedItem.id).where(FeedItem.feed_id == feed.id,
+                                                      FeedItem.guid == entry.guid)).first():
+                return "unchanged", None
             _record_item(session, feed.id, entry, DUPLICATE, url=url,
                          article_id=_known_article(session, url))
         return "unchanged", None
@@ -515,19 +518,48 @@ def item_counts(session: Session, feed_ids: list[int]) -> dict[int, dict[str, in
 
 # -- the queue: a periodic task polls the due feeds ----------------------------------------
 
-@tasks.periodic_task(tasks.crontab(minute="*"))
-def poll_due_feeds() -> None:
-    """Poll every due feed (in this worker, so the per-host spacing holds), then mark each
-    new article's claims "checked before?" as any import's job does."""
+BATCH = 25  # feeds per queued task
+
+
+def host_batches(engine: Engine, feed_ids: list[int], size: int = BATCH) -> list[list[int]]:
+    """Cut feeds into batches of about `size`, the feeds of one host always in one batch,
+    so one worker's per-host spacing covers every request to that host."""
+    with session_scope(engine, write=False) as session:
+        urls = dict(session.exec(select(Feed.id, Feed.url).where(Feed.id.in_(feed_ids))).all())
+    by_host: dict[str, list[int]] = {}
+    for feed_id in feed_ids:
+        host = (urlsplit(urls.get(feed_id, "")).hostname or "").lower()
+        by_host.setdefault(host, []).append(feed_id)
+    batches: list[list[int]] = [[]]
+    for ids in by_host.values():
+        if batches[-1] and len(batches[-1]) + len(ids) > size:
+            batches.append([])
+        batches[-1].extend(ids)
+    return [b for b in batches if b]
+
+
+def _marks_after(rt) -> Callable[[int], None] | None:
     from annotator.services import jobs
 
+    if not rt.settings.get("CHECKED_BEFORE_JOBS", True):
+        return None
+    return lambda article_id: jobs.run_mark_job(rt.engine, article_id)
+
+
+@tasks.task()
+def poll_feed_batch(feed_ids: list[int]) -> None:
+    """Poll these feeds now and mark each new article's claims "checked before?"."""
     rt = tasks.runtime()
-    settings = PollSettings.from_config(rt.settings)
-    ids = claim_due(rt.engine, settings)
-    if not ids:
-        return
-    marks = bool(rt.settings.get("CHECKED_BEFORE_JOBS", True))
-    results = poll_feeds(rt.engine, ids, settings, after_import=(
-        (lambda article_id: jobs.run_mark_job(rt.engine, article_id)) if marks else None))
+    results = poll_feeds(rt.engine, feed_ids, PollSettings.from_config(rt.settings),
+                         after_import=_marks_after(rt))
     log.info("polled %d feed(s): %d new article(s), %d error(s)", len(results),
              sum(r.new for r in results), sum(r.errors for r in results))
+
+
+@tasks.periodic_task(tasks.crontab(minute="*"))
+def poll_due_feeds() -> None:
+    """Each minute, take the due feeds and queue them in batches, one host per batch."""
+    rt = tasks.runtime()
+    ids = claim_due(rt.engine, PollSettings.from_config(rt.settings))
+    for batch in host_batches(rt.engine, ids) if ids else []:
+        tasks.enqueue(poll_feed_batch, batch)

@@ -374,3 +374,30 @@ def test_the_page_canonical_link_wins_over_its_address():
         '<html><head><link rel="canonical" href="/stories/1?utm_campaign=x"></head>'
         "<body>x</body></html>"))
     assert feeds.page_canonical(page) == "https://news.example/stories/1"
+
+
+def test_the_periodic_task_queues_the_due_feeds_and_they_are_polled(engine, people, feed_site,
+                                                                    monkeypatch):
+    from annotator import tasks
+
+    monkeypatch.setattr(tasks.huey, "immediate", True)  # queued tasks run inline
+    tasks.use(engine, {"ALLOW_PRIVATE_URLS": True, "FEED_HOST_INTERVAL": 0,
+                       "CHECKED_BEFORE_JOBS": False})
+    a = add(engine, people, feed_site.feed("/a.xml", rss(feed_site.base,
+                                                        two_stories(feed_site, "a", 1))))
+    feeds.poll_due_feeds.call_local()
+    with session_scope(engine, write=False) as s:
+        assert len(s.exec(select(Article).where(Article.feed_id == a)).all()) == 2
+        feed = s.get(Feed, a)
+        assert feed.status == "ok" and feed.next_poll_at > utcnow()
+    requests = len(feed_site.requests)
+    feeds.poll_due_feeds.call_local()  # nothing is due: nothing is requested
+    assert len(feed_site.requests) == requests
+
+
+def test_host_batches_keep_one_hosts_feeds_together(engine, people):
+    hosts = {add(engine, people, f"https://{host}.example/{n}", host): host
+             for host in ("a", "b", "c") for n in range(3)}
+    batches = feeds.host_batches(engine, list(hosts), size=4)
+    assert sorted(i for b in batches for i in b) == sorted(hosts)
+    assert [sorted({hosts[i] for i in b}) for b in batches] == [["a"], ["b"], ["c"]]
