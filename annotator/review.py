@@ -147,6 +147,40 @@ class ClaimFacts:
     edited_since_submit: frozenset[int] = frozenset()
     # The last writer of each published field (statement, verdict, ..., sources).
     last_writers: frozenset[int] = frozenset()
+    # Issue 22: each source's snapshot and quote status when the desk's publishing gate is
+    # on (approval needs one source archived with its quote found); None when it is off.
+    evidence: tuple[SourceEvidence, ...] | None = None
+
+
+# Issue 22: what the publishing gate knows of one source.
+@dataclass(frozen=True)
+class SourceEvidence:
+    label: str  # the source's title, else its address
+    snapshot: str  # "" (none tried), pending, stored or failed
+    quote: str  # found, not_found or none
+
+
+def evidence_gap(evidence: tuple[SourceEvidence, ...] | None) -> str | None:
+    """Say which source is missing what, when the gate is on and no source qualifies."""
+    if evidence is None or any(e.snapshot == "stored" and e.quote == "found"
+                               for e in evidence):
+        return None
+    if not evidence:
+        return "Needs a source archived with its quote found on the page."
+    missing = []
+    for e in evidence[:3]:
+        label = e.label if len(e.label) <= 60 else e.label[:57] + "..."
+        if e.snapshot != "stored":
+            what = {"pending": "is still being archived", "failed": "could not be archived"
+                    }.get(e.snapshot, "has no snapshot")
+        elif e.quote == "none":
+            what = "has no excerpt to look for"
+        else:
+            what = "has its quote not found on the page"
+        missing.append(f"“{label}” {what}")
+    more = f" (and {len(evidence) - 3} more)" if len(evidence) > 3 else ""
+    return ("Needs a source archived with its quote found on the page: "
+            + "; ".join(missing) + more + ".")
 
 
 @dataclass(frozen=True)
@@ -286,6 +320,9 @@ def check(
             raise Forbidden(WROTE_LAST_MESSAGE)
         # Editors may edit a claim in review, so what was complete at submit may not be now.
         _require_content(claim, "Before approving, the claim needs")
+        gap = evidence_gap(claim.evidence)  # issue 22: the desk's optional publishing gate
+        if gap:
+            raise InvalidTransition(gap)
     elif action == ASSIGN:
         if assignee_id is None:
             raise InvalidTransition("Choose someone to assign the claim to.")

@@ -24,6 +24,9 @@ from annotator.services import users as user_service
 # The "checked before?" marks job runs in a thread after each import; tests that want it
 # turn it on (tests/services/test_marks.py, the browser tests), the rest keep imports alone.
 os.environ.setdefault("CHECKED_BEFORE_JOBS", "0")
+# Issue 22: archiving a source fetches its page; tests reach no outside site, so only the
+# tests that archive from their own 127.0.0.1 server turn it on (SNAPSHOTS in their config).
+os.environ.setdefault("SNAPSHOTS", "0")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

@@ -4,7 +4,7 @@ Importing this package loads every endpoint module onto `bp`, the one blueprint 
 factory registers.
 """
 
-from annotator.api import exchange, matches, routes, today
+from annotator.api import exchange, matches, routes, sources, today
 from annotator.api.blueprint import bp
 
-__all__ = ["bp", "exchange", "matches", "routes", "today"]
+__all__ = ["bp", "exchange", "matches", "routes", "sources", "today"]

@@ -317,6 +317,14 @@ def _paths() -> dict:
                           "401": UNAUTHORISED, "403": FORBIDDEN, "404": NOT_FOUND,
                           "409": conflict},
         }},
+        "/api/v1/sources/{source_id}/warc": {"get": {  # issue 22: source snapshots
+            "operationId": "getSourceWarc", "tags": ["claims"],
+            "summary": "The source's snapshot as a WARC file (gzipped records).",
+            "parameters": [_id_param("source_id")],
+            "responses": {"200": {"description": "The WARC file.", "content": {
+                "application/warc": {"schema": {"type": "string", "format": "binary"}}}},
+                "401": UNAUTHORISED, "403": FORBIDDEN, "404": NOT_FOUND},
+        }},
         "/api/v1/claims/{claim_id}/notes": {"post": {
             "operationId": "addNote", "summary": "Add a Markdown note.", "tags": ["claims"],
             "parameters": claim_id, "requestBody": _body("NoteCreate"),

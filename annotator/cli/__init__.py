@@ -20,6 +20,7 @@ from annotator.cli import (
     jobs,
     search,
     server,
+    sources,
     users,
 )
 
@@ -67,7 +68,8 @@ def main() -> None:
     """Fact-check and claim annotation workbench."""
 
 
-_MODULES = (database, users, articles, jobs, exchange, server, factchecks, search, feeds)
+_MODULES = (database, users, articles, jobs, exchange, server, factchecks, search, feeds,
+            sources)
 
 for _module in _MODULES:
     for _command in _module.COMMANDS:

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from annotator import review
 from annotator.models import Article, Claim, Note, Source, User, Verdict
-from annotator.services import blind, events, spans
+from annotator.services import blind, events, evidence, spans
 from annotator.services import claims as claim_service
 
 # The transitions that send a claim back to work with a comment: its banner in the panel.
@@ -38,6 +38,7 @@ def claim_panel(session: Session, claim: Claim, me: User) -> dict:
         "article": article,
         "sources": session.exec(select(Source).where(Source.claim_id == claim.id)
                                 .order_by(Source.id)).all(),
+        "snapshots": evidence.by_source(session, claim.id),  # issue 22
         "notes": session.exec(select(Note).where(Note.claim_id == claim.id)
                               .order_by(Note.id)).all(),
         "history": history,

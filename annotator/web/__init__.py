@@ -30,13 +30,14 @@ def blueprints() -> list:
         pages,
         public,
         send,
+        sources,
         today,
         work,
     )
 
     return [module.bp for module in (auth, dashboard, articles, claims, exports, live, pages,
                                      work, account, admin, exchange, listing, matches,
-                                     public, send, feeds, today)]
+                                     public, send, feeds, today, sources)]
 
 
 def init_app(app: Flask) -> None:
