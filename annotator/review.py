@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 # -- states ------------------------------------------------------------------------------
 
+HELD_BACK = "held_back"  # a sentence the proposal budget held back (issue 20)
 PROPOSED = "proposed"
 OPEN = "open"
 IN_PROGRESS = "in_progress"
@@ -30,9 +31,11 @@ IN_REVIEW = "in_review"
 APPROVED = "approved"
 DISMISSED = "dismissed"
 
-STATES: tuple[str, ...] = (PROPOSED, OPEN, IN_PROGRESS, IN_REVIEW, APPROVED, DISMISSED)
+STATES: tuple[str, ...] = (HELD_BACK, PROPOSED, OPEN, IN_PROGRESS, IN_REVIEW, APPROVED,
+                           DISMISSED)
 
 STATE_LABELS: dict[str, str] = {
+    HELD_BACK: "held back",
     PROPOSED: "proposed",
     OPEN: "open",
     IN_PROGRESS: "in progress",
@@ -95,9 +98,9 @@ class _Rule:
 
 
 _RULES: dict[str, _Rule] = {
-    ACCEPT: _Rule(REVIEWER, (PROPOSED,), OPEN, "accept"),
-    DISMISS: _Rule(REVIEWER, (PROPOSED, OPEN), DISMISSED, "dismiss"),
-    RESTORE: _Rule(REVIEWER, (DISMISSED,), PROPOSED, "restore"),
+    ACCEPT: _Rule(REVIEWER, (PROPOSED, HELD_BACK), OPEN, "accept"),
+    DISMISS: _Rule(REVIEWER, (PROPOSED, OPEN, HELD_BACK), DISMISSED, "dismiss"),
+    RESTORE: _Rule(REVIEWER, (DISMISSED, HELD_BACK), PROPOSED, "restore"),
     START: _Rule(REVIEWER, (OPEN,), IN_PROGRESS, "start"),
     ASSIGN: _Rule(EDITOR, (OPEN, IN_PROGRESS, IN_REVIEW), None, "assign"),
     UNASSIGN: _Rule(EDITOR, (OPEN, IN_PROGRESS), OPEN, "unassign"),
@@ -228,6 +231,11 @@ class InvalidTransition(ReviewError):
     """Refuse because of the claim's state or missing content (HTTP 409)."""
 
 
+class WrongState(InvalidTransition):
+    """Refuse an action that never applies from the claim's state: the UI shows no button
+    for it, where a missing source or the four-eyes rule gets a disabled one."""
+
+
 # -- rules -------------------------------------------------------------------------------
 
 
@@ -258,8 +266,9 @@ def can_edit(claim: ClaimFacts, actor: Actor) -> bool:
     """Return whether the actor may change the claim's statement, verdict, conclusion or sources."""
     if not actor.active or not role_at_least(actor.role, REVIEWER):
         return False
-    # Approved claims are reopened first (that leaves an event); dismissed ones restored.
-    if claim.state in (APPROVED, DISMISSED) or claim.state not in STATES:
+    # Approved claims are reopened first (that leaves an event); dismissed and held-back
+    # ones restored.
+    if claim.state in (APPROVED, DISMISSED, HELD_BACK) or claim.state not in STATES:
         return False
     if role_at_least(actor.role, EDITOR):
         return True
@@ -291,7 +300,7 @@ def check(
     if claim.state not in rule.sources:
         here = STATE_LABELS.get(claim.state, repr(claim.state))
         there = " or ".join(STATE_LABELS[s] for s in rule.sources)
-        raise InvalidTransition(
+        raise WrongState(
             f"You cannot {rule.verb} a claim that is {here}; it must be {there}."
         )
 
@@ -385,6 +394,23 @@ def allowed_actions(claim: ClaimFacts, actor: Actor) -> list[str]:
     return allowed
 
 
+def blocked(claim: ClaimFacts, actor: Actor) -> dict[str, ReviewError]:
+    """Map each action the actor's role could take, but cannot take now, to its refusal.
+
+    The refusal's class is its code: ``WrongState`` for an action that never applies from
+    this state, ``Forbidden`` for who is asking, ``InvalidTransition`` for missing content.
+    """
+    found: dict[str, ReviewError] = {}
+    for action in ACTIONS:
+        if not role_at_least(actor.role, _RULES[action].role):
+            continue
+        try:
+            check(claim, actor, action, comment="(given)", assignee_id=actor.id)
+        except ReviewError as exc:
+            found[action] = exc
+    return found
+
+
 def blocked_reasons(claim: ClaimFacts, actor: Actor) -> dict[str, str]:
     """Map each action the actor's role could take, but cannot take now, to the reason why.
 
@@ -394,15 +420,7 @@ def blocked_reasons(claim: ClaimFacts, actor: Actor) -> dict[str, str]:
     approve: you submitted this verdict.", "You cannot approve a claim that is open; it
     must be in review." (state reasons start "You cannot").
     """
-    reasons: dict[str, str] = {}
-    for action in ACTIONS:
-        if not role_at_least(actor.role, _RULES[action].role):
-            continue
-        try:
-            check(claim, actor, action, comment="(given)", assignee_id=actor.id)
-        except ReviewError as exc:
-            reasons[action] = exc.reason
-    return reasons
+    return {action: exc.reason for action, exc in blocked(claim, actor).items()}
 
 
 def authors_of(last_writer: dict[str, int | None],

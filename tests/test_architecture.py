@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -114,3 +115,29 @@ def test_the_import_linter_contracts_hold():
                             cwd=PACKAGE.parent, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
+
+
+# Branching on what a message says ties behaviour to its English words: outcomes carry a
+# kind (an exception class, a code, a flag) and the words are only shown.
+_TEXT_BRANCH = re.compile(
+    r"""\b(?:reason|message|saved|error|detail|msg)\s*(?:\.startswith\(|\.endswith\(|"""
+    r"""[!=]=\s*['"])""")
+
+
+def test_no_code_branches_on_the_english_text_of_a_message():
+    found = []
+    for path in [*PACKAGE.rglob("*.py"), *(PACKAGE.parent / "templates").rglob("*.html")]:
+        if "migrations" in path.parts:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if _TEXT_BRANCH.search(line):
+                found.append(f"{path.name}:{number}: {line.strip()}")
+    assert found == []
+
+
+def test_the_text_branch_finder_sees_one():
+    assert _TEXT_BRANCH.search('return not reason.startswith("You cannot ")')
+    assert _TEXT_BRANCH.search("{% if saved and saved.startswith('Saved') %}")
+    assert _TEXT_BRANCH.search("{% if saved == 'Source added.' %}")
+    assert not _TEXT_BRANCH.search("if isinstance(refusal, review.WrongState):")
+    assert not _TEXT_BRANCH.search("{% if saved and saved_form == 'claim' %}")

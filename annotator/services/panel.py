@@ -12,6 +12,7 @@ from annotator import review
 from annotator.models import Article, Claim, Note, Source, User, Verdict
 from annotator.services import blind, events, evidence, spans
 from annotator.services import claims as claim_service
+from annotator.services import rewrite as rewrite_service  # issue 20
 
 # The transitions that send a claim back to work with a comment: its banner in the panel.
 RETURNING_ACTIONS = ("request_changes", "reopen")
@@ -31,7 +32,8 @@ def claim_panel(session: Session, claim: Claim, me: User) -> dict:
     can_edit = review.can_edit(facts, actor)
     second_verdicts = blind.reviews_of(session, claim.id)
     actions = review.allowed_actions(facts, actor)
-    blocked = review.blocked_reasons(facts, actor)
+    refusals = review.blocked(facts, actor)
+    blocked = {action: exc.reason for action, exc in refusals.items()}
     verdicts = session.exec(select(Verdict).order_by(Verdict.position)).all()
     return {
         "claim": claim,
@@ -39,6 +41,7 @@ def claim_panel(session: Session, claim: Claim, me: User) -> dict:
         "sources": session.exec(select(Source).where(Source.claim_id == claim.id)
                                 .order_by(Source.id)).all(),
         "snapshots": evidence.by_source(session, claim.id),  # issue 22
+        "rewrite_live": rewrite_service.steps_apply(claim),  # issue 20: steps undoable
         "notes": session.exec(select(Note).where(Note.claim_id == claim.id)
                               .order_by(Note.id)).all(),
         "history": history,
@@ -59,7 +62,7 @@ def claim_panel(session: Session, claim: Claim, me: User) -> dict:
                        if u.active and review.role_at_least(u.role, review.REVIEWER)],
         # Every action the role could take, in workflow order: possible now, or why not.
         "buttons": [(a, blocked.get(a)) for a in review.ACTIONS
-                    if a in actions or shown_blocked(blocked.get(a))],
+                    if a in actions or shown_blocked(refusals.get(a))],
         "actions": actions,
         "editable": claim_service.EDITABLE,
         "can_edit": can_edit,
@@ -70,13 +73,13 @@ def claim_panel(session: Session, claim: Claim, me: User) -> dict:
     }
 
 
-def shown_blocked(reason: str | None) -> bool:
+def shown_blocked(refusal: review.ReviewError | None) -> bool:
     """Tell whether a refusal is worth a disabled button.
 
     A missing source or the four-eyes rule is; an action that could never apply from this
-    state ("You cannot approve a claim that is proposed; ...") is noise.
+    state (``review.WrongState``) is noise. Decided by the refusal's kind, never its words.
     """
-    return reason is not None and not reason.startswith("You cannot ")
+    return refusal is not None and not isinstance(refusal, review.WrongState)
 
 
 def returned_by(claim: Claim, history) -> tuple | None:

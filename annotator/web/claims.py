@@ -23,7 +23,8 @@ bp = Blueprint("claims", __name__)
 
 def panel_context(claim: Claim, *, error: str | None = None, conflict: dict | None = None,
                   draft: dict | None = None, failed: str | None = None,
-                  field: str | None = None, saved: str | None = None) -> dict:
+                  field: str | None = None, saved: str | None = None,
+                  saved_form: str | None = None) -> dict:
     """Gather everything the claim panel shows: the service's reads plus this request's state.
 
     ``failed`` names the form a refusal came from ("claim", "source", "source-7", "note",
@@ -32,7 +33,7 @@ def panel_context(claim: Claim, *, error: str | None = None, conflict: dict | No
     """
     return {**panel_service.claim_panel(get_session(), claim, user()), "error": error,
             "conflict": conflict, "draft": draft or {}, "failed": failed, "field": field,
-            "saved": saved}
+            "saved": saved, "saved_form": saved_form}
 
 
 def _panel(claim_id: int, status: int = 200, **extra):
@@ -47,13 +48,14 @@ def _panel(claim_id: int, status: int = 200, **extra):
     return article_page(claim.article_id, claim_id, status=status, **extra)
 
 
-def _after_write(claim_id: int, message: str, reload: bool = False):
+def _after_write(claim_id: int, message: str, reload: bool = False, form: str | None = None):
     if is_htmx() and reload:
         # Spans moved: the whole page (highlights and list) must be drawn again.
         flash(message, "info")
         return hx_response("", 204, redirect=url_for("claims.show", claim_id=claim_id))
     if is_htmx():
-        return _panel(claim_id, saved=message)
+        # `saved_form` names the form that was saved: the panel marks it, not the message.
+        return _panel(claim_id, saved=message, saved_form=form)
     flash(message, "info")
     return redirect(url_for("claims.show", claim_id=claim_id), 303)
 
@@ -73,7 +75,7 @@ def _run(claim_id: int, action, message, *, form: str | None = None,
 
     def done(result):
         return _after_write(claim_id, message(result) if callable(message) else message,
-                            reload)
+                            reload, form)
 
     return attempt(action, refused, done)
 
@@ -94,6 +96,18 @@ def update(claim_id: int):
     return _run(claim_id, lambda db: claim_service.update_claim(
         db, user(), claim_id, form.get("version"), changes),
         lambda claim: f"Saved · v{claim.version}", form="claim", draft=changes)
+
+
+@bp.route("/claims/<int:claim_id>/rewrite/<int:index>/undo", methods=["POST"])
+@requires("review")
+def undo_step(claim_id: int, index: int):
+    """Undo one named rewrite step of the statement: an edit, with its event (issue 20)."""
+    from annotator.services import rewrite as rewrite_service
+
+    version = form_dict().get("version")
+    return _run(claim_id, lambda db: rewrite_service.undo_step(db, user(), claim_id, index,
+                                                                version),
+                lambda claim: f"Step undone · v{claim.version}")
 
 
 @bp.route("/claims/<int:claim_id>/sources", methods=["POST"])
