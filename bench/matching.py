@@ -4,8 +4,18 @@ Loads the shared Snopes feed through `annotator import-factchecks` into a fresh 
 database, trains the re-ranker on the training queries only, and queries the dev set through
 services.matching.matches_for_text, the function the API and the panel use.
 
+Tiers (issue 20): both of the model's cuts are calibrated on the TRAINING queries only: the
+floor (`threshold`: below it nothing is shown) keeps 95 % of the training queries' right best
+matches; `same_threshold` is the lowest score at which a training query's best match, when it
+shares a name, number or key term, is right 95 % of the time. On dev it reports the `same`
+tier's precision of the top match, the share of queries (each has a known fact-check) whose
+top match is `same`, and MAP@5 over both tiers; and, as the desk's usual case, how often a
+dev query whose fact-check is taken out of the archive still gets a `same` top match.
+
     .venv/bin/python bench/matching.py            # train, evaluate, print the figures
     .venv/bin/python bench/matching.py --save     # ... and ship the weights it learned
+    .venv/bin/python bench/matching.py --feedback sqlite:///instance/annotator.db
+                                                  # ... with the desk's reviewed pairs too
     .venv/bin/python bench/matching.py --url postgresql+psycopg://postgres@127.0.0.1:5432/EMPTY \
         --desk 100000                             # the shipped model on PostgreSQL, timed
 """
@@ -160,6 +170,90 @@ def time_at_scale(session, engine, count: int, queries: dict[str, str],
     print(f"dev MAP@5 with them among the candidates: {evaluate(found, qrels)[0]:.3f}")
 
 
+def tiered_run(session, queries: dict[str, str], qrels: dict[str, set[str]],
+               by_identifier: dict[str, list[int]]) -> dict[str, float]:
+    """Match each dev query as the API does (floor and tiers) and report the tier figures."""
+    from annotator.services import matching as service
+
+    tops, aps, withheld = [], [], []
+    for qid, relevant in qrels.items():
+        matches = service.matches_for_text(session, queries[qid], limit=5)
+        ranked = [m.factcheck.identifier for m in matches if m.factcheck is not None]
+        aps.append(average_precision(ranked, relevant))
+        if matches:
+            tops.append((matches[0].tier, matches[0].factcheck.identifier in relevant))
+        else:
+            tops.append((None, False))
+        # The desk's usual case: the claim was never checked. Take its fact-check out.
+        out = {("external", ref) for ident in relevant for ref in by_identifier.get(ident, [])}
+        rest = service.matches_for_text(session, queries[qid], limit=1, exclude=out)
+        withheld.append(bool(rest) and rest[0].tier == "same")
+    same = [right for tier, right in tops if tier == "same"]
+    figures = {
+        "same_precision_at_1": sum(same) / max(len(same), 1),
+        "same_top_share": len(same) / len(tops),
+        "same_top_right_share": sum(same) / len(tops),
+        "shown_share": sum(1 for tier, _ in tops if tier) / len(tops),
+        "map_at_5_both_tiers": sum(aps) / len(aps),
+        "withheld_false_same": sum(withheld) / len(withheld),
+    }
+    print(f"tiers on dev ({len(tops)} queries, each with a known fact-check):")
+    print(f"  same tier, precision of the top match:      {figures['same_precision_at_1']:.3f}"
+          f"  (target >= 0.95)")
+    print(f"  share whose top match is same:              {figures['same_top_share']:.3f}"
+          f"  (target >= 0.85; same and right: {figures['same_top_right_share']:.3f})")
+    print(f"  MAP@5 over both tiers (what is shown):      {figures['map_at_5_both_tiers']:.3f}"
+          f"  (target >= 0.93; anything shown: {figures['shown_share']:.3f})")
+    print(f"  fact-check taken out, top match still same: {figures['withheld_false_same']:.3f}"
+          f"  (wrongly 'same' when the claim was never checked)")
+    wyoming = ("Only Wyoming voted more Republican than West Virginia in the 2020 "
+               "presidential election")
+    found = service.matches_for_text(session, wyoming, limit=3)
+    print("  Wyoming/West Virginia query: " + ("; ".join(
+        f"{m.tier} {m.score:.2f} {m.factcheck.identifier}" for m in found) or "nothing"))
+    return figures
+
+
+def calibrate_tiers(learned, rows, labels, groups, evidence) -> tuple[float, float]:
+    """Return (floor, same threshold), both from the training queries only.
+
+    Per training query (the copies without its fact-check or date aside), its best-scored
+    candidate: the floor keeps 95 % of those that are right; the same threshold is the
+    lowest score at which those sharing evidence with the query are right 95 % of the time.
+    """
+    rights, decisions = [], []
+    for start, end, real in groups:
+        if start == end or not real:
+            continue
+        score, i = max((learned.probability(rows[i]), i) for i in range(start, end))
+        if labels[i]:
+            rights.append(score)
+        if evidence[i]:
+            decisions.append((score, labels[i]))
+    rights.sort(reverse=True)
+    floor = rights[int(len(rights) * 0.95)] if rights else 0.5
+    same = trainer.calibrate([d[0] for d in decisions], [d[1] for d in decisions],
+                             precision=0.95)
+    return float(floor), max(float(same), float(floor))
+
+
+def feedback_rows(url: str) -> tuple[list[list[float]], list[int]]:
+    """Return the feature rows and labels of a desk's reviewed pairs (services.matching.feedback):
+    "same claim as" links are positives, "not the same claim" rejections negatives."""
+    from annotator.db import get_engine, new_session
+    from annotator.services import matching as service
+
+    session = new_session(get_engine(url))
+    rows, labels = [], []
+    for example in service.feedback(session):
+        rows += model_module.feature_rows(example.query, [example.candidate])
+        labels.append(example.label)
+    session.close()
+    print(f"feedback from {url}: {len(labels)} reviewed pairs, "
+          f"{len(labels) - sum(labels)} rejected")
+    return rows, labels
+
+
 def shipped_run(url: str, desk: int) -> None:
     """Evaluate the shipped model on another database (e.g. PostgreSQL): dev MAP@5, timing."""
     os.environ["DATABASE_URL"] = url
@@ -186,7 +280,10 @@ def main() -> None:
                         help="then add N synthetic approved desk claims and time matching again")
     parser.add_argument("--url", help="an empty database (e.g. PostgreSQL) to evaluate the "
                                       "shipped model on, instead of training on SQLite")
+    parser.add_argument("--feedback", metavar="DATABASE_URL",
+                        help="a desk's database: its reviewed pairs join the training")
     args = parser.parse_args()
+    extra_rows, extra_labels = feedback_rows(args.feedback) if args.feedback else ([], [])
     if args.url:
         shipped_run(args.url, args.desk)
         return
@@ -207,31 +304,40 @@ def main() -> None:
     dev_qrels = read_qrels("CT2022-Task2A-EN-Dev_QRELs.tsv")
 
     # Train on the training queries only: every retrieved candidate is one example.
-    rows, labels, groups = [], [], []
+    rows, labels, groups, evidence = [], [], [], []
     for qid, relevant in train_qrels.items():
         # The feed is all external: one group (the desk's index is empty here).
         candidates = service.retrieve_groups(session, queries[qid])[0]
         vectors = model_module.feature_rows(Query(queries[qid]), candidates)
         marks = [int(identifiers.get(c.ref_id) in relevant) for c in candidates]
+        query = Query(queries[qid])
+        shares = [bool(feature_module.shared_evidence(query, c)) for c in candidates]
         # The same query as if its fact-check were not in the archive: every query here has
         # one, but at the desk most claims have none, and the best of what remains is noise.
         missing = [c for c, mark in zip(candidates, marks, strict=True) if not mark]
-        for vs, ms in ((vectors, marks),
-                       (model_module.feature_rows(Query(queries[qid]), missing),
-                        [0] * len(missing))):
+        for vs, ms, ev, real in (
+                (vectors, marks, shares, True),
+                (model_module.feature_rows(Query(queries[qid]), missing), [0] * len(missing),
+                 [s for s, mark in zip(shares, marks, strict=True) if not mark], False)):
             # Again without the date a tweet's signature gives: a desk's claim often has
             # none, and the model must not take a missing date for a mismatch.
             undated = [[0.0 if name in DATE_FEATURES else x
                         for name, x in zip(NAMES, v, strict=True)] for v in vs]
-            for group in (vs, undated):
+            for group, dated in ((vs, True), (undated, False)):
                 rows += group
                 labels += ms
-                groups.append((len(rows) - len(group), len(rows)))
+                evidence += ev
+                groups.append((len(rows) - len(group), len(rows), real and dated))
+    # A desk's reviewed pairs (--feedback): a rejection is one more negative, a link a
+    # positive. They are no training query of their own, so they calibrate nothing.
+    rows += extra_rows
+    labels += extra_labels
+    evidence += [False] * len(extra_rows)
     learned = trainer.train(rows, labels)
     # The threshold: per training query (and its copy without the fact-check in the
     # archive), whether showing its best-scored candidate would be right.
     tops, rights = [], []
-    for start, end in groups:
+    for start, end, _real in groups:
         if start == end:
             continue
         scored = [(learned.probability(rows[i]), labels[i]) for i in range(start, end)]
@@ -245,9 +351,12 @@ def main() -> None:
         print(f"  threshold {cut:.3f}: shows {len(shown)}/{len(tops)} queries' best match, "
               f"right {sum(shown) / max(len(shown), 1):.3f}, finds "
               f"{sum(shown) / max(sum(rights), 1):.3f} of the right ones")
-    learned = model_module.Model(learned.weights, threshold)
+    floor, same = calibrate_tiers(learned, rows, labels, groups, evidence)
+    print(f"  old single threshold (right 4 times in 5, desk-like mix): {threshold:.3f}")
+    learned = model_module.Model(learned.weights, floor, same)
     print(f"trained on {len(train_qrels)} queries, {len(rows)} pairs, "
-          f"{sum(labels)} positive; threshold {learned.threshold:.3f}")
+          f"{sum(labels)} positive; floor {learned.threshold:.3f}, "
+          f"same {learned.same_threshold:.3f}")
     model_module.load_model.cache_clear()
     original = model_module.load_model
     model_module.load_model = lambda: learned  # evaluate exactly what --save would ship
@@ -263,6 +372,10 @@ def main() -> None:
         print(f"BM25 + re-ranker:      MAP@5 {map_ours:.3f}  MRR@5 {mrr_ours:.3f}")
         print(f"median match time: {latencies[len(latencies) // 2] * 1000:.1f} ms "
               f"(15k candidates, SQLite)")
+        by_identifier: dict[str, list[int]] = {}
+        for ref, ident in identifiers.items():
+            by_identifier.setdefault(ident, []).append(ref)
+        tiers = tiered_run(session, queries, dev_qrels, by_identifier)
         if args.desk:
             time_at_scale(session, get_engine(url), args.desk, queries, dev_qrels)
     finally:
@@ -272,7 +385,8 @@ def main() -> None:
         model_module.WEIGHTS.write_text(learned.as_json(
             trained_on="CheckThat! 2022 Task 2A English train queries (bench/matching.py)",
             dev_map_at_5=round(map_ours, 4), dev_mrr=round(mrr_ours, 4),
-            dev_bm25_map_at_5=round(map_floor, 4)))
+            dev_bm25_map_at_5=round(map_floor, 4),
+            dev_tiers={k: round(v, 4) for k, v in tiers.items()}))
         feature_module.IDF_FILE.write_text(json.dumps(idf, separators=(",", ":")) + "\n")
         print(f"saved {model_module.WEIGHTS} and {feature_module.IDF_FILE}")
     session.close()

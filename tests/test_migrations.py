@@ -148,3 +148,73 @@ def test_an_upgrade_from_the_first_revision_keeps_every_row(fresh_database, kind
         assert session.get(Note, 1).body == "Call the *ministry*."
         assert session.get(Event, 2).new == {"statement": "40% of schools closed"}
     assert schema_diff(url) == []
+
+
+# -- issue 20: held back as its own state ----------------------------------------------------
+
+BUDGET = "below the proposal budget"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_0013_moves_budget_held_claims_to_held_back_and_keeps_the_tallies(fresh_database,
+                                                                          kind):
+    url = fresh_database(kind, revision="0012")
+    engine = get_engine(url)
+    meta = MetaData()
+    meta.reflect(engine)
+    t = meta.tables
+    body = "One. Two. Three. Four. Five."
+    claim = {"article_id": 1, "prefix": "", "suffix": "", "score": 0.2, "origin": "machine",
+             "verdict": None, "conclusion": "", "orphaned": False, "version": 1,
+             "created_at": WHEN, "updated_at": WHEN}
+    with engine.begin() as conn:
+        conn.execute(t["user"].insert(), [
+            {"id": 1, "username": "ed", "display_name": "Ed", "role": "editor",
+             "password_hash": "x", "active": True, "created_at": WHEN}])
+        conn.execute(t["article"].insert(), [
+            {"id": 1, "title": "T", "url": "", "outlet": "", "byline": "", "published": None,
+             "language": "en", "body": body, "raw": body, "captions": [],
+             "content_hash": "d" * 64, "blind_review": False, "version": 1,
+             "created_by_id": 1, "created_at": WHEN, "updated_at": WHEN}])
+        conn.execute(t["claim"].insert(), [
+            # Held back at import, never touched: moves.
+            {**claim, "id": 1, "start": 0, "end": 4, "quote": "One.", "statement": "One.",
+             "reasons": ["number", BUDGET], "state": "dismissed"},
+            # Restored, then dismissed by a person: a dismiss event says so; stays.
+            {**claim, "id": 2, "start": 5, "end": 9, "quote": "Two.", "statement": "Two.",
+             "reasons": [BUDGET], "state": "dismissed", "version": 3},
+            # Dismissed by a person, never held back: stays.
+            {**claim, "id": 3, "start": 10, "end": 16, "quote": "Three.",
+             "statement": "Three.", "reasons": ["number"], "state": "dismissed",
+             "version": 2},
+            # Proposed: stays.
+            {**claim, "id": 4, "start": 17, "end": 22, "quote": "Four.", "statement": "Four.",
+             "reasons": ["number"], "state": "proposed"},
+            # Held back too, on the same article: moves.
+            {**claim, "id": 5, "start": 23, "end": 28, "quote": "Five.", "statement": "Five.",
+             "reasons": [BUDGET], "state": "dismissed"},
+        ])
+        conn.execute(t["event"].insert(), [
+            {"id": 1, "article_id": 1, "claim_id": 2, "actor_id": 1, "action": "restore",
+             "old": None, "new": None, "comment": "", "created_at": WHEN},
+            {"id": 2, "article_id": 1, "claim_id": 2, "actor_id": 1, "action": "dismiss",
+             "old": None, "new": None, "comment": "", "created_at": WHEN},
+            {"id": 3, "article_id": 1, "claim_id": 3, "actor_id": 1, "action": "dismiss",
+             "old": None, "new": None, "comment": "", "created_at": WHEN},
+        ])
+        tallies = dict(conn.execute(select(t["claimtally"].c.state, t["claimtally"].c.n)
+                                    .where(t["claimtally"].c.n > 0)).all())
+    assert tallies == {"dismissed": 4, "proposed": 1}
+    engine.dispose()
+
+    migrate.upgrade(url, "0013")
+
+    with engine.connect() as conn:
+        states = dict(conn.execute(select(t["claim"].c.id, t["claim"].c.state)).all())
+        tallies = dict(conn.execute(select(t["claimtally"].c.state, t["claimtally"].c.n)
+                                    .where(t["claimtally"].c.n > 0)).all())
+    assert states == {1: "held_back", 2: "dismissed", 3: "dismissed", 4: "proposed",
+                      5: "held_back"}
+    # The tallies (the dashboard's counts) moved with the rows: 2 dismissed by people.
+    assert tallies == {"held_back": 2, "dismissed": 2, "proposed": 1}
+    engine.dispose()

@@ -33,9 +33,9 @@ VIEWER = Actor(6, "viewer")
 
 # Written out independently of review.py, so a change to the rules has to change both.
 VALID_FROM = {
-    "accept": {"proposed"},
-    "dismiss": {"proposed", "open"},
-    "restore": {"dismissed"},
+    "accept": {"proposed", "held_back"},
+    "dismiss": {"proposed", "open", "held_back"},
+    "restore": {"dismissed", "held_back"},
     "start": {"open"},
     "assign": {"open", "in_progress", "in_review"},
     "unassign": {"open", "in_progress"},
@@ -83,12 +83,13 @@ def facts(
 
 def owned_by(actor, state):
     """Build a complete claim in ``state`` that ``actor`` may act on, bar the four-eyes rule."""
-    assignee = None if state in ("proposed", "open", "dismissed") else actor.id
+    assignee = None if state in ("held_back", "proposed", "open", "dismissed") else actor.id
     return facts(state, assignee=assignee, submitter=99)
 
 
 def test_the_names_other_code_relies_on_are_stable():
-    assert STATES == ("proposed", "open", "in_progress", "in_review", "approved", "dismissed")
+    assert STATES == ("held_back", "proposed", "open", "in_progress", "in_review", "approved",
+                      "dismissed")
     assert set(ACTIONS) == set(VALID_FROM)
     assert set(ROLES) == {"admin", "editor", "reviewer", "viewer"}
 
@@ -100,6 +101,9 @@ def test_the_names_other_code_relies_on_are_stable():
         ("proposed", "dismiss", "dismissed"),
         ("open", "dismiss", "dismissed"),
         ("dismissed", "restore", "proposed"),
+        ("held_back", "restore", "proposed"),
+        ("held_back", "accept", "open"),
+        ("held_back", "dismiss", "dismissed"),
         ("open", "start", "in_progress"),
         ("open", "assign", "open"),  # assigning is not starting
         ("in_progress", "assign", "in_progress"),
@@ -339,6 +343,7 @@ def test_it_gives_a_reopened_claim_with_nobody_on_it_to_the_editor():
         (facts("open"), REVIEWER, ["dismiss", "start"]),
         (facts("open"), EDITOR, ["dismiss", "start", "assign"]),
         (facts("dismissed"), REVIEWER, ["restore"]),
+        (facts("held_back"), REVIEWER, ["accept", "dismiss", "restore"]),
         (facts(assignee=REVIEWER.id), REVIEWER, ["submit"]),
         (facts(assignee=REVIEWER.id), OTHER_REVIEWER, []),
         (facts(assignee=REVIEWER.id, verdict=None), REVIEWER, []),
@@ -373,6 +378,7 @@ def test_it_offers_only_the_actions_check_allows_in_a_stable_order(claim, actor,
         ("approved", EDITOR, REVIEWER.id, False),
         ("approved", ADMIN, ADMIN.id, False),
         ("dismissed", ADMIN, None, False),
+        ("held_back", ADMIN, None, False),
         ("in_progress", VIEWER, VIEWER.id, False),
         ("in_progress", Actor(4, "reviewer", active=False), 4, False),
         ("in_progress", Actor(2, "editor", active=False), None, False),

@@ -172,13 +172,16 @@ SCHEMAS: dict = shape_schemas() | {
         "type": "object", "required": ["items", "total"],
         "properties": {"total": {"type": "integer"}, "items": {"type": "array", "items": {
             "type": "object",
-            "required": ["kind", "statement", "url", "identifier", "publisher", "date", "score"],
+            "required": ["kind", "statement", "url", "identifier", "publisher", "date", "score",
+                         "tier"],
             "properties": {
                 "kind": {"type": "string", "enum": ["desk", "external"]},
                 "claim_id": ID, "factcheck_id": ID, "statement": STRING,
                 "verdict": {"type": "string", "nullable": True}, "rating": STRING,
                 "url": STRING, "identifier": STRING, "publisher": STRING,
                 "date": {"type": "string", "nullable": True}, "score": {"type": "number"},
+                # Issue 20: the same claim, or possibly related (shown collapsed).
+                "tier": {"type": "string", "enum": ["same", "related"]},
             }}}},
     },
 }
@@ -284,8 +287,18 @@ def _paths() -> dict:
         },
         "/api/v1/articles/{article_id}": {"get": {
             "operationId": "getArticle", "summary": "An article with its body and claims.",
-            "tags": ["articles"], "parameters": [_id_param("article_id")],
+            "tags": ["articles"], "parameters": [
+                _id_param("article_id"),
+                # Issue 20: held-back sentences are left out unless asked for.
+                {"name": "state", "in": "query", "required": False, "explode": True,
+                 "description": "Keep the claims in these states (held_back included).",
+                 "schema": {"type": "array", "items": {"type": "string",
+                                                       "enum": list(STATES)}}},
+                {"name": "held_back", "in": "query", "required": False,
+                 "description": "1: also list the sentences the proposal budget held back.",
+                 "schema": {"type": "string", "enum": ["0", "1", "true", "false"]}}],
             "responses": {"200": _json(_ref("ArticlePublicWithClaims"), "The article."),
+                          "400": BAD,
                           "401": UNAUTHORISED, "403": FORBIDDEN, "404": NOT_FOUND},
         }},
         "/api/v1/claims": {"get": {
@@ -412,8 +425,23 @@ def _paths() -> dict:
         "/api/v1/claims/{claim_id}/matches": {"get": {
             "operationId": "getClaimMatches", "tags": ["matches"],
             "summary": "Checked before? Earlier fact-checks that look like this claim.",
-            "parameters": [*claim_id, _limit_param()],
-            "responses": {"200": _json(_ref("Matches"), "Best first; the claim itself left out."),
+            "parameters": [*claim_id, _limit_param(), _tier_param()],
+            "responses": {"200": _json(_ref("Matches"), "Best first; the claim itself and the "
+                                                        "matches marked not the same claim "
+                                                        "left out."),
+                          "400": BAD, "401": UNAUTHORISED, "403": FORBIDDEN,
+                          "404": NOT_FOUND},
+        }},
+        "/api/v1/claims/{claim_id}/matches/reject": {"post": {
+            "operationId": "rejectMatch", "tags": ["matches"],
+            "summary": "Mark a match \"not the same claim\": hidden from this claim from then "
+                       "on, recorded in its history, a negative when the matcher is retrained.",
+            "parameters": claim_id,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["kind", "ref"],
+                "properties": {"kind": {"type": "string", "enum": ["desk", "external"]},
+                               "ref": ID}}}}},
+            "responses": {"200": _json({"type": "object"}, "The rejected match."),
                           "400": BAD, "401": UNAUTHORISED, "403": FORBIDDEN,
                           "404": NOT_FOUND},
         }},
@@ -460,11 +488,17 @@ def _paths() -> dict:
             "parameters": [{"name": "q", "in": "query", "required": True,
                             "schema": {"type": "string", "minLength": 1, "maxLength": 2000,
                                        "pattern": "\\S"}},
-                           _limit_param()],
+                           _limit_param(), _tier_param()],
             "responses": {"200": _json(_ref("Matches"), "Best first."),
                           "400": BAD, "401": UNAUTHORISED, "403": FORBIDDEN},
         }},
     }
+
+
+def _tier_param() -> dict:
+    return {"name": "tier", "in": "query", "required": False,
+            "description": "Keep one tier: same (the same claim) or related.",
+            "schema": {"type": "string", "enum": ["same", "related"]}}
 
 
 def _limit_param() -> dict:

@@ -142,6 +142,9 @@ class ExportFilter:
     until: datetime | None = None
     # Claims whose verdict and conclusion the reader may not see (blind second review).
     hidden: set[int] = field(default_factory=set)
+    # Sentences the proposal budget held back go out only when asked for, by this or by
+    # ``states`` naming ``held_back`` (issue 20).
+    held_back: bool = False
 
     @property
     def narrows_claims(self) -> bool:
@@ -150,10 +153,9 @@ class ExportFilter:
 
     def conditions(self) -> list:
         """Return the WHERE conditions on the claim table."""
-        # Machine candidates the proposal budget held back and nobody touched since
-        # (dismissed at import, version 1) are no desk work: never exported.
-        where = [~and_(_claims.c.origin == "machine", _claims.c.state == "dismissed",
-                       _claims.c.version == 1)]
+        # Sentences the proposal budget held back are no desk work: out unless asked.
+        where = ([] if self.held_back or self.states
+                 else [_claims.c.state != "held_back"])
         if self.article_ids:
             where.append(_claims.c.article_id.in_(self.article_ids))
         if self.states:
@@ -175,7 +177,7 @@ class ExportFilter:
                 "verdicts": list(self.verdicts),
                 "since": self.since.isoformat() if self.since else None,
                 "until": self.until.isoformat() if self.until else None,
-                "hidden": sorted(self.hidden)}
+                "hidden": sorted(self.hidden), "held_back": self.held_back}
 
     @classmethod
     def from_params(cls, params: dict) -> ExportFilter:
@@ -185,7 +187,8 @@ class ExportFilter:
                    verdicts=list(params.get("verdicts") or []),
                    since=datetime.fromisoformat(params["since"]) if params.get("since") else None,
                    until=datetime.fromisoformat(params["until"]) if params.get("until") else None,
-                   hidden=set(params.get("hidden") or []))
+                   hidden=set(params.get("hidden") or []),
+                   held_back=bool(params.get("held_back")))
 
 
 def _utc(value: datetime) -> datetime:
@@ -406,7 +409,8 @@ def filters_from_query(args) -> ExportFilter:
                         states=[s for s in args.getlist("state") if s],
                         verdicts=[v for v in args.getlist("verdict") if v],
                         since=parse_day(args.get("since")),
-                        until=parse_day(args.get("until"), end=True))
+                        until=parse_day(args.get("until"), end=True),
+                        held_back=args.get("held_back", "") in ("1", "true"))
 
 
 def json_sequence(nodes: Iterable[dict], batch: int = 200) -> Iterator[str]:

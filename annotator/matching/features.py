@@ -56,6 +56,7 @@ class Query:
         self.names = t.names(cleaned)
         self.negated = t.negated(cleaned)
         self.claimant_stems = set(t.content_stems(self.claimant))
+        self.name_phrases = t.name_phrases(cleaned)
 
 
 @lru_cache(maxsize=1)
@@ -75,6 +76,30 @@ def rarity(stem: str) -> float:
     """Return a stem's inverse document frequency (the unseen value if it is not listed)."""
     table, unseen = idf_table()
     return table.get(stem, unseen)
+
+
+# A key term is a word at most 1 in 100 fact-checks of the idf's archive holds: idf >= ln(101).
+KEY_TERM_IDF = math.log(101)
+
+
+def shared_evidence(query: Query, cand: Candidate) -> list[str]:
+    """Return what the candidate shares with the query that could make it the same claim.
+
+    A whole name ("West Virginia"), a number that is not a year, or a key term (a rare word
+    that is no part of a name). A candidate sharing none of these is never the same claim,
+    however well it scores (it is at most "possibly related").
+    """
+    text = f"{cand.claim}\n{cand.title}\n{cand.summary}"
+    sequence = [t.stem(w) for w in t.words(text)]
+    found = [" ".join(p) for p in sorted(query.name_phrases)
+             if t.holds_phrase(sequence, p)]
+    found += sorted(n for n in query.numbers & t.numbers(f"{cand.claim} {cand.title}")
+                    if not t.is_year(n))
+    in_names = {w for phrase in query.name_phrases for w in phrase}
+    stems = set(sequence)
+    found += sorted(s for s in (query.stems & stems) - in_names
+                    if not s.isdigit() and rarity(s) >= KEY_TERM_IDF)
+    return found
 
 
 def _weight(stems: set[str]) -> float:

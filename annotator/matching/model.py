@@ -13,12 +13,19 @@ from annotator.matching.features import NAMES, Candidate, Query, features
 WEIGHTS = Path(__file__).resolve().parent / "weights.json"
 
 
+SAME, RELATED = "same", "related"
+TIERS = (SAME, RELATED)
+
+
 @dataclass(frozen=True)
 class Model:
-    """Weights per feature and the calibrated probability a match must reach to be shown."""
+    """Weights per feature and two calibrated probabilities (bench/matching.py, on training
+    queries only): `threshold`, the least a match needs to be shown at all ("possibly
+    related"), and `same_threshold`, the least it needs to be shown as the same claim."""
 
     weights: tuple[float, ...]
     threshold: float
+    same_threshold: float | None = None
 
     def probability(self, vector: list[float]) -> float:
         z = sum(w * x for w, x in zip(self.weights, vector, strict=True))
@@ -32,9 +39,21 @@ class Model:
         # Ties keep retrieval order: sorted() is stable.
         return sorted(scored, key=lambda pair: -pair[0])
 
+    def tier(self, probability: float, evidence: bool) -> str | None:
+        """Return `same`, `related`, or None (not shown) for a scored candidate.
+
+        `evidence`: whether it shares a name, a number or a key term with the query
+        (features.shared_evidence); without any, it is never the same claim.
+        """
+        if probability < self.threshold:
+            return None
+        same = self.threshold if self.same_threshold is None else self.same_threshold
+        return SAME if evidence and probability >= same else RELATED
+
     def as_json(self, **info) -> str:
         return json.dumps({"features": list(NAMES), "weights": list(self.weights),
-                           "threshold": self.threshold, **info}, indent=1) + "\n"
+                           "threshold": self.threshold, "same_threshold": self.same_threshold,
+                           **info}, indent=1) + "\n"
 
 
 def feature_rows(query: Query, candidates: list[Candidate]) -> list[list[float]]:
@@ -60,8 +79,10 @@ def from_dict(data: dict) -> Model:
     """Build a model from weights.json's shape, checking it names the features we compute."""
     if list(data.get("features", [])) != list(NAMES):
         raise ValueError("weights.json was trained on other features; retrain it.")
+    same = data.get("same_threshold")
     return Model(weights=tuple(float(w) for w in data["weights"]),
-                 threshold=float(data["threshold"]))
+                 threshold=float(data["threshold"]),
+                 same_threshold=None if same is None else float(same))
 
 
 @lru_cache(maxsize=1)

@@ -144,6 +144,39 @@ def names(text: str) -> set[str]:
     return out
 
 
+def name_phrases(text: str) -> set[tuple[str, ...]]:
+    """Return the stems of each run of capitalised words ("West Virginia"), as a whole.
+
+    A name is matched as a whole: "West Virginia" is not "Kanye West". A sentence's first
+    word is left out, as in `names`.
+    """
+    out: set[tuple[str, ...]] = set()
+    for match in _NAME.finditer(text or ""):
+        start = match.start()
+        before = (text[:start].rstrip()[-1:] if start else "")
+        parts = [w.lower() for w in match.group(0).split()]
+        if not before or before in ".!?\"“:":
+            parts = parts[1:]
+        while parts and parts[0] in STOPWORDS:
+            parts = parts[1:]
+        while parts and parts[-1] in STOPWORDS:
+            parts = parts[:-1]
+        if parts:
+            out.add(tuple(stem(w) for w in parts))
+    return out
+
+
+def holds_phrase(sequence: list[str], phrase: tuple[str, ...]) -> bool:
+    """Tell whether the stems of `phrase` occur one after another in `sequence`."""
+    n = len(phrase)
+    return any(tuple(sequence[i:i + n]) == phrase for i in range(len(sequence) - n + 1))
+
+
+def is_year(number: str) -> bool:
+    """Tell whether a number reads as a year (1800-2099): it dates a claim, it is not one."""
+    return len(number) == 4 and number.isdigit() and 1800 <= int(number) <= 2099
+
+
 def negated(text: str) -> bool:
     """Tell whether text carries a negation or a denial."""
     low = (text or "").lower().replace("’", "'")

@@ -2,8 +2,10 @@
 
 An import commits first; then a background job (``jobs.run_mark_job``) asks the matcher for
 each claim still to be worked (proposed, open, in progress) and stores, per claim, how many
-earlier fact-checks look like it and the best one. The article page reads the marks with
-its claims: no matching while a page renders or while the import holds its transaction.
+earlier fact-checks are the same claim (tier ``same``; a "possibly related" one marks
+nothing, and neither does one a reviewer marked "not the same claim") and the best one.
+The article page reads the marks with its claims: no matching while a page renders or
+while the import holds its transaction.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ TO_WORK = (review.PROPOSED, review.OPEN, review.IN_PROGRESS)
 def compute(session: Session, article_id: int) -> dict[int, list]:
     """Return each to-be-worked claim's matches (read only: no write, no lock held)."""
     claims = [c for c in articles.article_claims(session, article_id) if c.state in TO_WORK]
-    return {c.id: matching.matches_for_claim(session, c) for c in claims}
+    return {c.id: matching.matches_for_claim(session, c, tier=matching.SAME) for c in claims}
 
 
 def store(session: Session, found: dict[int, list]) -> int:

@@ -2,9 +2,12 @@
 
 Two stages: the database's full-text index retrieves candidates from the matchcandidate table
 (SQLite FTS5 with BM25, PostgreSQL tsvector + GIN with ts_rank), then annotator.matching's
-learned re-ranker scores them. Only matches at or above the calibrated threshold are
-returned: none rather than noise. The candidate table follows the claims: an approval adds a
-claim, a reopen takes it out, an edit rewrites it (see `on_event`).
+learned re-ranker scores them. Only matches at or above the calibrated floor are returned
+(none rather than noise), each in a tier: `same` (the same claim) or `related` (possibly
+related). A reviewer's "not the same claim" hides a match from that claim for good
+(`reject_match`) and is a negative when the matcher is retrained (`feedback`). The
+candidate table follows the claims: an approval adds a claim, a reopen takes it out, an
+edit rewrites it (see `on_event`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,16 @@ from sqlmodel import Session, select
 from annotator import matching, review
 from annotator.matching import features as feature_module
 from annotator.matching.features import Candidate, Query
-from annotator.models import Article, Claim, Event, ExternalFactCheck, MatchCandidate, User
+from annotator.matching.model import RELATED, SAME, TIERS
+from annotator.models import (
+    Article,
+    Claim,
+    Event,
+    ExternalFactCheck,
+    MatchCandidate,
+    MatchRejection,
+    User,
+)
 from annotator.services import events, search
 from annotator.services.errors import Forbidden, Invalid, NotFound
 
@@ -280,13 +292,19 @@ def retrieve(session: Session, query_text: str, k: int = RETRIEVE) -> list[Candi
 
 @dataclass
 class Match:
-    """One earlier fact-check that looks like the same claim, with its re-ranker score."""
+    """One earlier fact-check that looks like the claim, its re-ranker score and its tier."""
 
     score: float
     candidate: Candidate
     claim: Claim | None = None
     article: Article | None = None
     factcheck: ExternalFactCheck | None = None
+    tier: str = SAME
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """Return (kind, ref id): what a link or a rejection names."""
+        return self.candidate.kind, self.candidate.ref_id
 
     def as_dict(self) -> dict:
         """Shape the match as DESIGN.md's matches API pins it."""
@@ -297,13 +315,14 @@ class Match:
                     "url": c.published_url or "", "identifier": "",
                     "publisher": "", "claimant": c.claimant,
                     "date": c.approved_at.date().isoformat() if c.approved_at else None,
-                    "article_id": c.article_id, "score": round(self.score, 4)}
+                    "article_id": c.article_id, "score": round(self.score, 4),
+                    "tier": self.tier}
         f = self.factcheck
         return {"kind": EXTERNAL, "factcheck_id": f.id, "statement": f.claim_reviewed,
                 "rating": f.rating, "url": f.url, "identifier": f.identifier,
                 "publisher": f.publisher, "title": f.title, "claimant": f.claimant,
                 "date": f.published.isoformat() if f.published else None,
-                "score": round(self.score, 4)}
+                "score": round(self.score, 4), "tier": self.tier}
 
 
 def rank(session: Session, query_text: str, *, claimant: str = "", when: date | None = None,
@@ -323,13 +342,30 @@ def rank(session: Session, query_text: str, *, claimant: str = "", when: date | 
 def matches_for_text(session: Session, query_text: str, *, limit: int = 5,
                      claimant: str = "", when: date | None = None,
                      exclude_claim_id: int | None = None,
-                     threshold: float | None = None) -> list[Match]:
-    """Return up to `limit` earlier fact-checks of the text, best first, above the threshold."""
+                     threshold: float | None = None, tier: str | None = None,
+                     exclude: set[tuple[str, int]] = frozenset()) -> list[Match]:
+    """Return up to `limit` earlier fact-checks of the text, best first, above the floor.
+
+    Each carries its tier (`same` or `related`); `tier` keeps one tier only, and `limit`
+    counts the matches of both tiers otherwise. `threshold` overrides the floor (a bench
+    reads every candidate with 0.0). `exclude` names (kind, ref id) pairs to leave out.
+    """
     limit = max(1, min(int(limit), MAX_LIMIT))
+    if tier is not None and tier not in TIERS:
+        raise Invalid(f"tier is one of {', '.join(TIERS)}.")
     model = matching.load_model()
     floor = model.threshold if threshold is None else threshold
-    scored = [(s, c) for s, c in rank(session, query_text, claimant=claimant, when=when,
-                                      exclude_claim_id=exclude_claim_id) if s >= floor]
+    query = Query(query_text, claimant, when)
+    scored = []
+    for s, c in rank(session, query_text, claimant=claimant, when=when,
+                     exclude_claim_id=exclude_claim_id):
+        if s < floor or (c.kind, c.ref_id) in exclude:
+            continue
+        found = model.tier(s, bool(feature_module.shared_evidence(query, c)))
+        found = found or RELATED  # under the model's floor, yet asked for
+        if tier is None or found == tier:
+            c.extra["tier"] = found
+            scored.append((s, c))
     desk_ids = [c.ref_id for _, c in scored if c.kind == DESK]
     external_ids = [c.ref_id for _, c in scored if c.kind == EXTERNAL]
     claims = {c.id: c for c in session.exec(select(Claim).where(Claim.id.in_(desk_ids)))
@@ -343,24 +379,26 @@ def matches_for_text(session: Session, query_text: str, *, limit: int = 5,
             # A candidate row can lag behind a claim reopened meanwhile: only approved count.
             if claim is None or claim.state != APPROVED:
                 continue
-            out.append(Match(score, cand, claim=claim))
+            out.append(Match(score, cand, claim=claim, tier=cand.extra["tier"]))
         else:
             fc = checks.get(cand.ref_id)
             if fc is None:
                 continue
-            out.append(Match(score, cand, factcheck=fc))
+            out.append(Match(score, cand, factcheck=fc, tier=cand.extra["tier"]))
         if len(out) >= limit:
             break
     return out
 
 
 def matches_for_claim(session: Session, claim: Claim, *, limit: int = 5,
-                      threshold: float | None = None) -> list[Match]:
-    """Return the earlier fact-checks that look like this claim, leaving the claim out."""
+                      threshold: float | None = None, tier: str | None = None) -> list[Match]:
+    """Return the earlier fact-checks that look like this claim, leaving out the claim
+    itself and the matches a reviewer marked "not the same claim"."""
     article = session.get(Article, claim.article_id)
     return matches_for_text(session, claim.statement, limit=limit, claimant=claim.claimant,
                             when=article.published if article else None,
-                            exclude_claim_id=claim.id, threshold=threshold)
+                            exclude_claim_id=claim.id, threshold=threshold, tier=tier,
+                            exclude=rejected(session, claim.id))
 
 
 # -- "same claim as ..." links ----------------------------------------------------------------
@@ -394,8 +432,9 @@ def linked(session: Session, claim_id: int) -> list[dict]:
     rows = session.exec(select(Event).where(Event.claim_id == claim_id,
                                             Event.action == LINK).order_by(Event.id)).all()
     out: dict[tuple, dict] = {}
+    gone = rejected(session, claim_id)
     for event in rows:
-        if isinstance(event.new, dict):
+        if isinstance(event.new, dict) and _key(event.new) not in gone:
             out.setdefault(_key(event.new), event.new)
     return list(out.values())
 
@@ -416,7 +455,113 @@ def link_match(session: Session, user: User, claim_id: int, kind: str, ref_id) -
     value = _link_value(session, kind, ref)
     if any(_key(v) == _key(value) for v in linked(session, claim.id)):
         return value
+    # The reviewer changed their mind about a "not the same claim": linking takes it back.
+    session.exec(delete(MatchRejection).where(MatchRejection.claim_id == claim.id,
+                                              MatchRejection.kind == kind,
+                                              MatchRejection.ref_id == ref))
     events.remember(session, claim.id)
     events.record(session, LINK, actor=user, article_id=claim.article_id, claim_id=claim.id,
                   new=value)
     return value
+
+
+# -- "not the same claim" ---------------------------------------------------------------------
+
+REJECT = "reject_match"
+
+
+def rejected(session: Session, claim_id: int) -> set[tuple[str, int]]:
+    """Return the (kind, ref id) pairs a reviewer marked "not the same claim" for a claim."""
+    return {(kind, ref) for kind, ref in session.exec(
+        select(MatchRejection.kind, MatchRejection.ref_id)
+        .where(MatchRejection.claim_id == claim_id)).all()}
+
+
+def reject_match(session: Session, user: User, claim_id: int, kind, ref_id) -> dict:
+    """Record that an earlier fact-check is not the same claim as this claim.
+
+    Stored once per pair and hidden from the claim's matches from then on; the history
+    gets a `reject_match` event (and so the native export); `feedback` hands the pair to
+    the matcher's next training as a negative. A "same claim as" link to it no longer
+    shows; linking it again takes the rejection back.
+    """
+    if not review.role_at_least(user.role, review.REVIEWER) or not user.active:
+        raise Forbidden("Your role can read matches but not judge them.")
+    claim = session.get(Claim, claim_id)
+    if claim is None:
+        raise NotFound("No such claim.")
+    if kind not in (DESK, EXTERNAL):
+        raise Invalid("kind is either desk or external.")
+    try:
+        ref = int(ref_id)
+    except (TypeError, ValueError):
+        raise Invalid("Say which match is not the same claim (ref).") from None
+    if not 0 < ref < 2**62:
+        raise Invalid("ref must be the id of a desk claim or an external fact-check.")
+    if kind == DESK and ref == claim.id:
+        raise Invalid("A claim is always the same claim as itself.")
+    target = session.get(Claim if kind == DESK else ExternalFactCheck, ref)
+    if target is None:
+        raise NotFound("No such match.")
+    value = {"kind": kind, ("claim_id" if kind == DESK else "factcheck_id"): ref,
+             "statement": target.statement if kind == DESK else target.claim_reviewed}
+    if (kind, ref) in rejected(session, claim.id):
+        return value
+    session.add(MatchRejection(claim_id=claim.id, kind=kind, ref_id=ref, user_id=user.id))
+    events.record(session, REJECT, actor=user, article_id=claim.article_id,
+                  claim_id=claim.id, new=value)
+    session.flush()
+    from annotator.services import marks  # marks asks this module: imported when needed
+
+    if marks.for_claims(session, [claim.id]):
+        # The article page's "checked before" mark must not rest on the rejected match.
+        marks.store(session, {claim.id: matches_for_claim(session, claim, tier=SAME)})
+    return value
+
+
+@dataclass
+class Example:
+    """One reviewed pair for retraining: the claim as the query, the match, and the label."""
+
+    query: Query
+    candidate: Candidate
+    label: int  # 1: linked as "same claim as"; 0: marked "not the same claim"
+
+
+def feedback(session: Session) -> list[Example]:
+    """Return the desk's reviewed pairs: "same claim as" links are positives, "not the same
+    claim" rejections negatives. bench/matching.py --feedback adds them to its training."""
+    pairs: dict[tuple[int, str, int], int] = {}
+    for event in session.exec(select(Event).where(Event.action == LINK)).all():
+        if isinstance(event.new, dict) and event.claim_id is not None:
+            kind, ref = _key(event.new)
+            if kind in (DESK, EXTERNAL) and isinstance(ref, int):
+                pairs[(event.claim_id, kind, ref)] = 1
+    for row in session.exec(select(MatchRejection)).all():
+        pairs[(row.claim_id, row.kind, row.ref_id)] = 0  # a rejection outweighs a link
+    out = []
+    for (claim_id, kind, ref), label in sorted(pairs.items()):
+        claim = session.get(Claim, claim_id)
+        candidate = _candidate(session, kind, ref)
+        if claim is None or candidate is None:
+            continue
+        article = session.get(Article, claim.article_id)
+        out.append(Example(Query(claim.statement, claim.claimant,
+                                 article.published if article else None), candidate, label))
+    return out
+
+
+def _candidate(session: Session, kind: str, ref: int) -> Candidate | None:
+    if kind == DESK:
+        claim = session.get(Claim, ref)
+        if claim is None:
+            return None
+        fields = _desk_fields(claim, session.get(Article, claim.article_id))
+    else:
+        fc = session.get(ExternalFactCheck, ref)
+        if fc is None:
+            return None
+        fields = _external_fields(fc)
+    return Candidate(kind=kind, ref_id=ref, claim=fields["claim"], title=fields["title"],
+                     summary=fields["summary"], claimant=fields["claimant"],
+                     published=fields["published"])

@@ -363,7 +363,9 @@ def find_claims(session: Session, filters: ClaimFilter, me: User | None, *, page
         n = matches if matches is not None else search.count_matches(session, query, cap)
         total, exact = (cap, False) if n > cap else (n, True)
     else:
-        total, exact = count_capped(session, _base(session, filters, me, Claim.id))
+        # A phrase's count reads word positions: it stops at the rank window (count_cap).
+        total, exact = count_capped(session, _base(session, filters, me, Claim.id),
+                                    cap if query.include else None)
     next_cursor = None
     if has_next and rows and (col is not None and sort.lstrip("-") in KEYSET | {"position"}):
         last = rows[-1][0]

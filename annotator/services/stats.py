@@ -48,12 +48,12 @@ def _counts(session: Session, article_id: int | None) -> dict[tuple[str, str], i
 
 
 def by_state(session: Session, article_id: int | None = None) -> list[Bar]:
-    """Count claims per workflow state."""
+    """Count claims per workflow state; held-back sentences are nobody's work yet: left out."""
     counts: Counter = Counter()
     for (state, _verdict), n in _counts(session, article_id).items():
         counts[state] += n
     return _bars([Bar(s, review.STATE_LABELS[s], counts.get(s, 0), f"state-{s}")
-                  for s in review.STATES])
+                  for s in review.STATES if s != review.HELD_BACK])
 
 
 def by_verdict(session: Session, article_id: int | None = None, *,
@@ -79,7 +79,8 @@ def per_article(session: Session, limit: int = 30) -> list[dict]:
     if ids:
         for article_id, state, n in session.exec(
                 select(Claim.article_id, Claim.state, func.count())
-                .where(Claim.article_id.in_(ids)).group_by(Claim.article_id, Claim.state)).all():
+                .where(Claim.article_id.in_(ids), Claim.state != review.HELD_BACK)
+                .group_by(Claim.article_id, Claim.state)).all():
             counts[article_id][state] = n
     return [{"id": a.id, "title": a.title, "states": dict(counts[a.id]),
              "total": sum(counts[a.id].values())} for a in articles]

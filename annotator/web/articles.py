@@ -68,7 +68,7 @@ def article_page(article_id: int, claim_id: int | None = None, status: int = 200
     """Render the article page, with a claim's panel open when claim_id is given."""
     db = get_session()
     article = article_service.get_article(db, article_id)
-    # ?more=1 also lists the sentences the proposal budget held back (dismissed, restorable).
+    # ?more=1 also lists the sentences the proposal budget held back (state held_back).
     more = request.args.get("more") == "1"
     claims = article_service.article_claims(db, article_id, below_budget=more)
     held_back = 0 if more else len(article_service.below_budget_claims(db, article_id))

@@ -1,13 +1,14 @@
-"""Checked before? The claim panel's matches fragment, linking a match, loading fact-checks."""
+"""Checked before? The claim panel's matches fragment, linking or rejecting a match, loading
+fact-checks."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, request, url_for
+from flask import Blueprint, jsonify, redirect, request, url_for
 from sqlalchemy import func
 from sqlmodel import select
 
 from annotator import review
-from annotator.db import engine_for, get_session
+from annotator.db import get_session
 from annotator.models import ExternalFactCheck, Job, Verdict
 from annotator.permissions import requires
 from annotator.services import claims as claim_service
@@ -24,8 +25,10 @@ def _context(claim_id: int, message: str = "") -> dict:
     linked = matching.linked(db, claim.id)
     labels = {v.key: v.label for v in db.exec(select(Verdict)).all()}
     keys = {(v.get("kind"), v.get("claim_id") or v.get("factcheck_id")) for v in linked}
-    return {"claim": claim, "matches": [m.as_dict() for m in
-                                        matching.matches_for_claim(db, claim)],
+    found = [m.as_dict() for m in matching.matches_for_claim(db, claim)]
+    return {"claim": claim, "matches": found,
+            "same": [m for m in found if m["tier"] == matching.SAME],
+            "related": [m for m in found if m["tier"] != matching.SAME],
             "linked": linked, "linked_keys": keys, "message": message,
             "verdict_labels": labels,
             "may_link": review.may(user().role, "review") and user().active}
@@ -59,6 +62,23 @@ def link(claim_id: int):
                    flash_back(url_for("claims.show", claim_id=claim_id)), done)
 
 
+@bp.post("/claims/<int:claim_id>/matches/reject")
+@requires("review")
+def reject(claim_id: int):
+    """Record "not the same claim" for one of the matches; it is hidden from then on."""
+    kind = request.form.get("kind", "")
+    ref = request.form.get("ref", "")
+
+    def done(value):
+        if is_htmx():
+            return render("claims/matches.html", "claims/_matches.html", **_context(
+                claim_id, "Marked not the same claim: hidden, and recorded in the history."))
+        return redirect(url_for("claims.show", claim_id=claim_id), 303)
+
+    return attempt(lambda db: matching.reject_match(db, user(), claim_id, kind, ref),
+                   flash_back(url_for("claims.show", claim_id=claim_id)), done)
+
+
 # -- other outlets' fact-checks (admin) ------------------------------------------------------
 
 def _admin_context(**extra) -> dict:
@@ -89,7 +109,7 @@ def load_factchecks():
                       **_admin_context(error=exc.message))
 
     def done(job):
-        jobs.start(factchecks.run_job, engine_for(current_app), job.id)
+        jobs.enqueue_job(job.id)
         return redirect(url_for("matches.factcheck_job", job_id=job.id), 303)
 
     return attempt(lambda db: factchecks.create_job(db, user(), name, data), refused, done)

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from annotator.models import Claim
 
 # How far along a claim is, to pick the state a highlight shows where claims overlap.
-STATE_RANK = {"dismissed": 0, "proposed": 1, "open": 2, "in_progress": 3, "in_review": 4,
-              "approved": 5}
+STATE_RANK = {"dismissed": 0, "held_back": 0, "proposed": 1, "open": 2, "in_progress": 3,
+              "in_review": 4, "approved": 5}
 
 
 @dataclass

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlmodel import select
 
 from annotator.db import session_scope
-from annotator.models import User
+from annotator.models import Event, User
 from annotator.services import articles, claims, factchecks, users
 
 FEED = [
@@ -19,7 +20,7 @@ FEED = [
     {"@type": "ClaimReview", "identifier": "fc-moon",
      "claimReviewed": "The moon landing was staged in a film studio."},
 ]
-ITEM_KEYS = {"kind", "statement", "url", "identifier", "publisher", "date", "score"}
+ITEM_KEYS = {"kind", "statement", "url", "identifier", "publisher", "date", "score", "tier"}
 
 
 @pytest.fixture
@@ -69,3 +70,94 @@ def test_bad_queries_get_a_400_with_a_reason(client, token, path):
 def test_matches_need_a_token_and_an_existing_claim(client, token):
     assert client.get("/api/v1/matches?q=army").status_code == 401
     assert _get(client, "/claims/999/matches", token).status_code == 404
+
+
+# -- issue 20: tiers and "not the same claim" -------------------------------------------------
+
+NEAR = [
+    {"@type": "ClaimReview", "identifier": f"fc-kz-{i}", "url": f"https://checker.example/{i}",
+     "claimReviewed": text, "reviewRating": {"alternateName": "Mixed"}}
+    for i, text in enumerate([
+        "Kazakhstan drafted opposition activists into the army after protests.",
+        "Six protesters in Kazakhstan were fined for joining street protests.",
+        "The army of Kazakhstan recruits conscripts twice a year.",
+    ])
+]
+
+
+def _claim(engine, people) -> int:
+    with session_scope(engine) as s:
+        article = articles.import_article(s, s.get(User, people["editor"]),
+                                          articles.ImportRequest(
+            text="Officials admitted that six activists were conscripted into the army in "
+                 "Kazakhstan last month. The weather was fine.", title="Report"))
+        return articles.article_claims(s, article.id)[0].id
+
+
+def _token(engine, people, name: str) -> str:
+    with session_scope(engine) as s:
+        return users.create_token(s, s.get(User, people[name]))[1]
+
+
+def test_each_match_has_a_tier_and_tier_same_keeps_only_the_same_claim(client, token,
+                                                                        engine):
+    factchecks.load(engine, json.dumps(NEAR))
+    query = "/matches?q=Kazakhstan+drafted+six+activists+into+the+army&limit=50"
+    every = _get(client, query, token).get_json()["items"]
+    assert {i["tier"] for i in every} <= {"same", "related"}
+    assert every[0]["tier"] == "same"
+    same = _get(client, query + "&tier=same", token).get_json()["items"]
+    assert "fc-kz" in {i["identifier"] for i in same}
+    assert all(i["tier"] == "same" for i in same)
+    assert [i for i in every if i["tier"] == "same"] == same
+    related = _get(client, query + "&tier=related", token).get_json()["items"]
+    assert [i for i in every if i["tier"] == "related"] == related
+    # limit counts both tiers.
+    two = _get(client, query.replace("limit=50", "limit=2"), token).get_json()["items"]
+    assert two == every[:2]
+    assert _get(client, query + "&tier=maybe", token).status_code == 400
+
+
+def test_a_match_marked_not_the_same_claim_is_hidden_from_then_on(client, token, engine,
+                                                                   people):
+    claim_id = _claim(engine, people)
+    before = _get(client, f"/claims/{claim_id}/matches", token).get_json()["items"]
+    assert before[0]["identifier"] == "fc-kz"
+    reviewer = _token(engine, people, "reviewer")
+    answer = client.post(f"/api/v1/claims/{claim_id}/matches/reject",
+                         json={"kind": "external", "ref": before[0]["factcheck_id"]},
+                         headers={"Authorization": f"Bearer {reviewer}"})
+    assert answer.status_code == 200 and answer.get_json()["kind"] == "external"
+    after = _get(client, f"/claims/{claim_id}/matches", token).get_json()["items"]
+    assert "fc-kz" not in {i["identifier"] for i in after}
+    with session_scope(engine) as s:
+        recorded = s.exec(select(Event).where(Event.claim_id == claim_id,
+                                              Event.action == "reject_match")).all()
+        assert [e.new["factcheck_id"] for e in recorded] == [before[0]["factcheck_id"]]
+    # Twice is harmless: one pair, one event.
+    again = client.post(f"/api/v1/claims/{claim_id}/matches/reject",
+                        json={"kind": "external", "ref": str(before[0]["factcheck_id"])},
+                        headers={"Authorization": f"Bearer {reviewer}"})
+    assert again.status_code == 200
+
+
+@pytest.mark.parametrize(("body", "status"), [
+    ({"kind": "elsewhere", "ref": 1}, 400), ({"kind": "external"}, 400),
+    ({"kind": "external", "ref": "one"}, 400), ({"kind": "external", "ref": 10**30}, 400),
+    ({"kind": "external", "ref": True}, 400), ({"kind": "external", "ref": 999}, 404),
+    ("not an object", 400),
+])
+def test_a_bad_rejection_gets_a_clear_4xx(client, token, engine, people, body, status):
+    claim_id = _claim(engine, people)
+    reviewer = _token(engine, people, "reviewer")
+    answer = client.post(f"/api/v1/claims/{claim_id}/matches/reject", json=body,
+                         headers={"Authorization": f"Bearer {reviewer}"})
+    assert answer.status_code == status and answer.get_json()["detail"]
+
+
+def test_a_viewer_may_not_reject_a_match(client, token, engine, people):
+    claim_id = _claim(engine, people)
+    answer = client.post(f"/api/v1/claims/{claim_id}/matches/reject",
+                         json={"kind": "external", "ref": 1},
+                         headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 403

@@ -122,3 +122,48 @@ def test_an_empty_or_broken_upload_is_refused_clearly(as_user):
     admin = as_user("admin")
     response = admin.post("/admin/factchecks", data={}, content_type="multipart/form-data")
     assert response.status_code == 400 and "Choose a ClaimReview" in response.get_data(True)
+
+
+def test_a_reviewer_marks_a_match_not_the_same_claim_and_it_is_gone(as_user, engine, pair):
+    first, second = pair
+    reviewer = as_user("reviewer")
+    html = reviewer.get(f"/claims/{second}/matches", headers={"HX-Request": "true"}).get_data(
+        as_text=True)
+    assert "Not the same claim" in html and 'name="csrf_token"' in html
+    response = reviewer.post(f"/claims/{second}/matches/reject",
+                             data={"kind": "desk", "ref": str(first)},
+                             headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Marked not the same claim" in html
+    assert f'href="/claims/{first}"' not in html
+    with new_session(engine) as s:
+        (event,) = s.exec(select(Event).where(Event.claim_id == second,
+                                              Event.action == "reject_match")).all()
+        assert event.new["claim_id"] == first
+    # Without htmx the form answers with a redirect back to the claim.
+    again = reviewer.post(f"/claims/{second}/matches/reject",
+                          data={"kind": "desk", "ref": str(first)})
+    assert again.status_code == 303
+    assert as_user("viewer").post(f"/claims/{second}/matches/reject",
+                                  data={"kind": "desk", "ref": str(first)}).status_code == 403
+
+
+def test_possibly_related_matches_are_collapsed_under_their_own_heading(as_user, pair,
+                                                                        monkeypatch):
+    import dataclasses
+
+    from annotator import matching
+
+    first, second = pair
+    shipped = matching.load_model()
+    # A desk whose model calls nothing the same claim: every match is "possibly related".
+    monkeypatch.setattr(matching, "load_model",
+                        lambda: dataclasses.replace(shipped, same_threshold=1.01))
+    body = as_user("viewer").get(f"/claims/{second}/matches",
+                                 headers={"Accept": "application/json"}).get_json()
+    assert body["items"] and {i["tier"] for i in body["items"]} == {"related"}
+    html = as_user("viewer").get(f"/claims/{second}/matches",
+                                 headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "No earlier fact-check of the same claim." in html
+    assert f"{len(body['items'])} possibly related" in html
+    assert html.index("<details") < html.index(f'href="/claims/{first}"')
