@@ -8,11 +8,8 @@ own: SQLite, or PostgreSQL when TEST_DATABASE_URL names one (CI runs both passes
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -27,45 +24,29 @@ from annotator.models import Article, Claim, Event
 from annotator.services import claims as claim_service
 from annotator.services import users as user_service
 
-GUNICORN = Path(sys.executable).parent / "gunicorn"
+ROOT = Path(__file__).resolve().parent.parent
 KIND = "postgresql" if os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql") \
     else "sqlite"
 THREADS, WRITES = 20, 50
 BODY = "The ministry said 40 percent of schools closed in March, and reopened in May."
 
 
+def _serving():
+    """The one gunicorn starter the benchmarks use (bench/serving.py), loaded by path."""
+    spec = importlib.util.spec_from_file_location("bench_serving", ROOT / "bench" / "serving.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @contextlib.contextmanager
 def gunicorn(url: str, folder: Path, log: Path):
     """Serve the app as in production: 4 workers × 2 threads, in its own process group."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "concurrency",
+    env = {"DATABASE_URL": url, "SECRET_KEY": "concurrency",
            "ANNOTATOR_INSTANCE": str(folder / "instance")}
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [str(GUNICORN), "-w", "4", "--threads", "2", "-b", f"127.0.0.1:{port}",
-             "--timeout", "60", "annotator.wsgi:app"],
-            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, log.read_text()[-3000:]
-            assert time.monotonic() < deadline, log.read_text()[-3000:]
-            with contextlib.suppress(requests.RequestException):
-                if requests.get(f"{base}/api/v1/openapi.json", timeout=30).ok:
-                    break
-            time.sleep(0.1)
+    with _serving().gunicorn("annotator.wsgi:app", log, env=env, workers=4, threads=2,
+                             probe="/api/v1/openapi.json") as (base, _pid):
         yield base
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
 
 
 def _seed(url: str) -> tuple[int, int, str]:
