@@ -7,6 +7,7 @@ No Flask here: services, jobs, the CLI and benchmarks open sessions through this
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -62,12 +63,49 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        # A write transaction takes the write lock up front: a deferred one that reads and
-        # then writes can fail at once with SQLITE_BUSY, which the busy timeout never covers.
-        if conn.get_execution_options().get("write"):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
+        # A write transaction takes the write lock with BEGIN IMMEDIATE (a deferred one that
+        # reads and then writes can fail at once with SQLITE_BUSY, which the busy timeout
+        # never covers), but only at its first write (issue 19): until then its reads run
+        # one statement at a time, as PostgreSQL's read committed does, so hashing,
+        # fetching, extracting or training before the first write holds no lock.
+        write = bool(conn.get_execution_options().get("write"))
+        conn.info[_PENDING_WRITE] = write
+        if not write:
             conn.exec_driver_sql("BEGIN")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_execute(conn, cursor, statement, _params, _context, _many):
+        if not conn.info.get(_PENDING_WRITE) or _reads_only(statement):
+            return
+        conn.info[_PENDING_WRITE] = False
+        if statement.lstrip()[:5].upper() != "BEGIN":
+            cursor.execute("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(conn):
+        conn.info[_PENDING_WRITE] = False
+
+
+_PENDING_WRITE = "annotator_write_lock_pending"
+_WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+def _reads_only(statement: str) -> bool:
+    head = statement.lstrip()[:7].upper()
+    if head.startswith("SELECT") or head.startswith("EXPLAIN"):
+        return True
+    return head.startswith("WITH") and not _WRITES.search(statement)
+
+
+def lock_for_write(session: Session) -> None:
+    """Take SQLite's write lock now, not at the first write (PostgreSQL: nothing to do).
+
+    For the few read-then-write steps that must run alone (counting sign-in attempts).
+    """
+    connection = session.connection()
+    if connection.info.get(_PENDING_WRITE):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def new_session(engine: Engine, *, write: bool = False) -> Session:

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, g, request
 
 from annotator import review
 from annotator.api.errors import service_error
-from annotator.db import SAFE_METHODS, engine_for, get_session, session_scope
+from annotator.db import engine_for, get_session, session_scope
 from annotator.models import utcnow
 from annotator.permissions import PUBLIC, permission_of
 from annotator.services import users
@@ -46,10 +46,8 @@ def _touch(token) -> None:
     if last is not None and last.tzinfo is not None and (
             utcnow() - last).total_seconds() < users.TOKEN_TOUCH_SECONDS:
         return
-    if request.method not in SAFE_METHODS:
-        # A write request already holds the write lock: stamp within it, committed with it.
-        users.touch_token(get_session(), token.id)
-        return
+    # In a short transaction of its own, never the request's: a write request takes no
+    # write lock before its view's first write (issue 19).
     with session_scope(engine_for(current_app)) as session:
         users.touch_token(session, token.id)
 

@@ -11,20 +11,30 @@ Failed sign-ins live in the LoginAttempt table (every app server sees the same o
 - per address: a generous cap (``per_address``) against one machine spraying guesses over
   many accounts.
 
-Counting is atomic: ``begin`` counts and records the attempt (as a failure until ``succeed``
-removes it) in one short write transaction, serialised per account, so twenty parallel
-guesses get the same number of tries as twenty in a row.
+The account is named as sign-in matches it: NFKC, then case-folded (``key``), before any
+other check, so every spelling of a name ("ｒｅｖ１", "REV1") shares one bucket.
+
+Counting is atomic: ``begin`` counts and records the attempt in one short write transaction,
+serialised per account. The attempt is *pending* while its password is checked (no lock is
+held meanwhile) and counts as a failure only once ``fail`` says the check failed; ``succeed``
+removes it. At most as many attempts as there are tries left may be pending at once per
+account and address (``begin`` returns None for the others, who wait their turn), so twenty
+parallel guesses get the same number of tries as twenty in a row, while several correct
+sign-ins at the same moment are never failures. A pending attempt older than ``STALE`` (its
+worker died) counts as a failure.
 """
 
 from __future__ import annotations
 
+import unicodedata
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, text
+from sqlalchemy import delete, func, or_, text, update
 from sqlmodel import Session, select
 
+from annotator.engine import lock_for_write
 from annotator.models import LoginAttempt, utcnow
 from annotator.services.errors import ServiceError
 
@@ -64,8 +74,21 @@ class Throttled(ServiceError):
     status = 429
 
 
-def _key(username: str) -> str:
-    return (username or "").strip().lower()[:64]
+# A password check that has not answered in this long has died with its worker.
+STALE = timedelta(minutes=2)
+
+
+def key(username: str) -> str:
+    """Return the account's bucket: the name as sign-in compares it (NFKC, case-folded)."""
+    return unicodedata.normalize("NFKC", username or "").strip().casefold()[:64]
+
+
+_key = key
+
+
+def _failed(now: datetime):
+    # A failure is a finished check that failed, or a check that never finished.
+    return or_(LoginAttempt.pending.is_(False), LoginAttempt.created_at < now - STALE)
 
 
 def _aware(moment: datetime | None, now: datetime) -> datetime | None:
@@ -81,42 +104,54 @@ def _count(session: Session, since: datetime, *conditions) -> tuple[int, datetim
 
 
 def _serialise(session: Session, key: str) -> None:
-    # SQLite's write transaction already runs alone; PostgreSQL takes a lock per account.
+    # SQLite takes its write lock now (one writer at a time); PostgreSQL a lock per account.
+    lock_for_write(session)
     if session.get_bind().dialect.name == "postgresql":
         session.exec(text("SELECT pg_advisory_xact_lock(:k)"),
                      params={"k": zlib.crc32(key.encode()) - 2**31})
 
 
 def begin(session: Session, username: str, address: str, limits: Limits,
-          now: datetime | None = None) -> int:
+          now: datetime | None = None) -> int | None:
     """Count and record one sign-in attempt before the password is looked at.
 
     Raise ``Throttled`` when this account must wait at this address, or the address is over
-    its cap; otherwise return the attempt's id (it counts as a failure until ``succeed``).
-    Call in its own short write transaction.
+    its cap. Return None when as many checks as there are tries left are running already
+    for this account and address: try again in a moment. Otherwise return the attempt's id
+    (pending: call ``fail`` or ``succeed`` once the check answers). Call in its own short
+    write transaction.
     """
     now = now or utcnow()
     key, address = _key(username), (address or "")[:64]
     _serialise(session, key)
     since = now - limits.window
-    failures, last = _count(session, since, LoginAttempt.username == key,
-                            LoginAttempt.address == address)
+    mine = (LoginAttempt.username == key, LoginAttempt.address == address)
+    failures, last = _count(session, since, *mine, _failed(now))
     wait = limits.delay(failures)
     last = _aware(last, now)
     if wait and last is not None and now < last + wait:
         seconds = max(1, int((last + wait - now).total_seconds() + 0.999))
         raise Throttled(f"Too many failed sign-ins for this account from here. Wait "
                         f"{_words(seconds)} and try again.", seconds)
-    from_here, _ = _count(session, since, LoginAttempt.address == address)
+    from_here, _ = _count(session, since, LoginAttempt.address == address, _failed(now))
     if from_here >= limits.per_address:
         raise Throttled("Too many failed sign-ins from your network. Wait a while and try "
                         "again.", int(limits.window.total_seconds()))
+    running, _ = _count(session, now - STALE, *mine, LoginAttempt.pending.is_(True))
+    if running and running >= max(limits.free - failures, 1):
+        return None
     session.exec(delete(LoginAttempt).where(LoginAttempt.username == key,
                                             LoginAttempt.created_at <= since))
-    attempt = LoginAttempt(username=key, address=address, created_at=now)
+    attempt = LoginAttempt(username=key, address=address, created_at=now, pending=True)
     session.add(attempt)
     session.flush()
     return attempt.id
+
+
+def fail(session: Session, attempt_id: int, now: datetime | None = None) -> None:
+    """Count a pending attempt as failed, from now (its check said no)."""
+    session.exec(update(LoginAttempt).where(LoginAttempt.id == attempt_id)
+                 .values(pending=False, created_at=now or utcnow()))
 
 
 def succeed(session: Session, attempt_id: int, username: str, address: str, limits: Limits,
@@ -130,7 +165,7 @@ def succeed(session: Session, attempt_id: int, username: str, address: str, limi
     now = now or utcnow()
     key, address = _key(username), (address or "")[:64]
     since = now - limits.window
-    others = (LoginAttempt.username == key, LoginAttempt.id != attempt_id)
+    others = (LoginAttempt.username == key, LoginAttempt.id != attempt_id, _failed(now))
     failures, _ = _count(session, since, *others)
     if failures >= limits.account_lock:
         here, _ = _count(session, since, *others, LoginAttempt.address == address)

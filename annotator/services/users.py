@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import threading
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +25,11 @@ from annotator.services import events, queries, sessions
 from annotator.services.errors import Invalid, NotFound
 
 _hasher = PasswordHasher()
+# Argon2 is slow on purpose (tens of milliseconds of CPU each, and memory): at most this many
+# run at once per worker process, so a burst of password attempts queues here instead of
+# starving every other request of the CPU (issue 19).
+HASH_CONCURRENCY = 2
+_hash_slots = threading.BoundedSemaphore(HASH_CONCURRENCY)
 # Matched with fullmatch: "editor1\n" is no username (``$`` would let the newline through).
 USERNAME_RE = re.compile(r"[A-Za-z0-9_.-]{2,64}")
 MIN_PASSWORD = 10
@@ -33,7 +39,8 @@ _DUMMY_HASH = _hasher.hash(secrets.token_hex(8))
 
 def hash_password(password: str) -> str:
     """Hash a password with Argon2id."""
-    return _hasher.hash(password)
+    with _hash_slots:
+        return _hasher.hash(password)
 
 
 def check_password(user: User | None, password: str) -> bool:
@@ -45,7 +52,8 @@ def check_password(user: User | None, password: str) -> bool:
     stored = user.password_hash if user else ""
     usable = stored.startswith("$argon2")
     try:
-        return _hasher.verify(stored if usable else _DUMMY_HASH, password) and usable
+        with _hash_slots:
+            return _hasher.verify(stored if usable else _DUMMY_HASH, password) and usable
     except (VerificationError, InvalidHashError):
         return False
 
@@ -350,9 +358,13 @@ def reset_password(session: Session, actor: User | None, user: User, password: s
 
 
 def change_own_password(session: Session, user: User, current: str, new: str,
-                        confirm: str | None = None) -> User:
-    """Change the user's own password; the current one must be given."""
-    if not check_password(user, current or ""):
+                        confirm: str | None = None, *, current_checked: bool = False) -> User:
+    """Change the user's own password; the current one must be given.
+
+    ``current_checked``: the caller has just checked it (under the sign-in throttle).
+    Every hash is worked out before the first write, so no write lock is held meanwhile.
+    """
+    if not current_checked and not check_password(user, current or ""):
         raise Invalid("The current password is wrong.")
     if confirm is not None and confirm != new:
         raise Invalid("The new password and its confirmation differ.")

@@ -6,9 +6,10 @@ from flask import Blueprint, flash, redirect, session, url_for
 
 from annotator.db import get_session
 from annotator.permissions import requires
-from annotator.services import sessions
+from annotator.services import sessions, throttle
 from annotator.services import users as user_service
 from annotator.services.errors import ServiceError
+from annotator.web.auth import throttled_check
 from annotator.web.helpers import attempt, field_of, form_dict, render, user
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -59,9 +60,24 @@ def set_name():
 def change_password():
     """Change my password; the current one is required."""
     form = form_dict()
+    me = user()
+    current = form.get("current", "")
+    # Checked like a sign-in (issue 19): throttled per account and address, no lock held.
+    try:
+        right = throttled_check(me.username,
+                                lambda: user_service.check_password(me, current))
+    except throttle.Throttled as exc:
+        response = _page(status=429, error=exc.message, form={"failed": "password"})
+        response.headers["Retry-After"] = str(exc.detail)
+        return response
+    if not right:
+        return _page(status=400, error="The current password is wrong.",
+                     form={"failed": "password"}, field="current")
+
     def change(db):
         changed = user_service.change_own_password(
-            db, user(), form.get("current", ""), form.get("password", ""), form.get("confirm"))
+            db, user(), current, form.get("password", ""), form.get("confirm"),
+            current_checked=True)
         # This session stays signed in (with a new server-side session); every other ends.
         session["sv"] = changed.session_version
         session["sid"] = sessions.start(db, changed)

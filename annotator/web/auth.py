@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
@@ -45,27 +48,20 @@ def _home(user) -> str:
 def login():
     """Show the sign-in form and sign the user in."""
     if request.method == "POST":
-        username = request.form.get("username", "")[:200]
+        # Normalised before anything else: every spelling of a name is the same account.
+        username = users.normalize_username(request.form.get("username", "")[:200])
         password = request.form.get("password", "")[:1024]
-        address = request.remote_addr or ""
-        limits = throttle.Limits.from_config(current_app.config)
         engine = engine_for(current_app)
-        # Hold no transaction of this request's while counting in a short one of its own.
-        get_session().rollback()
-        try:
-            # Count and record the attempt first, in its own short transaction: parallel
-            # guesses are counted one by one, and a guesser learns nothing more.
-            with session_scope(engine) as counter:
-                attempt = throttle.begin(counter, username, address, limits)
-            # Hashing takes a while: no write lock is held meanwhile.
+
+        def check():
             reader = new_session(engine)
             try:
-                user = users.authenticate(reader, username, password)
+                return users.authenticate(reader, username, password)
             finally:
                 reader.close()
-            if user is not None:
-                with session_scope(engine) as counter:
-                    throttle.succeed(counter, attempt, username, address, limits)
+
+        try:
+            user = throttled_check(username, check)
         except throttle.Throttled as exc:
             flash(exc.message, "error")
             page = render_template("auth/login.html", username=username)
@@ -85,6 +81,53 @@ def login():
     return render_template("auth/login.html", username="")
 
 
+# How long a password check waits for its turn while others for the account are running.
+TURN_WAIT_SECONDS = 10.0
+
+
+def throttled_check(username: str, check: Callable[[], Any]) -> Any:
+    """Run a password check under the sign-in throttle; raise ``throttle.Throttled``.
+
+    Sign-in, password change and any other form that checks a password go through here:
+    the attempt is counted first, in a short transaction of its own (parallel guesses are
+    counted one by one), the check runs with no transaction and no write lock held, and it
+    counts as failed only if ``check`` answers falsy (or raises).
+    """
+    address = request.remote_addr or ""
+    limits = throttle.Limits.from_config(current_app.config)
+    engine = engine_for(current_app)
+    # Hold no transaction of this request's while counting in a short one of its own.
+    get_session().rollback()
+    deadline = time.monotonic() + TURN_WAIT_SECONDS
+    while True:
+        with session_scope(engine) as counter:
+            attempt = throttle.begin(counter, username, address, limits)
+        if attempt is not None:
+            break
+        if time.monotonic() > deadline:
+            raise throttle.Throttled("Other sign-ins to this account are being checked; try "
+                                     "again in a moment.", 1)
+        time.sleep(0.05)  # others' checks for this account are running: wait our turn
+    try:
+        result = check()
+    except BaseException:
+        with session_scope(engine) as counter:
+            throttle.fail(counter, attempt)
+        raise
+    if not result:
+        with session_scope(engine) as counter:
+            throttle.fail(counter, attempt)
+        return result
+    try:
+        with session_scope(engine) as counter:
+            throttle.succeed(counter, attempt, username, address, limits)
+    except throttle.Throttled:
+        with session_scope(engine) as counter:
+            throttle.fail(counter, attempt)
+        raise
+    return result
+
+
 @bp.route("/logout", methods=["POST"])
 @requires("public")
 def logout():
@@ -102,7 +145,9 @@ def session_is_live(user) -> bool:
     """Tell whether this request's cookie names a live server-side session of ``user``.
 
     Called by the user loader on every request. The session's last use is written at most
-    once a minute (within a write request's own transaction, else in a short one).
+    once a minute, always in a short transaction of its own: the user loader never writes
+    inside the request's transaction, which so takes no write lock before the view's first
+    write (issue 19).
     """
     db = get_session()
     row = sessions.find(db, session.get("sid"), user.id,
@@ -110,9 +155,6 @@ def session_is_live(user) -> bool:
     if row is None:
         return False
     if sessions.needs_touch(row):
-        if request.method in ("GET", "HEAD", "OPTIONS"):
-            with session_scope(engine_for(current_app)) as writer:
-                sessions.touch(writer, row.id)
-        else:
-            sessions.touch(db, row.id)
+        with session_scope(engine_for(current_app)) as writer:
+            sessions.touch(writer, row.id)
     return True

@@ -16,9 +16,19 @@ LIMITS = throttle.Limits(free=3, max_delay=timedelta(minutes=15), account_lock=6
                          per_address=10, window=timedelta(hours=1))
 
 
-def _try(engine, username, address, at=None) -> int:
+def _begin(engine, username, address, at=None) -> int | None:
+    """Count an attempt whose password is being checked (None: wait for your turn)."""
     with session_scope(engine) as session:
         return throttle.begin(session, username, address, LIMITS, now=at)
+
+
+def _try(engine, username, address, at=None) -> int:
+    """One wrong password: counted, checked, and failed."""
+    with session_scope(engine) as session:
+        attempt = throttle.begin(session, username, address, LIMITS, now=at)
+        assert attempt is not None
+        throttle.fail(session, attempt, now=at)
+        return attempt
 
 
 def _wait(engine, username, address, at=None) -> int:
@@ -61,11 +71,11 @@ def test_the_account_locks_only_at_the_threshold_and_not_for_a_clean_address(eng
     for i in range(6):  # six failures from six addresses: the lock threshold
         _try(engine, "ed", f"203.0.113.{i}", now)
     # The right password from an address that failed: refused while the account is locked.
-    attempt = _try(engine, "ed", "203.0.113.1", now)
+    attempt = _begin(engine, "ed", "203.0.113.1", now)
     with pytest.raises(throttle.Throttled, match="locked"), session_scope(engine) as s:
         throttle.succeed(s, attempt, "ed", "203.0.113.1", LIMITS, now=now)
     # The right password from an address that has not failed: let in, and its try forgotten.
-    attempt = _try(engine, "ed", "10.0.0.1", now)
+    attempt = _begin(engine, "ed", "10.0.0.1", now)
     with session_scope(engine) as s:
         throttle.succeed(s, attempt, "ed", "10.0.0.1", LIMITS, now=now)
         assert s.exec(select(func.count()).where(
@@ -85,6 +95,60 @@ def test_usernames_are_counted_whatever_their_case(engine):
     for name in ("Ed", "ED", "ed"):
         _try(engine, name, "10.0.0.1", now)
     _wait(engine, "eD", "10.0.0.1", now)
+
+
+@pytest.mark.parametrize("spelling", ["ｒｅｖ１", "ＲＥＶ1", " Rev1 ", "rev\N{DIGIT ONE}",
+                                      "\N{MATHEMATICAL BOLD SMALL R}ev1"])
+def test_every_spelling_of_a_name_shares_one_bucket(engine, spelling):
+    now = utcnow()
+    for _ in range(LIMITS.free):
+        _try(engine, "rev1", "10.0.0.1", now)
+    assert throttle.key(spelling) == "rev1"
+    assert _wait(engine, spelling, "10.0.0.1", now) >= 1
+
+
+def test_several_correct_sign_ins_at_once_are_not_failures(engine):
+    now = utcnow()
+    running = [_begin(engine, "ed", "10.0.0.1", now) for _ in range(LIMITS.free)]
+    assert None not in running
+    # A fourth check waits for its turn instead of being refused as a failure ...
+    assert _begin(engine, "ed", "10.0.0.1", now) is None
+    for attempt in running:
+        with session_scope(engine) as s:
+            throttle.succeed(s, attempt, "ed", "10.0.0.1", LIMITS, now=now)
+    # ... and nothing was counted against the account: more sign-ins go straight in.
+    for _ in range(LIMITS.free + 2):
+        attempt = _begin(engine, "ed", "10.0.0.1", now)
+        with session_scope(engine) as s:
+            throttle.succeed(s, attempt, "ed", "10.0.0.1", LIMITS, now=now)
+    with session_scope(engine) as s:
+        assert s.exec(select(func.count()).select_from(LoginAttempt)).one() == 0
+
+
+def test_parallel_checks_never_exceed_the_tries_left(engine):
+    started = []
+
+    def guess():
+        attempt = _begin(engine, "ed", "10.0.0.9")
+        if attempt is not None:
+            started.append(attempt)
+
+    threads = [threading.Thread(target=guess) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(started) == LIMITS.free
+
+
+def test_a_check_that_never_answered_counts_as_a_failure(engine):
+    long_ago = utcnow() - throttle.STALE - timedelta(seconds=5)
+    for _ in range(LIMITS.free):
+        _begin(engine, "ed", "10.0.0.1", long_ago)
+    later = long_ago + throttle.STALE + timedelta(seconds=6)
+    # The three count as failures now: the tries left are used up, so one check at a time.
+    assert _begin(engine, "ed", "10.0.0.1", later) is not None
+    assert _begin(engine, "ed", "10.0.0.1", later) is None
 
 
 def test_parallel_guesses_are_counted_one_by_one(engine):

@@ -241,3 +241,31 @@ def test_a_token_page_is_one_owners_when_given(db, people):
     assert [t.id for t, _ in page.rows] == made[:0:-1] and page.total == 3
     rest = users.page_tokens(db, editor, page=2, per_page=2, after=page.next_cursor)
     assert [t.id for t, _ in rest.rows] == made[:1] and rest.next_cursor is None
+
+
+def test_password_checks_run_at_most_a_few_at_once_per_worker(monkeypatch):
+    import threading
+
+    from annotator.services import users as user_service
+
+    running, most, lock = [0], [0], threading.Lock()
+    done = threading.Event()
+
+    class SlowHasher:
+        def verify(self, _stored, _password):
+            with lock:
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+            done.wait(0.02)  # stands for Argon2's tens of milliseconds of work
+            with lock:
+                running[0] -= 1
+            return True
+
+    monkeypatch.setattr(user_service, "_hasher", SlowHasher())
+    threads = [threading.Thread(target=user_service.check_password, args=(None, "x" * 12))
+               for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert most[0] == user_service.HASH_CONCURRENCY

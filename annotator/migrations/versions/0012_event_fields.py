@@ -1,5 +1,8 @@
 """Recorded authorship: each event's changed published fields (issue 19)
 
+Also marks sign-in attempts whose password check is still running (``pending``): they are
+not failures until the check fails.
+
 Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-06
@@ -23,9 +26,13 @@ def upgrade() -> None:
                                      nullable=False))
     op.add_column('event', sa.Column('imported', sa.Boolean(), server_default=sa.text('false'),
                                      nullable=False))
+    op.add_column('loginattempt', sa.Column('pending', sa.Boolean(),
+                                            server_default=sa.text('false'), nullable=False))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('loginattempt', schema=None) as batch_op:
+        batch_op.drop_column('pending')
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.drop_column('imported')
         batch_op.drop_column('fields')

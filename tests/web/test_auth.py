@@ -1,0 +1,75 @@
+"""Sign-in and every other password check share one throttle bucket per account (issue 19)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from tests.conftest import PASSWORD, login
+
+
+def _login(client, username, password=PASSWORD, address="10.1.1.1"):
+    return client.post("/login", data={"username": username, "password": password},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+@pytest.mark.parametrize("spelling", ["ｅｄｉｔｏｒ", "EDITOR", " Editor ", "ＥＤＩＴＯＲ"])
+def test_while_throttled_every_spelling_is_refused_even_with_the_right_password(
+        client, people, spelling):
+    for _ in range(3):
+        assert _login(client, "editor", "wrong-password").status_code == 401
+    response = _login(client, spelling)
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) >= 1
+    assert "Too many failed sign-ins" in response.get_data(as_text=True)
+
+
+def test_failures_under_another_spelling_count_for_the_account(client, people):
+    for spelling in ("ｅｄｉｔｏｒ", "EDITOR", "Editor"):
+        assert _login(client, spelling, "wrong-password").status_code == 401
+    assert _login(client, "editor").status_code == 429
+
+
+def test_several_correct_sign_ins_at_once_all_get_in(app, people):
+    answers: list[int] = []
+
+    def sign_in():
+        answers.append(_login(app.test_client(), "reviewer", address="10.4.4.4").status_code)
+
+    threads = [threading.Thread(target=sign_in) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert answers == [303] * 6
+
+
+def test_the_password_change_form_is_throttled_like_sign_in(app, people):
+    client = app.test_client()
+    login(client, "viewer")
+
+    def change(current):
+        return client.post("/account/password",
+                           data={"current": current, "password": "a-much-newer-secret-9",
+                                 "confirm": "a-much-newer-secret-9"},
+                           environ_base={"REMOTE_ADDR": "127.0.0.1"})
+
+    for _ in range(3):
+        response = change("not-my-password")
+        assert response.status_code == 400
+        assert "current password is wrong" in response.get_data(as_text=True)
+    response = change(PASSWORD)  # the right one, while throttled
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) >= 1
+    # The sign-in form shares the bucket: the same account is throttled there too.
+    assert _login(app.test_client(), "viewer", address="127.0.0.1").status_code == 429
+
+
+def test_a_right_current_password_changes_it(app, people):
+    client = app.test_client()
+    login(client, "viewer")
+    response = client.post("/account/password",
+                           data={"current": PASSWORD, "password": "a-much-newer-secret-9",
+                                 "confirm": "a-much-newer-secret-9"})
+    assert response.status_code == 303
+    assert _login(app.test_client(), "viewer", "a-much-newer-secret-9").status_code == 303
