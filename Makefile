@@ -11,10 +11,13 @@ PORT ?= 5000
 
 .PHONY: run test test-sqlite test-postgres install assets chromium lint lock bench bench-load clean screenshots
 
+# The web server and one worker (the job queue's consumer) together; Ctrl-C stops both.
 run: install assets
 	$(BIN)/annotator db upgrade
 	$(BIN)/annotator demo
-	$(BIN)/annotator serve --host 127.0.0.1 --port $(PORT)
+	@$(BIN)/annotator worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/annotator serve --host 127.0.0.1 --port $(PORT)
 
 # The suite runs twice: on SQLite (everything, browser tests included), then on PostgreSQL
 # (each test in a fresh schema; the browser tests are left out, they test the browser side).

@@ -94,6 +94,17 @@ def load(overrides: dict | None = None) -> dict:
         "ALLOW_PRIVATE_URLS": _bool("ALLOW_PRIVATE_URLS", False),
         "FETCH_TIMEOUT": float(os.environ.get("FETCH_TIMEOUT", 10)),
         "FETCH_MAX_BYTES": int(os.environ.get("FETCH_MAX_BYTES", 5 * 1024 * 1024)),
+        # Issue 21, the queue (README "The worker"): Redis when REDIS_URL is set, else a SQLite
+        # file; a running job whose worker is silent JOB_STALE_SECONDS is taken up again;
+        # finished jobs are pruned after JOB_KEEP_DAYS; webhook retries wait these seconds.
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "QUEUE_FILE": os.environ.get("QUEUE_FILE", str(folder / "queue.sqlite3")),
+        "QUEUE_NAME": os.environ.get("QUEUE_NAME", "annotator"),
+        "JOB_HEARTBEAT_SECONDS": float(os.environ.get("JOB_HEARTBEAT_SECONDS", 5)),
+        "JOB_STALE_SECONDS": float(os.environ.get("JOB_STALE_SECONDS", 30)),
+        "JOB_KEEP_DAYS": float(os.environ.get("JOB_KEEP_DAYS", 30)),
+        "WEBHOOK_RETRY_SECONDS": os.environ.get("WEBHOOK_RETRY_SECONDS", ""),
+        "WEBHOOK_TIMEOUT": float(os.environ.get("WEBHOOK_TIMEOUT", 10)),
         # Feeds (issue 23): each is polled every FEED_POLL_MINUTES, one request per host
         # every FEED_HOST_INTERVAL seconds, backing off up to FEED_MAX_BACKOFF_MINUTES after
         # errors; FEED_MAX_ITEMS items per answer, FEED_POLL_THREADS feeds at once.

@@ -28,6 +28,12 @@ os.environ.setdefault("CHECKED_BEFORE_JOBS", "0")
 # tests that archive from their own 127.0.0.1 server turn it on (SNAPSHOTS in their config).
 os.environ.setdefault("SNAPSHOTS", "0")
 
+# Issue 21: unit tests run the queue's tasks inline (huey's immediate mode, in this process
+# only); tests/test_worker.py runs real consumers (`annotator worker`) on SQLite and Redis.
+from annotator import tasks as _tasks  # noqa: E402
+
+_tasks.huey.immediate = True
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 PASSWORD = "correct-horse-battery"

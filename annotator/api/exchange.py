@@ -56,6 +56,35 @@ def import_export():
                     "article_ids": {str(k): v for k, v in report.article_ids.items()}}), 201
 
 
+@bp.get("/jobs/<int:job_id>")
+@requires("export")
+def job(job_id: int):
+    """Return a background job: state (queued, running, done, failed), progress, download."""
+    from flask import url_for
+
+    from annotator.services import jobs
+
+    found = jobs.get_job(get_session(), g.user, job_id)
+    return jsonify(jobs.job_document(found, url_for("api.job_download", job_id=found.id)))
+
+
+@bp.get("/jobs/<int:job_id>/download")
+@requires("export")
+def job_download(job_id: int):
+    """Stream a finished export job's file."""
+    from annotator.exports import FORMATS
+    from annotator.services import jobs
+    from annotator.services.errors import Conflict
+
+    found = jobs.get_job(get_session(), g.user, job_id)
+    if found.kind != "export" or found.status != "done":
+        raise Conflict("The file is not ready.")
+    fmt = FORMATS.get(found.format, FORMATS["json"])
+    stream = jobs.iter_output(engine_for(current_app), found.id)
+    return Response(stream_with_context(stream), content_type=fmt.content_type,
+                    headers={"Content-Disposition": f'attachment; filename="{found.filename}"'})
+
+
 @bp.get("/openapi.json")
 @requires("public")
 def openapi():

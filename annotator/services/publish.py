@@ -12,7 +12,7 @@ from sqlmodel import Session
 from annotator import review
 from annotator.models import Claim, User, utcnow
 from annotator.sanitize import is_safe_url
-from annotator.services import events
+from annotator.services import events, webhooks
 from annotator.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 MAX_URL = 2000
@@ -61,4 +61,5 @@ def set_published_url(session: Session, user: User, claim_id: int, url: str,
     session.refresh(claim)
     events.record(session, ACTION, actor=user, article_id=claim.article_id, claim_id=claim.id,
                   old={"published_url": old}, new={"published_url": url})
+    webhooks.claim_event(session, ACTION, claim)  # issue 21: claim.published
     return claim

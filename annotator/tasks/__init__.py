@@ -3,7 +3,9 @@
 The queue carries the work; the database stays the source of truth for everything the UI
 shows (a Job row's state, progress, result and file). The queue's own messages live in a
 SQLite file in the instance folder (``QUEUE_FILE``, default ``instance/queue.sqlite3``), or
-in Redis when ``REDIS_URL`` is set (a team deployment). ``annotator worker`` runs a consumer.
+in Redis when ``REDIS_URL`` is set (a team deployment); ``QUEUE_NAME`` (default
+``annotator``) keeps two desks (or test runs) sharing one Redis apart.
+``annotator worker`` runs a consumer.
 
 How a module registers and starts work (the layer that owns the work registers it; this
 module imports no service, so any service may import it without an import circle)::
@@ -73,9 +75,12 @@ TASK_MODULES: list[str] = []
 def _queue_settings(settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
     env = settings if settings is not None else os.environ
     folder = config.instance_path()
-    return {"redis_url": env.get("REDIS_URL") or "",
+    immediate = env.get("QUEUE_IMMEDIATE")
+    return {"name": env.get("QUEUE_NAME") or QUEUE_NAME,
+            "redis_url": env.get("REDIS_URL") or "",
             "file": str(env.get("QUEUE_FILE") or folder / "queue.sqlite3"),
-            "immediate": str(env.get("QUEUE_IMMEDIATE", "")).lower() in {"1", "true", "yes"}}
+            "immediate": None if immediate is None
+            else str(immediate).lower() in {"1", "true", "yes"}}
 
 
 def _storage_kwargs(found: dict[str, Any]) -> tuple[type, dict[str, Any]]:
@@ -90,7 +95,7 @@ def _make_huey() -> Huey:
     found = _queue_settings()
     storage_class, kwargs = _storage_kwargs(found)
     # results=False: the Job row holds what a job produced; huey keeps no result store.
-    return Huey(QUEUE_NAME, results=False, utc=True, immediate=found["immediate"],
+    return Huey(found["name"], results=False, utc=True, immediate=bool(found["immediate"]),
                 storage_class=storage_class, **kwargs)
 
 
@@ -100,15 +105,18 @@ huey: Huey = _make_huey()
 def configure(settings: Mapping[str, Any] | None = None) -> str:
     """Point the queue at REDIS_URL or QUEUE_FILE from these settings (default: environment).
 
-    Registered tasks stay registered; only where messages are kept changes. Returns
-    ``queue_description()``.
+    The app factory and the worker call it with their settings. Registered tasks stay
+    registered; only where messages are kept changes (immediate mode changes only when
+    QUEUE_IMMEDIATE is among the settings). Returns ``queue_description()``.
     """
     found = _queue_settings(settings)
     storage_class, kwargs = _storage_kwargs(found)
-    huey.storage_class, huey.storage_kwargs = storage_class, kwargs
-    if found["immediate"] != huey.immediate:
+    changed = ((found["name"], storage_class, kwargs)
+               != (huey.name, huey.storage_class, huey.storage_kwargs))
+    huey.name, huey.storage_class, huey.storage_kwargs = found["name"], storage_class, kwargs
+    if found["immediate"] is not None and found["immediate"] != huey.immediate:
         huey.immediate = found["immediate"]  # recreates the storage
-    if not huey.immediate:
+    elif changed and not huey.immediate:
         huey.storage = huey.create_storage()
     return queue_description()
 
@@ -231,9 +239,12 @@ def _send_pending(session: Session) -> None:
     pending, session.info[_PENDING] = session.info.get(_PENDING) or [], []
     if not pending:
         return
-    if huey.immediate and _current.get() is None:
+    if huey.immediate:
         # Inline runs (tests) use the committing session's database.
-        use(session.info.get("read_engine") or session.get_bind(), {})
+        engine = session.info.get("read_engine") or session.get_bind()
+        found = _current.get()
+        if found is None or found.engine.url != engine.url:
+            use(engine, {})
     for fn, args, kwargs in pending:
         try:
             enqueue(fn, *args, **kwargs)

@@ -32,12 +32,13 @@ def blueprints() -> list:
         send,
         sources,
         today,
+        webhooks,
         work,
     )
 
     return [module.bp for module in (auth, dashboard, articles, claims, exports, live, pages,
                                      work, account, admin, exchange, listing, matches,
-                                     public, send, feeds, today, sources)]
+                                     public, send, feeds, today, sources, webhooks)]
 
 
 def init_app(app: Flask) -> None:
@@ -46,6 +47,10 @@ def init_app(app: Flask) -> None:
 
     login_manager.user_loader(_load_user)
     app.before_request(_guard)
+    app.before_request(_task_runtime)  # issue 21
+    from annotator import tasks
+
+    tasks.configure(app.config)  # issue 21: REDIS_URL or QUEUE_FILE from the settings
     filters.init_app(app)
 
 
@@ -65,6 +70,15 @@ def _load_user(user_id: str) -> User | None:
     if not session_is_live(user):
         return None
     return user
+
+
+def _task_runtime():
+    """Give tasks run inline (the queue's immediate mode, in tests) this app's database."""
+    from annotator import tasks
+    from annotator.db import engine_for
+
+    if tasks.huey.immediate:
+        tasks.use(engine_for(current_app), current_app.config)
 
 
 def _guard():

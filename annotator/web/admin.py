@@ -14,7 +14,7 @@ from annotator.db import get_session
 from annotator.models import User
 from annotator.permissions import requires
 from annotator.presenters import iso
-from annotator.services import learning, params, settings
+from annotator.services import jobs, learning, params, settings
 from annotator.services import users as user_service
 from annotator.services import verdicts as verdict_service
 from annotator.services.errors import Invalid, NotFound, ServiceError
@@ -368,8 +368,18 @@ def set_threshold():
 @bp.route("/scorer", methods=["POST"])
 @requires("admin")
 def retrain():
-    """Retrain the claim scorer on the desk's decisions (as `annotator retrain` does)."""
-    return attempt(lambda db: learning.retrain_desk(db, user()),
-                   flash_back(url_for("admin.scorer")),
-                   lambda report: _done(f"Retrained on {report.examples} decisions; the next "
-                                        "import uses it.", "admin.scorer"))
+    """Queue a retraining of the claim scorer on the desk's decisions (issue 21: a worker
+    does it, as `annotator retrain` does)."""
+    return attempt(lambda db: jobs.create_retrain_job(db, user()),
+                   flash_back(url_for("admin.scorer")), _retrain_queued)
+
+
+def _retrain_queued(job):
+    jobs.enqueue_job(job.id)
+    found = jobs.get_job(get_session(), user(), job.id)
+    get_session().refresh(found)
+    if found.status == "done":  # a worker (or the queue's immediate mode) was quick
+        return _done(f"Retrained on {found.result.get('examples')} decisions; the next "
+                     "import uses it.", "admin.scorer")
+    return _done("Retraining is queued; a worker does it and the next import uses it "
+                 f"(job {job.id}).", "admin.scorer")

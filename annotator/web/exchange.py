@@ -19,7 +19,8 @@ from annotator import review
 from annotator.db import engine_for, get_session
 from annotator.exports import FORMATS
 from annotator.exports.claimreview import dumps, single_claimreview
-from annotator.exports.rows import filters_from_query, verdict_scale
+from annotator.exports.filters import filters_from_query
+from annotator.exports.people import verdict_scale
 from annotator.permissions import requires
 from annotator.services import blind, downloads, fetch, jobs
 from annotator.services import claims as claim_service
@@ -73,9 +74,7 @@ def start_job():
     filters.hidden = blind.hidden_claim_ids(get_session(), user())
 
     def started(job):
-        jobs.start(jobs.run_export_job, engine_for(current_app), job.id,
-                   base_url=current_app.config["PUBLIC_BASE_URL"],
-                   desk_name=current_app.config["DESK_NAME"])
+        jobs.enqueue_job(job.id)  # committed: a worker takes it from the queue
         return redirect(url_for("exchange.job", job_id=job.id), 303)
 
     return attempt(lambda db: jobs.create_export_job(db, user(), fmt, filters),
@@ -86,16 +85,11 @@ def start_job():
 @requires("export")
 def job(job_id: int):
     """Show a job's progress; htmx polls the fragment every second until it finishes."""
-    db = get_session()
-    found = jobs.get_job(db, user(), job_id)
-    db.commit()  # a stale job was just marked failed
+    found = jobs.get_job(get_session(), user(), job_id)
+    doc = jobs.job_document(found, url_for("exchange.job_download", job_id=found.id))
     if request.args.get("format") == "json" or request.accept_mimetypes.best == "application/json":
-        return jsonify({"id": found.id, "kind": found.kind, "format": found.format,
-                        "status": found.status, "done": found.done, "total": found.total,
-                        "error": found.error, "result": found.result,
-                        "download": url_for("exchange.job_download", job_id=found.id)
-                        if found.kind == "export" and found.status == "done" else None})
-    return render("exchange/job.html", "exchange/_job.html", job=found)
+        return jsonify(doc)
+    return render("exchange/job.html", "exchange/_job.html", job=found, doc=doc)
 
 
 @bp.get("/jobs/<int:job_id>/download")
@@ -170,9 +164,10 @@ def import_json():
         return render_template("exchange/import_json.html",
                                error="Choose an export file (.json)."), 400
     content = upload.read()
+    upload.close()  # a large upload is spooled to a temporary file
 
     def started(job):
-        jobs.start(jobs.run_import_job, engine_for(current_app), job.id)
+        jobs.enqueue_job(job.id)
         return redirect(url_for("exchange.job", job_id=job.id), 303)
 
     return attempt(

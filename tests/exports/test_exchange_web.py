@@ -78,19 +78,33 @@ def test_a_running_job_polls_every_second(as_user, work, engine, people):
     assert as_user("reviewer").get(f"/jobs/{job_id}").status_code == 404
 
 
-def test_a_job_whose_server_died_is_marked_failed(as_user, engine, people):
+def test_a_job_whose_worker_died_waits_for_a_worker_then_is_taken_up_again(
+        as_user, engine, people, work):
     from datetime import timedelta
 
+    from annotator import tasks
     from annotator.models import utcnow
 
+    silent = utcnow() - timedelta(seconds=jobs.STALE_SECONDS + 5)
     with new_session(engine) as s:
-        job = Job(kind="export", format="json", status="running", created_by_id=people["viewer"],
-                  updated_at=utcnow() - jobs.STALE_AFTER - timedelta(seconds=1))
+        job = Job(kind="export", format="json", status="running", attempts=1,
+                  created_by_id=people["viewer"], params={}, filename="x.json",
+                  updated_at=silent, heartbeat_at=silent)
         s.add(job)
         s.commit()
         job_id = job.id
-    state = as_user("viewer").get(f"/jobs/{job_id}?format=json").get_json()
-    assert state["status"] == "failed" and "stopped" in state["error"]
+    client = as_user("viewer")
+    state = client.get(f"/jobs/{job_id}?format=json").get_json()
+    assert state["state"] == "running" and state["waiting_for_worker"] is True
+    assert "waiting for a worker" in client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    # The sweep (when a worker starts, then every half JOB_STALE_SECONDS) queues it; in immediate
+    # mode the new take runs at once, and the job completes on its second attempt.
+    tasks.use(engine, {})
+    assert jobs._sweep() == [job_id]
+    state = client.get(f"/jobs/{job_id}?format=json").get_json()
+    assert state["state"] == state["status"] == "done" and state["attempts"] == 2
+    assert state["download"] == f"/jobs/{job_id}/download"
+    assert client.get(state["download"]).status_code == 200
 
 
 def test_the_export_form_refuses_bad_input(as_user, work):
