@@ -454,6 +454,18 @@ def apply(claim: ClaimFacts, transition: Transition) -> ClaimFacts:
 # A first verdict is hidden only while the claim is being worked on or reviewed: once
 # approved it is the desk's published answer.
 BLIND_STATES: tuple[str, ...] = (IN_PROGRESS, IN_REVIEW)
+# What a blinded reader sees in place of a first verdict and conclusion, wherever they
+# appear (the claim, its history's old and new values, an export): the one redaction rule.
+BLIND_HIDDEN = "hidden (blind review)"
+BLIND_FIELDS: tuple[str, ...] = ("verdict", "conclusion")
+
+
+def redact_values(value):
+    """Replace verdict and conclusion inside an event's old/new values (a dict); else as is."""
+    if isinstance(value, dict):
+        return {k: (BLIND_HIDDEN if k in BLIND_FIELDS and v not in (None, "") else v)
+                for k, v in value.items()}
+    return value
 
 
 def blind_to(*, article_blind: bool, actor: Actor | None, assignee_id: int | None,

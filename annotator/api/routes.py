@@ -12,7 +12,7 @@ from sqlmodel import SQLModel, select
 from annotator import review
 from annotator.api.blueprint import bp
 from annotator.db import engine_for, get_session
-from annotator.exports.rows import People
+from annotator.exports.people import People
 from annotator.models import (
     Article,
     ArticleCreate,

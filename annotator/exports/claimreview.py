@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 
 from sqlmodel import Session
 
-from annotator.exports.rows import ExportFilter, iter_grouped, json_sequence, verdict_scale
+from annotator.exports.filters import ExportFilter
+from annotator.exports.jsonseq import json_sequence
+from annotator.exports.people import verdict_scale
+from annotator.exports.rows import iter_grouped
 from annotator.models import Claim
 from annotator.presenters import iso, loads
 
@@ -81,15 +85,31 @@ def _appearance(article) -> dict | None:
     if article.outlet:
         work["publisher"] = {"@type": "Organization", "name": article.outlet}
     if article.byline:
-        work["author"] = {"@type": "Person", "name": article.byline}
+        work["author"] = claimant_node(article.byline, article.outlet)
     return work
 
 
-def claimant_node(name: str) -> dict:
-    """Describe who made the claim: an Organization if the name says so, else a Person."""
+# A person's name: two to five words, each capitalised or a name particle ("van", "bin").
+_PARTICLES = frozenset(("de", "da", "di", "del", "der", "van", "von", "bin", "al", "el", "la",
+                        "le", "du", "dos", "ibn", "y"))
+_ACRONYM = re.compile(r"\b[A-Z]{2,}\b|[/&@+]|\d")
+
+
+def _looks_like_person(name: str) -> bool:
+    """Tell whether a name reads as a person's ("Jane Reporter", "Ursula von der Leyen")."""
+    words = name.replace(",", " ").split()
+    if not 2 <= len(words) <= 5 or _ACRONYM.search(name):
+        return False
+    return all(w[:1].isupper() or w.lower() in _PARTICLES for w in words)
+
+
+def claimant_node(name: str, outlet: str = "") -> dict:
+    """Describe who made the claim: an Organization for the outlet, a body or an acronym
+    ("RFE/RL", "The ministry", "Officials"), a Person for a person's name."""
     words = {w.strip(".,()").lower() for w in name.split()}
-    kind = "Organization" if words & ORGANISATION_WORDS else "Person"
-    return {"@type": kind, "name": name}
+    organisation = (name.strip().lower() == (outlet or "").strip().lower()
+                    or bool(words & ORGANISATION_WORDS) or not _looks_like_person(name))
+    return {"@type": "Organization" if organisation else "Person", "name": name}
 
 
 def _item_reviewed(article, claimant: str = "") -> dict:
@@ -97,12 +117,9 @@ def _item_reviewed(article, claimant: str = "") -> dict:
     appearance = _appearance(article)
     if appearance:
         item["appearance"] = appearance
-    if claimant:
-        item["author"] = claimant_node(claimant)
-    elif article.byline:
-        item["author"] = {"@type": "Person", "name": article.byline}
-    elif article.outlet:
-        item["author"] = {"@type": "Organization", "name": article.outlet}
+    who = claimant or article.byline or article.outlet
+    if who:
+        item["author"] = claimant_node(who, article.outlet)
     if article.published:
         item["datePublished"] = iso(article.published)
     return item

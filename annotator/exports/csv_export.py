@@ -9,7 +9,9 @@ from collections.abc import Callable, Iterator
 
 from sqlmodel import Session
 
-from annotator.exports.rows import ExportFilter, People, iter_grouped, verdict_scale
+from annotator.exports.filters import ExportFilter
+from annotator.exports.people import People, verdict_scale
+from annotator.exports.rows import iter_grouped
 from annotator.presenters import iso
 
 COLUMNS = (

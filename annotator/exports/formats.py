@@ -9,8 +9,9 @@ from sqlmodel import Session
 
 from annotator.exports.claimreview import export_claimreview
 from annotator.exports.csv_export import export_csv
+from annotator.exports.filters import ExportFilter
 from annotator.exports.json_export import export_json
-from annotator.exports.rows import ExportFilter, count_claims
+from annotator.exports.rows import count_claims
 from annotator.exports.web_annotation import MEDIA_TYPE as WADM_MEDIA_TYPE
 from annotator.exports.web_annotation import export_wadm
 

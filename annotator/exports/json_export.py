@@ -8,7 +8,9 @@ import orjson
 from sqlmodel import Session
 
 from annotator import __version__
-from annotator.exports.rows import BATCH, ExportFilter, People, iter_grouped, verdict_scale
+from annotator.exports.filters import ExportFilter
+from annotator.exports.people import People, verdict_scale
+from annotator.exports.rows import BATCH, iter_grouped
 from annotator.models import (
     ArticleDocument,
     ClaimRecord,

@@ -13,14 +13,10 @@ from urllib.parse import urlencode
 from sqlmodel import Session
 
 from annotator import __version__
-from annotator.exports.rows import (
-    ExportFilter,
-    People,
-    count_claims,
-    iter_grouped,
-    json_sequence,
-    verdict_scale,
-)
+from annotator.exports.filters import ExportFilter
+from annotator.exports.jsonseq import json_sequence
+from annotator.exports.people import People, verdict_scale
+from annotator.exports.rows import count_claims, iter_grouped
 from annotator.presenters import iso
 
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"

@@ -12,9 +12,6 @@ from annotator.services import events, params, settings
 from annotator.services.claims import actor_of, get_claim
 from annotator.services.errors import Conflict, Forbidden, Invalid, NotFound
 
-HIDDEN = "hidden (blind review)"
-HIDDEN_FIELDS = ("verdict", "conclusion")
-
 
 def desk_default(session: Session) -> bool:
     """Return whether new articles get blind second review."""
@@ -95,20 +92,13 @@ def hidden_claim_ids(session: Session, user: User | None,
     return set(session.exec(query).all())
 
 
-def redact_values(value):
-    """Replace verdict and conclusion inside an event's old/new values."""
-    if isinstance(value, dict):
-        return {k: (HIDDEN if k in HIDDEN_FIELDS and v not in (None, "") else v)
-                for k, v in value.items()}
-    return value
-
-
 def redacted_event(event: Event) -> Event:
     """Copy an event with the first verdict and conclusion hidden."""
     return Event(id=event.id, action=event.action, actor_id=event.actor_id,
                  article_id=event.article_id, claim_id=event.claim_id,
                  created_at=event.created_at, comment=event.comment,
-                 old=redact_values(event.old), new=redact_values(event.new))
+                 old=review.redact_values(event.old),
+                 new=review.redact_values(event.new))
 
 
 def record(session: Session, user: User, claim_id: int, verdict: str,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from annotator import review
-from annotator.exports.rows import People
+from annotator.exports.people import People
 from annotator.models import (
     ArticlePublicWithClaims,
     ClaimPublic,

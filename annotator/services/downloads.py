@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from annotator.engine import new_session
 from annotator.exports import FORMATS, filename, run_export
-from annotator.exports.rows import filters_from_query
+from annotator.exports.filters import filters_from_query
 from annotator.models import User
 from annotator.services import blind
 from annotator.services.errors import Invalid, NotFound

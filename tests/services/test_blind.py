@@ -122,7 +122,8 @@ def test_the_full_claim_page_hides_the_other_claims_verdicts_too(as_user, two_in
 
 def test_exports_filtered_by_verdict_count_no_hidden_claim(engine, people, as_user, client,
                                                           two_in_review):
-    from annotator.exports.rows import ExportFilter, count_claims
+    from annotator.exports.filters import ExportFilter
+    from annotator.exports.rows import count_claims
     from annotator.services import users
     article_id, first, other = two_in_review
     second = as_user("reviewer2")
