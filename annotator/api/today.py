@@ -6,7 +6,7 @@ from flask import jsonify, request
 
 from annotator.api.blueprint import bp
 from annotator.db import get_session
-from annotator.exports.rows import People
+from annotator.exports.people import People
 from annotator.permissions import requires
 from annotator.services import params, today
 
@@ -26,7 +26,7 @@ def today_list():
                                    max_per_page=MAX_PER_PAGE)
     db = get_session()
     found = today.morning_list(db, flt)
-    rows = found.rows[(page - 1) * per_page:page * per_page]
+    rows = today.load_page(db, found.rows[(page - 1) * per_page:page * per_page])
     person = People(db)
     body = {"items": [today.row_document(r, person, None) for r in rows],
             "total": found.total, "page": page, "per_page": per_page,

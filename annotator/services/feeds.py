@@ -44,6 +44,7 @@ JSON_TYPES = ("application/feed+json", "application/json")
 TRACKING = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "at_medium", "at_campaign")
 NEW, OK, ERROR = "new", "ok", "error"
 IMPORTED, DUPLICATE = "imported", "duplicate"
+IMPORTS_AT_ONCE = 2  # per process: below the engine's pool, above one to overlap I/O
 ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, "
           "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5")
 
@@ -328,7 +329,7 @@ def _known_article(session: Session, url: str) -> int | None:
 
 
 def _take(engine: Engine, feed: Feed, entry: Entry, settings: PollSettings,
-          limiter: HostLimiter) -> tuple[str, int | None]:
+          limiter: HostLimiter, gate: threading.Semaphore) -> tuple[str, int | None]:
     """Fetch and import one new item; return ("new" | "unchanged" | "error", article id)."""
     link = canonical_url(entry.link)
     with session_scope(engine, write=False) as session:
@@ -348,7 +349,7 @@ def _take(engine: Engine, feed: Feed, entry: Entry, settings: PollSettings,
             _record_item(session, feed.id, entry, ERROR, url=link, error=exc.message)
         return "error", None
     try:
-        with session_scope(engine) as session:
+        with gate, session_scope(engine) as session:
             known = _known_article(session, url)
             if known is not None:
                 _record_item(session, feed.id, entry, DUPLICATE, url=url, article_id=known)
@@ -414,12 +415,16 @@ def _finish(engine: Engine, feed_id: int, settings: PollSettings, *, error: str 
 
 def poll_feed(engine: Engine, feed_id: int, settings: PollSettings,
               limiter: HostLimiter | None = None,
-              after_import: Callable[[int], None] | None = None) -> PollResult:
+              after_import: Callable[[int], None] | None = None,
+              gate: threading.Semaphore | None = None) -> PollResult:
     """Poll one feed now and import its new items; `after_import` gets each new article id.
 
-    Opens its own short transactions; none is held while the network is used.
+    Opens its own short transactions; none is held while the network is used. `gate`
+    bounds how many of a process's threads import at once (imports are CPU work, and the
+    threads are there to wait on the network, not to queue for the database).
     """
     limiter = limiter or HostLimiter(settings.host_interval)
+    gate = gate or threading.BoundedSemaphore(IMPORTS_AT_ONCE)
     result = PollResult(feed_id=feed_id, article_ids=[])
     with session_scope(engine, write=False) as session:
         feed = get_feed(session, feed_id)
@@ -446,12 +451,13 @@ def poll_feed(engine: Engine, feed_id: int, settings: PollSettings,
         if entry.guid in known:
             result.unchanged += 1
             continue
-        outcome, article_id = _take(engine, feed, entry, settings, limiter)
+        outcome, article_id = _take(engine, feed, entry, settings, limiter, gate)
         if outcome == "new":
             result.new += 1
             result.article_ids.append(article_id)
             if after_import is not None:
-                after_import(article_id)
+                with gate:
+                    after_import(article_id)
         elif outcome == "error":
             result.errors += 1
         else:
@@ -476,10 +482,11 @@ def poll_feeds(engine: Engine, feed_ids: list[int] | None, settings: PollSetting
         if missing := [i for i in feed_ids if i not in present]:
             raise NotFound(f"No such feed: {', '.join(map(str, missing))}.")
     limiter = HostLimiter(settings.host_interval)
+    gate = threading.BoundedSemaphore(IMPORTS_AT_ONCE)
 
     def one(feed_id: int) -> PollResult:
         try:
-            return poll_feed(engine, feed_id, settings, limiter, after_import)
+            return poll_feed(engine, feed_id, settings, limiter, after_import, gate)
         except Exception as exc:  # one broken feed must not stop the others
             log.exception("polling feed %s failed", feed_id)
             _finish(engine, feed_id, settings, error=f"The poll failed: {type(exc).__name__}.")

@@ -5,8 +5,8 @@ digits, case folded) are one row, and so are claims of articles in the same stor
 (``stories``) whose words overlap by at least SAME_CLAIM. A row is led by its best-scored
 copy and counts its outlets. ``checked_before`` is the lead's "checked before?" mark. Only
 proposed claims are listed: held-back sentences, and claims someone already accepted or
-dismissed, are not. The newest MAX_SCAN proposals by score are grouped: a larger window is
-reported as a capped total.
+dismissed, are not. The MAX_SCAN best-scored proposals of the window are grouped: a larger
+window is reported as a capped total (``total_exact`` false).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from sqlmodel import Session, select
 
@@ -24,7 +25,7 @@ from annotator.services import claims as claim_service
 from annotator.services import params, stories
 from annotator.services.errors import Forbidden, Invalid
 
-MAX_SCAN = 5000
+MAX_SCAN = 1000
 SAME_CLAIM = 0.6
 DEFAULT_WINDOW = timedelta(hours=24)
 ACTIONS = ("accept", "assign", "dismiss")
@@ -45,20 +46,25 @@ class TodayFilter:
 
 @dataclass
 class Row:
-    """One claim of the list, with its copies in other articles (best first)."""
+    """One claim of the list, with its copies in other articles (best first).
 
-    claims: list[Claim]
-    articles: list[Article]
+    ``claims`` and ``articles`` are light records (ids, quote, score; outlet, title); the
+    lead's full claim and its mark are loaded for the rows a page shows (``load_page``).
+    """
+
+    claims: list
+    articles: list
     group: int | None
+    claim: Claim | None = None
     mark: MatchMark | None = None
     words: set[str] = field(default_factory=set)
 
     @property
-    def lead(self) -> Claim:
-        return self.claims[0]
+    def lead(self):
+        return self.claim if self.claim is not None else self.claims[0]
 
     @property
-    def article(self) -> Article:
+    def article(self):
         return self.articles[0]
 
     @property
@@ -68,6 +74,22 @@ class Row:
     @property
     def checked_before(self) -> bool:
         return self.mark is not None and self.mark.matches > 0
+
+
+class _Light(NamedTuple):
+    id: int
+    quote: str
+    score: float
+    created_at: datetime
+    article_id: int
+
+
+class _Article(NamedTuple):
+    id: int
+    title: str
+    outlet: str
+    language: str
+    feed_id: int | None
 
 
 @dataclass
@@ -100,8 +122,14 @@ def _key(text: str) -> str:
 
 
 def morning_list(session: Session, flt: TodayFilter, scan: int = MAX_SCAN) -> MorningList:
-    """Return the list's rows, best first, and how many there are (capped when not exact)."""
-    query = (select(Claim, Article).join(Article, Article.id == Claim.article_id)
+    """Return the list's rows, best first, and how many there are (capped when not exact).
+
+    The rows hold light records only; ``load_page`` loads what a page of them shows.
+    """
+    query = (select(Claim.id, Claim.quote, Claim.score, Claim.created_at,
+                    Article.id.label("article_id"), Article.outlet, Article.language,
+                    Article.feed_id, Article.title)
+             .join(Article, Article.id == Claim.article_id)
              .where(Claim.state == review.PROPOSED, Claim.created_at >= flt.since))
     if flt.min_score > 0:
         query = query.where(Claim.score >= flt.min_score)
@@ -119,11 +147,15 @@ def morning_list(session: Session, flt: TodayFilter, scan: int = MAX_SCAN) -> Mo
     found = session.exec(query.order_by(Claim.score.desc(), Claim.id).limit(scan + 1)).all()
     exact = len(found) <= scan
     found = found[:scan]
-    groups = stories.groups_of(session, [a.id for _c, a in found])
+    groups = stories.groups_of(session, [r.article_id for r in found])
     rows: list[Row] = []
     by_text: dict[str, Row] = {}
     by_group: dict[int, list[Row]] = {}
-    for claim, article in found:
+    for found_row in found:
+        claim = _Light(found_row.id, found_row.quote, found_row.score, found_row.created_at,
+                       found_row.article_id)
+        article = _Article(found_row.article_id, found_row.title, found_row.outlet,
+                           found_row.language, found_row.feed_id)
         key = _key(claim.quote)
         group = groups.get(article.id)
         row = by_text.get(key)
@@ -140,11 +172,21 @@ def morning_list(session: Session, flt: TodayFilter, scan: int = MAX_SCAN) -> Mo
             if group is not None:
                 by_group.setdefault(group, []).append(row)
         by_text.setdefault(key, row)
-    marks = {m.claim_id: m for m in session.exec(select(MatchMark).where(
-        MatchMark.claim_id.in_([r.lead.id for r in rows]))).all()} if rows else {}
-    for row in rows:
-        row.mark = marks.get(row.lead.id)
     return MorningList(rows=rows, total=len(rows), exact=exact)
+
+
+def load_page(session: Session, rows: list[Row]) -> list[Row]:
+    """Load the lead claims and their "checked before?" marks of the rows a page shows."""
+    ids = [r.claims[0].id for r in rows]
+    if not ids:
+        return rows
+    claims = {c.id: c for c in session.exec(select(Claim).where(Claim.id.in_(ids))).all()}
+    marks = {m.claim_id: m for m in session.exec(select(MatchMark).where(
+        MatchMark.claim_id.in_(ids))).all()}
+    for row in rows:
+        row.claim = claims.get(row.claims[0].id)
+        row.mark = marks.get(row.claims[0].id)
+    return [r for r in rows if r.claim is not None]
 
 
 def _overlap(a: set[str], b: set[str]) -> float:

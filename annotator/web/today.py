@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from annotator import review
 from annotator.db import engine_for, get_session, session_scope
-from annotator.exports.rows import People
+from annotator.exports.people import People
 from annotator.models import Feed, User
 from annotator.permissions import requires
 from annotator.services import today
@@ -23,7 +23,7 @@ def list_answer(flt: today.TodayFilter, seen, **extra):
     db = get_session()
     page, per_page, _after = listing.page_args()
     found = today.morning_list(db, flt)
-    rows = found.rows[(page - 1) * per_page:page * per_page]
+    rows = today.load_page(db, found.rows[(page - 1) * per_page:page * per_page])
     person = People(db)
     return listing.list_json([today.row_document(r, person, seen) for r in rows], found.total,
                              found.exact, page, per_page, None,
@@ -62,7 +62,7 @@ def index():
         return list_answer(flt, seen, last_seen=seen.isoformat() if seen else None)
     page, per_page, _after = listing.page_args()
     found = today.morning_list(db, flt)
-    rows = found.rows[(page - 1) * per_page:page * per_page]
+    rows = today.load_page(db, found.rows[(page - 1) * per_page:page * per_page])
     outlets, languages = today.outlets_and_languages(db)
     feeds = db.exec(select(Feed).order_by(Feed.outlet, Feed.id)).all()
     reviewers = db.exec(select(User).where(

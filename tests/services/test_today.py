@@ -45,7 +45,9 @@ def _list(engine, **given):
     with session_scope(engine, write=False) as s:
         flt = today.TodayFilter(since=given.pop("since", utcnow() - timedelta(hours=1)),
                                 **given)
-        return today.morning_list(s, flt)
+        found = today.morning_list(s, flt)
+        found.rows = today.load_page(s, found.rows)
+        return found
 
 
 def test_the_same_claim_from_several_outlets_is_one_row_ranked_by_score(engine, desk):
