@@ -7,22 +7,18 @@ A refused request raises ``ServiceError`` and the blueprint's one handler answer
 from __future__ import annotations
 
 from flask import abort, current_app, g, jsonify, request
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel
 
 from annotator import review
 from annotator.api.blueprint import bp
 from annotator.db import engine_for, get_session
-from annotator.exports.people import People
 from annotator.models import (
-    Article,
     ArticleCreate,
-    ArticlePublic,
     ClaimUpdate,
     NoteCreate,
     SourceCreate,
 )
 from annotator.permissions import requires
-from annotator.presenters import present
 from annotator.sanitize import bounded_int
 from annotator.services import articles as article_service
 from annotator.services import claims as claim_service
@@ -58,27 +54,18 @@ def _whole(value, name: str, *, required: bool = False) -> int | None:
 @requires("read")
 def list_articles():
     """List articles, newest first, a page at a time."""
-    db = get_session()
     page, per_page = params.paging(request.args, default_per_page=PER_PAGE,
                                    max_per_page=MAX_PER_PAGE)
     # Keyset paging: ?after=<next> continues below the last id without an OFFSET scan.
-    cursor = queries.decode_cursor(params.cursor(request.args, "after", *_cursor_key()))
-    query = select(Article).order_by(Article.id.desc())
-    if cursor is not None:
-        query = query.where(Article.id < cursor[1])
-    else:
-        query = query.offset((page - 1) * per_page)
-    rows = db.exec(query.limit(per_page + 1)).all()
-    more, rows = len(rows) > per_page, rows[:per_page]
-    total, exact = queries.count_capped(db, select(Article.id))
-    person = People(db)
-    body = {"items": [present(ArticlePublic, a, person) for a in rows], "total": total,
-            "page": page, "per_page": per_page}
+    after = params.cursor(request.args, "after", *_cursor_key())
+    items, total, exact, next_key = documents.article_list(get_session(), page=page,
+                                                           per_page=per_page, after=after)
+    body = {"items": items, "total": total, "page": page, "per_page": per_page}
     if not exact:
         body["total_exact"] = False
-    if more:
-        body["next"] = params.sign_cursor(queries.encode_cursor([rows[-1].id, rows[-1].id]),
-                                          *_cursor_key())
+    token = params.sign_cursor(next_key, *_cursor_key())
+    if token:
+        body["next"] = token
     return jsonify(body)
 
 

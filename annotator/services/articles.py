@@ -45,6 +45,11 @@ def _limit(name: str, shape=ArticleCreate) -> int:
     return max_length(shape, name) or 10_000
 
 
+def article_or_none(session: Session, article_id: int) -> Article | None:
+    """Return an article by id, or None."""
+    return session.get(Article, article_id)
+
+
 def parse_date(value: str, field: str) -> date | None:
     """Parse an ISO date (YYYY-MM-DD, or the date part of a timestamp); empty means none."""
     value = (value or "").strip()

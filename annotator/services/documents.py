@@ -7,6 +7,8 @@ from sqlmodel import Session, select
 from annotator import review
 from annotator.exports.people import People
 from annotator.models import (
+    Article,
+    ArticlePublic,
     ArticlePublicWithClaims,
     ClaimPublic,
     ClaimPublicWithChildren,
@@ -68,6 +70,22 @@ def source_document(session: Session, source: Source) -> dict:
 def note_document(session: Session, note: Note) -> dict:
     """Return one note as the API shows it."""
     return present(NotePublic, note, People(session))
+
+
+def article_list(session: Session, *, page: int, per_page: int, after: list | None):
+    """Return (items, total, exact, next key): articles newest first as ``ArticlePublic``."""
+    cursor = queries.decode_cursor(after)
+    query = select(Article).order_by(Article.id.desc())
+    if cursor is not None:
+        query = query.where(Article.id < cursor[1])
+    else:
+        query = query.offset((page - 1) * per_page)
+    rows = session.exec(query.limit(per_page + 1)).all()
+    more, rows = len(rows) > per_page, rows[:per_page]
+    total, exact = queries.count_capped(session, select(Article.id))
+    person = People(session)
+    next_key = queries.encode_cursor([rows[-1].id, rows[-1].id]) if more else None
+    return [present(ArticlePublic, a, person) for a in rows], total, exact, next_key
 
 
 def claim_list(session: Session, user: User | None, filters, *, page: int, per_page: int,

@@ -7,16 +7,27 @@ four-eyes rule protects); the change is recorded in the claim's history.
 from __future__ import annotations
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from annotator import review
-from annotator.models import Claim, User, utcnow
+from annotator.models import Article, Claim, Source, User, Verdict, utcnow
 from annotator.sanitize import is_safe_url
 from annotator.services import events, webhooks
 from annotator.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 MAX_URL = 2000
 ACTION = "publish"
+
+
+def public_claim(session: Session, claim_id: int):
+    """Return (claim, article, sources, verdict) of an approved claim; None for any other."""
+    claim = session.get(Claim, claim_id)
+    if claim is None or claim.state != review.APPROVED:
+        return None
+    sources = session.exec(select(Source).where(Source.claim_id == claim.id)
+                           .order_by(Source.id)).all()
+    verdict = session.get(Verdict, claim.verdict) if claim.verdict else None
+    return claim, session.get(Article, claim.article_id), list(sources), verdict
 
 
 def clean_url(url: str) -> str:

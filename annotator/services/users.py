@@ -134,6 +134,11 @@ def get_user(session: Session, user_id: int) -> User:
     return user
 
 
+def user_or_none(session: Session, user_id: int) -> User | None:
+    """Return a user by id, or None."""
+    return session.get(User, user_id)
+
+
 def user_by_name(session: Session, username: str) -> User | None:
     """Return the user with this username (case and width ignored), or None."""
     name = normalize_username(username)
@@ -216,6 +221,11 @@ def _token_facts(token: ApiToken, owner: User) -> dict:
     # Name and dates only: the secret is never stored, and its hash never leaves the table.
     return {"token_id": token.id, **_who(owner), "name": token.name,
             "expires_at": _stamp(token.expires_at)}
+
+
+def everyone_by_id(session: Session) -> dict[int, User]:
+    """Return every person by id (the queue shows who submitted, asked and mentioned)."""
+    return {u.id: u for u in session.exec(select(User)).all()}
 
 
 def list_users(session: Session) -> list[User]:

@@ -169,7 +169,7 @@ def _user_action(user_id: int, action, message: str, back: str, form: dict | Non
         return person
 
     def refused(exc: ServiceError):
-        if isinstance(exc, NotFound) or get_session().get(User, user_id) is None:
+        if isinstance(exc, NotFound) or user_service.user_or_none(get_session(), user_id) is None:
             raise exc  # no such user: the error page, not a form
         if back == "admin.users":
             return _users_page(status=exc.status, error=exc.message)

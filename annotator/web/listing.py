@@ -8,19 +8,14 @@ Totals above the count cap are shown as "10,000+" and sent as `"total_exact": fa
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
-from sqlalchemy import func
-from sqlmodel import select
 
-from annotator import review
 from annotator.db import get_session
-from annotator.models import Article, User
 from annotator.permissions import requires
-from annotator.sanitize import bounded_int
-from annotator.services import params
+from annotator.services import params, pickers
 from annotator.services.queries import MAX_PER_PAGE, PER_PAGE
 
 bp = Blueprint("pick", __name__)
-PICK_LIMIT = 20
+PICK_LIMIT = pickers.PICK_LIMIT
 
 
 def page_args(default_per_page: int = PER_PAGE) -> tuple[int, int, list | None]:
@@ -75,24 +70,13 @@ def list_json(items: list, total: int, exact: bool, page: int, per_page: int,
     return jsonify(body)
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 @bp.route("/pick/articles")
 @requires("read")
 def articles():
     """Suggest up to 20 articles whose title holds the typed text (or whose id it is)."""
     # htmx sends the typing field under its own name ("article"); ?q= for everyone else.
     text = (request.args.get("q") or request.args.get("article") or "").strip()[:200]
-    query = select(Article.id, Article.title)
-    if bounded_int(text, low=1) is not None:
-        query = query.where(Article.id == int(text))
-    elif text:
-        pattern = f"%{_escape_like(text.lower())}%"
-        query = query.where(func.lower(Article.title).like(pattern, escape="\\"))
-    rows = get_session().exec(query.order_by(Article.id.desc()).limit(PICK_LIMIT)).all()
-    items = [{"id": i, "title": t} for i, t in rows]
+    items = [{"id": i, "title": t} for i, t in pickers.articles(get_session(), text)]
     if request.args.get("format") == "json":
         return jsonify({"items": items, "total": len(items)})
     return render_template("work/_pick_options.html", items=items)
@@ -103,13 +87,7 @@ def articles():
 def people():
     """Suggest up to 20 active reviewers whose name or username holds the typed text."""
     text = (request.args.get("q") or request.args.get("assignee") or "").strip()[:100]
-    query = select(User).where(User.active, User.role.in_(
-        [r for r in review.ROLES if review.role_at_least(r, review.REVIEWER)]))
-    if text:
-        pattern = f"%{_escape_like(text.lower())}%"
-        query = query.where((func.lower(User.username).like(pattern, escape="\\"))
-                            | (func.lower(User.display_name).like(pattern, escape="\\")))
-    rows = get_session().exec(query.order_by(User.username).limit(PICK_LIMIT)).all()
+    rows = pickers.reviewers(get_session(), text)
     items = [{"id": u.id, "title": u.display_name or u.username, "username": u.username}
              for u in rows]
     if request.args.get("format") == "json":

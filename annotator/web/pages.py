@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response
-from sqlmodel import select
 
 from annotator.db import get_session
-from annotator.models import Verdict
 from annotator.permissions import requires
+from annotator.services.verdicts import list_verdicts
 
 bp = Blueprint("pages", __name__)
 
@@ -17,7 +16,7 @@ bp = Blueprint("pages", __name__)
 def verdict_css():
     """Serve the verdict scale's colours as CSS, so no inline style is ever needed."""
     rules = []
-    for v in get_session().exec(select(Verdict)).all():
+    for v in list_verdicts(get_session()):
         colour = v.colour if _is_colour(v.colour) else "#888888"
         rules.append(f".verdict-{v.key} {{ --verdict: {colour}; }}")
     return Response("\n".join(rules) + "\n", mimetype="text/css",

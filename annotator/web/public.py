@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
-from sqlmodel import select
 
-from annotator import review
 from annotator.db import get_session
 from annotator.exports.claimreview import dumps, single_claimreview
-from annotator.models import Article, Claim, Source, Verdict
 from annotator.permissions import requires
 from annotator.services import publish
 from annotator.web.helpers import attempt, flash_back, is_htmx, user
@@ -29,13 +26,10 @@ def claim(claim_id: int):
     if not current_app.config.get("PUBLIC_PAGES"):
         abort(404)
     db = get_session()
-    found = db.get(Claim, claim_id)
-    if found is None or found.state != review.APPROVED:
+    published = publish.public_claim(db, claim_id)
+    if published is None:
         abort(404, description="No published fact-check here.")
-    article = db.get(Article, found.article_id)
-    sources = db.exec(select(Source).where(Source.claim_id == found.id)
-                      .order_by(Source.id)).all()
-    verdict = db.get(Verdict, found.verdict) if found.verdict else None
+    found, article, sources, verdict = published
     doc = single_claimreview(db, found, base_url=current_app.config["PUBLIC_BASE_URL"],
                              desk_name=current_app.config["DESK_NAME"])
     # dumps escapes <, > and &, so the JSON cannot close its <script> element.

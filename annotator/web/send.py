@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from annotator.db import engine_for, get_session
-from annotator.models import Article
 from annotator.permissions import requires
+from annotator.services import articles as article_service
 from annotator.services import fetch, jobs, send
 from annotator.services.errors import Duplicate, ServiceError
 from annotator.web.helpers import form_dict, user
@@ -52,7 +52,7 @@ def submit():
             article = fetch.import_page(db, user(), page, title=values.get("title", ""))
         except Duplicate as exc:
             db.rollback()
-            article = db.get(Article, exc.detail)
+            article = article_service.article_or_none(db, exc.detail)
             if article is None:
                 raise
         claim = send.claim_from_quote(db, user(), article, values.get("quote", ""))

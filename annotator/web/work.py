@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from sqlmodel import select
 
 from annotator import review
 from annotator.db import get_session
-from annotator.models import Article, User, Verdict
 from annotator.permissions import requires
 from annotator.services import (
     articles,
@@ -16,11 +14,14 @@ from annotator.services import (
     documents,
     events,
     params,
+    pickers,
     queries,
     search,
 )
 from annotator.services import queue as queue_service
+from annotator.services import users as user_service
 from annotator.services.errors import Invalid
+from annotator.services.verdicts import list_verdicts
 from annotator.web import listing
 from annotator.web.helpers import attempt, flash_back, render, user
 
@@ -50,10 +51,8 @@ def claim_list():
     hidden = blind.hidden_claim_ids(db, user(), [c.id for c, _ in rows])
     ids = {c.assignee_id for c, _ in rows} | {c.submitted_by_id for c, _ in rows}
     people = events.people_by_id(db, ids)
-    article_title = ""
-    if filters.article_id is not None:
-        article_title = db.exec(select(Article.title).where(
-            Article.id == filters.article_id)).first() or ""
+    article_title = ("" if filters.article_id is None
+                     else pickers.article_title(db, filters.article_id))
     return render_template(
         "work/claims.html", rows=rows, total=found.total, total_exact=found.total_exact,
         total_text=listing.total_label(found.total, found.total_exact), page=page,
@@ -64,10 +63,8 @@ def claim_list():
                       and search.statement_matches(c, filters.parsed())},
         article_value=request.args.get("article", "").strip()[:200],
         article_title=article_title,
-        verdicts=db.exec(select(Verdict).order_by(Verdict.position)).all(),
-        reviewers=db.exec(select(User).where(
-            User.active, User.role.in_((review.ADMIN, review.EDITOR, review.REVIEWER)))
-            .order_by(User.username).limit(listing.PICK_LIMIT * 5)).all(),
+        verdicts=list_verdicts(db),
+        reviewers=pickers.reviewers(db, limit=listing.PICK_LIMIT * 5),
         can_assign=review.may(user().role, "assign"))
 
 
@@ -119,7 +116,7 @@ def queue():
                         "mentions": [{"note": n.id, "claim": c.id} for n, c in q.mentions],
                         "counts": {k: n for k, (n, _exact) in q.counts.items()},
                         "counts_exact": {k: e for k, (_n, e) in q.counts.items()}})
-    people = {u.id: u for u in db.exec(select(User)).all()}
+    people = user_service.everyone_by_id(db)
     return render_template("work/queue.html", q=q, people=people, hidden=hidden,
                            requests=events.change_requests(db, [c.id for c in q.returned]),
                            can_approve=review.may(me.role, "assign"))
