@@ -16,6 +16,7 @@
   var afterSave = null;      // what to run once the save in flight has landed
   var carried = null;        // what was typed in the panel's other forms, put back after a swap
   var loading = 0;           // requests in flight that will replace the panel
+  var loadingSince = 0;
   var queued = [];           // triage keys pressed while the panel was loading
 
   function $(sel, root) { return (root || document).querySelector(sel); }
@@ -104,11 +105,12 @@
   // a key pressed in between would submit the bare form and leave the page.
   function whenSettled(fn) {
     var p = panel();
-    if (p && p.classList.contains("htmx-added")) {
-      p.addEventListener("htmx:load", function () { fn(); }, { once: true });
-    } else {
-      fn();
-    }
+    if (!p || !p.classList.contains("htmx-added")) { fn(); return; }
+    var done = false;
+    function run() { if (!done) { done = true; fn(); } }
+    p.addEventListener("htmx:load", run, { once: true });
+    // Should that panel be replaced before it settles, the newest one is waited for instead.
+    window.setTimeout(function () { if (!done && !document.body.contains(p)) { done = true; whenSettled(fn); } }, 400);
   }
 
   function firstField(root) {
@@ -363,7 +365,11 @@
   }
 
   function dialogOpen() { return !!document.querySelector("dialog[open]"); }
-  function idle() { return !loading && !advanceAfter && !afterSave && !dialogOpen(); }
+  function idle() {
+    // A request that never reported back (a lost connection) must not hold the keys forever.
+    if (loading && Date.now() - loadingSince > 15000) { loading = 0; }
+    return !loading && !advanceAfter && !afterSave && !dialogOpen();
+  }
 
   // Keys pressed while the panel is on its way wait for it, then act on the claim it shows.
   function drain() {
@@ -583,11 +589,15 @@
     }, acts ? form : null);
   });
 
-  document.addEventListener("htmx:beforeRequest", function (ev) { if (loadsPanel(ev.detail)) { loading += 1; } });
+  document.addEventListener("htmx:beforeRequest", function (ev) {
+    if (loadsPanel(ev.detail)) { loading += 1; loadingSince = Date.now(); }
+  });
   document.addEventListener("htmx:afterRequest", function (ev) {
     if (!loadsPanel(ev.detail)) { return; }
     loading = Math.max(0, loading - 1);
-    if (!ev.detail.successful && afterSave) { dropPlans("Not saved: the server did not answer. Your text is still in the panel."); }
+    if (!ev.detail.successful && (afterSave || advanceAfter || queued.length)) {
+      dropPlans("Not done: the server did not answer. What you typed is still in the panel.");
+    }
     window.setTimeout(drain, 0);
   });
   document.addEventListener("htmx:afterSettle", function () { window.setTimeout(drain, 0); });

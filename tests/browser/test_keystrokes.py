@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
 
@@ -18,6 +19,17 @@ from annotator.services import claims
 from tests.browser.conftest import make_claim
 
 EDITED = "at least six activists conscripted"
+# Some steps take two or three requests (save, act, open the next claim): on a busy machine
+# they get a longer deadline than expect's 5 s.
+SLOW = 15_000
+
+
+@pytest.fixture(autouse=True)
+def _patient_expect():
+    """Give every expectation of this module the longer deadline, then restore the default."""
+    expect.set_options(timeout=SLOW)
+    yield
+    expect.set_options(timeout=5_000)
 
 
 def _csp_watch(page) -> list[str]:
@@ -43,6 +55,11 @@ def _state_of(app, claim_id: int) -> str:
         return claims.get_claim(s, claim_id).state
 
 
+def _expect_state(page, claim_id, state: str):
+    expect(page.locator(f"#claim-item-{claim_id}")).to_have_attribute("data-state", state,
+                                                                      timeout=SLOW)
+
+
 def _focus_in_a_field(page) -> bool:
     return page.evaluate("/^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName)")
 
@@ -56,12 +73,12 @@ def test_j_opens_a_claim_with_the_focus_on_it_and_a_accepts_without_typing(
     before = _statement_of(team, int(first))
     page.keyboard.press("j")
     panel = page.locator("#claim-panel")
-    expect(panel).to_have_attribute("data-claim", first)
+    expect(panel).to_have_attribute("data-claim", first, timeout=SLOW)
     expect(panel).to_be_focused()
     assert not _focus_in_a_field(page)
     page.keyboard.press("a")
-    expect(page.locator(f"#claim-item-{first}")).to_have_attribute("data-state", "open")
-    expect(panel).to_have_attribute("data-claim", second)
+    _expect_state(page, first, "open")
+    expect(panel).to_have_attribute("data-claim", second, timeout=SLOW)
     expect(panel).to_be_focused()
     assert _statement_of(team, int(first)) == before  # no "a" typed into it
     # The accepted claim's highlight turned blue at once, without a reload.
@@ -87,13 +104,13 @@ def test_the_shared_article_triages_in_one_key_per_proposal(team, open_page, imp
     panel = page.locator("#claim-panel")
     for n, claim_id in enumerate(ids):
         # Each proposal opens ready: the focus on the claim, then one key decides it.
-        expect(panel).to_have_attribute("data-claim", claim_id)
+        expect(panel).to_have_attribute("data-claim", claim_id, timeout=SLOW)
         expect(panel).to_be_focused()
         key = "a" if n % 3 else "x"
         page.keyboard.press(key)
         keys.append(key)
         expect(page.locator(f"#claim-item-{claim_id}")).to_have_attribute(
-            "data-state", "open" if key == "a" else "dismissed")
+            "data-state", "open" if key == "a" else "dismissed", timeout=SLOW)
     assert len(keys) == len(ids) + 1  # the proposals' keys plus the first move
     expect(page.locator("#claim-list .claim-item[data-state=proposed]")).to_have_count(0)
     assert {i: _statement_of(team, int(i)) for i in ids} == statements
@@ -106,13 +123,13 @@ def test_keys_pressed_faster_than_the_panel_loads_still_act_one_claim_at_a_time(
     items = _kazakh(page, import_article, shared)
     ids = [items.nth(i).get_attribute("data-claim") for i in range(4)]
     page.keyboard.press("j")
-    expect(page.locator("#claim-panel")).to_have_attribute("data-claim", ids[0])
+    expect(page.locator("#claim-panel")).to_have_attribute("data-claim", ids[0], timeout=SLOW)
     for key in "axaa":  # no waiting between the keys
         page.keyboard.press(key)
-    expect(page.locator("#claim-panel")).to_have_attribute("data-claim", items.nth(4).get_attribute(
-        "data-claim"))
+    expect(page.locator("#claim-panel")).to_have_attribute(
+        "data-claim", items.nth(4).get_attribute("data-claim"), timeout=SLOW)
     for claim_id, state in zip(ids, ["open", "dismissed", "open", "open"], strict=True):
-        expect(page.locator(f"#claim-item-{claim_id}")).to_have_attribute("data-state", state)
+        _expect_state(page, claim_id, state)
 
 
 def _edit_statement(page, text: str = EDITED):
@@ -128,10 +145,10 @@ def test_an_edited_statement_is_saved_then_the_claim_is_accepted(team, open_page
     items = _kazakh(page, import_article, shared)
     first = items.nth(0).get_attribute("data-claim")
     page.keyboard.press("j")
-    expect(page.locator("#claim-panel")).to_have_attribute("data-claim", first)
+    expect(page.locator("#claim-panel")).to_have_attribute("data-claim", first, timeout=SLOW)
     _edit_statement(page)
     page.click("#claim-panel .action-accept button")
-    expect(page.locator(f"#claim-item-{first}")).to_have_attribute("data-state", "open")
+    _expect_state(page, first, "open")
     assert _statement_of(team, int(first)) == EDITED
     assert _state_of(team, int(first)) == "open"
     expect(page.locator(f"#claim-item-{first} .statement")).to_have_text(EDITED)
@@ -140,12 +157,12 @@ def test_an_edited_statement_is_saved_then_the_claim_is_accepted(team, open_page
     # With the keyboard: Esc leaves the field (focus on the claim), a saves, then dismisses.
     page.locator(f"#claim-item-{items.nth(1).get_attribute('data-claim')} a").click()
     second = items.nth(1).get_attribute("data-claim")
-    expect(page.locator("#claim-panel")).to_have_attribute("data-claim", second)
+    expect(page.locator("#claim-panel")).to_have_attribute("data-claim", second, timeout=SLOW)
     _edit_statement(page, "the commissioner denied it")
     page.keyboard.press("Escape")
     expect(page.locator("#claim-panel")).to_be_focused()
     page.keyboard.press("x")
-    expect(page.locator(f"#claim-item-{second}")).to_have_attribute("data-state", "dismissed")
+    _expect_state(page, second, "dismissed")
     assert _statement_of(team, int(second)) == "the commissioner denied it"
     assert page.dialogs == [] and blocked == []
 
@@ -156,11 +173,11 @@ def test_an_edited_statement_survives_j_escape_and_the_close_button(team, open_p
     items = _kazakh(page, import_article, shared)
     ids = [items.nth(i).get_attribute("data-claim") for i in range(3)]
     page.keyboard.press("j")
-    expect(page.locator("#claim-panel")).to_have_attribute("data-claim", ids[0])
+    expect(page.locator("#claim-panel")).to_have_attribute("data-claim", ids[0], timeout=SLOW)
     _edit_statement(page, "edited before j")
     page.keyboard.press("Escape")
     page.keyboard.press("j")
-    expect(page.locator("#claim-panel")).to_have_attribute("data-claim", ids[1])
+    expect(page.locator("#claim-panel")).to_have_attribute("data-claim", ids[1], timeout=SLOW)
     assert _statement_of(team, int(ids[0])) == "edited before j"
 
     # Esc twice: out of the field, then close the panel; the edit is saved first.
@@ -172,7 +189,7 @@ def test_an_edited_statement_survives_j_escape_and_the_close_button(team, open_p
 
     # The close button (the sheet's ×) saves first too.
     page.locator(f"#claim-item-{ids[2]} a").click()
-    expect(page.locator("#claim-panel")).to_have_attribute("data-claim", ids[2])
+    expect(page.locator("#claim-panel")).to_have_attribute("data-claim", ids[2], timeout=SLOW)
     _edit_statement(page, "edited before closing")
     page.click("#claim-panel .panel-head .close")
     page.wait_for_url(re.compile(r"/articles/\d+$"))
@@ -186,7 +203,7 @@ def test_a_conflict_stops_the_action_and_shows_both_versions(team, open_page, im
     items = _kazakh(page, import_article, shared)
     first = items.nth(0).get_attribute("data-claim")
     page.keyboard.press("j")
-    expect(page.locator("#claim-panel")).to_have_attribute("data-claim", first)
+    expect(page.locator("#claim-panel")).to_have_attribute("data-claim", first, timeout=SLOW)
     # A teammate saves the claim meanwhile.
     with session_scope(get_engine(team.config["DATABASE_URL"])) as s:
         from annotator.services.users import user_by_name
@@ -278,7 +295,7 @@ def test_a_refused_edit_is_not_left_behind_silently(team, open_page, import_arti
     first, second = (items.nth(i).get_attribute("data-claim") for i in (0, 1))
     before = _statement_of(team, int(first))
     page.keyboard.press("j")
-    expect(page.locator("#claim-panel")).to_have_attribute("data-claim", first)
+    expect(page.locator("#claim-panel")).to_have_attribute("data-claim", first, timeout=SLOW)
     _edit_statement(page, "   ")
     page.click("#claim-panel button:has-text('Save claim')")
     expect(page.locator("#claim-panel #statement-error")).to_contain_text("cannot be empty")
@@ -289,5 +306,5 @@ def test_a_refused_edit_is_not_left_behind_silently(team, open_page, import_arti
     expect(dialog).to_be_visible()
     expect(dialog.locator("button").first).to_have_text("Try saving again, then go on")
     dialog.locator("button:has-text('Discard it')").click()
-    expect(page.locator("#claim-panel")).to_have_attribute("data-claim", second)
+    expect(page.locator("#claim-panel")).to_have_attribute("data-claim", second, timeout=SLOW)
     assert _statement_of(team, int(first)) == before
