@@ -111,29 +111,64 @@ def is_plain_text(value: str, *, limit: int | None = None) -> bool:
 def json_too_deep(data: bytes | str, limit: int = 64) -> bool:
     """Tell whether a JSON text nests arrays/objects deeper than ``limit`` (without parsing).
 
-    Parsing a deeply nested document recurses once per level, so it is checked first:
-    strings are dropped, then each pass removes the innermost bracket pairs (one level).
+    Parsing a deeply nested document recurses once per level, so it is checked first, in
+    time linear in the text and stopping at the first chunk that goes too deep (issue 19: a
+    5 MB body of brackets is refused in milliseconds). Brackets inside strings do not count;
+    unbalanced ones count as they come (a parser may recurse into them before it fails).
     """
-    text = data.decode("utf-8", "replace") if isinstance(data, bytes | bytearray) else data
-    if text.count("[") + text.count("{") <= limit:
+    raw = data if isinstance(data, bytes | bytearray) else data.encode("utf-8", "replace")
+    if raw.count(b"[") + raw.count(b"{") <= limit:
         return False
-    full = brackets = _NOT_BRACKETS.sub("", _STRINGS.sub("", text))
-    for _ in range(limit):
-        brackets, n = _PAIRS.subn("", brackets)
-        if not brackets or not n:
-            break
-    if not brackets:
-        return False
-    # Something is left: deeper nesting, or unbalanced brackets (which a parser may still
-    # recurse into before it fails). Count exactly; an attack stops the loop early.
-    depth = 0
-    for ch in full:
-        depth += 1 if ch in "[{" else -1
-        if depth > limit:
+    import numpy as np
+
+    whole = np.frombuffer(raw, dtype=np.uint8)
+    depth, in_string, run = 0, 0, 0  # carried from chunk to chunk
+    start, size = 0, 1 << 14
+    while start < len(whole):
+        chunk = whole[start:start + size]
+        start, size = start + len(chunk), min(size * 4, 1 << 20)
+        quotes = chunk == 0x22
+        if run or (chunk == 0x5C).any():
+            # A quote after an odd run of backslashes is escaped (part of a string).
+            backslash = chunk == 0x5C
+            at = np.arange(len(chunk))
+            last_other = np.maximum.accumulate(np.where(backslash, -1, at))
+            before = np.empty(len(chunk), dtype=np.int64)
+            before[0] = run
+            before[1:] = at[:-1] - last_other[:-1]
+            before[1:][last_other[:-1] < 0] += run
+            quotes &= (before & 1) == 0
+            run = int(len(chunk) - 1 - last_other[-1]) + (run if last_other[-1] < 0 else 0)
+        steps = _BRACKET_STEPS[chunk]
+        if in_string or quotes.any():
+            inside = (np.cumsum(quotes, dtype=np.int32) + in_string) & 1
+            in_string = int(inside[-1])
+            steps[inside.astype(bool)] = 0
+        levels = np.cumsum(steps, dtype=np.int32) + depth
+        if levels.max() > limit:
             return True
+        depth = int(levels[-1])
     return False
 
 
-_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
-_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
-_PAIRS = re.compile(r"\[\]|\{\}")
+def _bracket_steps():
+    import numpy as np
+
+    steps = np.zeros(256, dtype=np.int8)
+    steps[[0x5B, 0x7B]] = 1
+    steps[[0x5D, 0x7D]] = -1
+    return steps
+
+
+class _LazySteps:
+    """The +1/-1 table of bracket bytes, built on first use (numpy loads only then)."""
+
+    table = None
+
+    def __getitem__(self, chunk):
+        if _LazySteps.table is None:
+            _LazySteps.table = _bracket_steps()
+        return _LazySteps.table[chunk]
+
+
+_BRACKET_STEPS = _LazySteps()

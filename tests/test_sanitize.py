@@ -120,3 +120,15 @@ def test_json_depth_is_checked_without_parsing():
     assert json_too_deep("[" * 65 + "]" * 65)
     assert not json_too_deep("[" * 64 + "]" * 64)
     assert not json_too_deep('{"a": "[[[[[[[[[[[[[[[[[[[["}', limit=2)
+
+
+@pytest.mark.parametrize("prefix", [b"", b"x" * 16383, b"x" * 16384, b"x" * 70001])
+def test_the_depth_check_reads_strings_and_escapes_across_its_chunks(prefix):
+    from annotator.sanitize import json_too_deep
+
+    text = b'{"k": "' + prefix + b'\\\\", "s": "' + b"[" * 200 + b'\\"[[", "l": '
+    assert not json_too_deep(text + b"[" * 60 + b"]" * 60 + b"}")
+    assert json_too_deep(text + b"[" * 64 + b"]" * 64 + b"}")
+    # An escaped quote does not end the string: its brackets still do not count.
+    assert not json_too_deep(b'["' + prefix + b'\\"' + b"[" * 500 + b'"]')
+    assert json_too_deep(b"[" * (5 * 1024 * 1024))

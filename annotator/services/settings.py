@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session, select
@@ -40,12 +42,25 @@ def propose_threshold(session: Session) -> float:
 
 
 def set_propose_threshold(session: Session, value: Any) -> float:
-    """Set the desk's proposal threshold: a probability strictly between 0 and 1."""
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        raise Invalid("The threshold must be a number between 0 and 1, such as 0.5.") from None
-    if not 0.0 < number < 1.0:
-        raise Invalid("The threshold must be between 0 and 1 (exclusive), such as 0.5.")
-    put(session, PROPOSE_THRESHOLD, round(number, 4))
-    return number
+    """Set the desk's proposal threshold: a number strictly between 0 and 1, with at most
+    three decimals (issue 19). Anything else is refused with the reason, never rounded:
+    0.99999 would become 1 and propose nothing, 0.00001 would become 0 and propose
+    everything.
+    """
+    text = str(value if value is not None else "").strip()
+    if not _DECIMAL.fullmatch(text):
+        raise Invalid("The threshold must be a number between 0 and 1, such as 0.5.",
+                      field="threshold")
+    number = Decimal(text)
+    if not Decimal(0) < number < Decimal(1):
+        raise Invalid("The threshold must be between 0 and 1 (exclusive), such as 0.5.",
+                      field="threshold")
+    if -number.normalize().as_tuple().exponent > 3:
+        raise Invalid("The threshold has at most three decimals, such as 0.125; it is "
+                      "never rounded.", field="threshold")
+    put(session, PROPOSE_THRESHOLD, float(number))
+    return float(number)
+
+
+# A plain decimal number: no exponent, sign, "nan" or "inf" (which float() would take).
+_DECIMAL = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,20})?|\.[0-9]{1,20}")
