@@ -266,6 +266,10 @@ def shipped_run(url: str, desk: int) -> None:
     print(f"shipped model on {get_engine(url).dialect.name}: dev MAP@5 "
           f"{evaluate(ours, dev_qrels)[0]:.3f}; median match time "
           f"{latencies[len(latencies) // 2] * 1000:.1f} ms (the feed alone)")
+    by_identifier: dict[str, list[int]] = {}
+    for ref, ident in session.exec(text("SELECT id, identifier FROM externalfactcheck")).all():
+        by_identifier.setdefault(ident, []).append(ref)
+    tiered_run(session, queries, dev_qrels, by_identifier)
     if desk:
         time_at_scale(session, get_engine(url), desk, queries, dev_qrels)
     session.close()

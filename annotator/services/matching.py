@@ -112,6 +112,8 @@ def on_event(session: Session, action: str, claim_id: int | None,
             sync_claim(session, claim)
     elif article_id is not None:
         sync_article(session, article_id)
+        if action == "import_json":
+            restore_rejections(session, article_id)
 
 
 def sync_article(session: Session, article_id: int) -> None:
@@ -503,8 +505,9 @@ def reject_match(session: Session, user: User, claim_id: int, kind, ref_id) -> d
     target = session.get(Claim if kind == DESK else ExternalFactCheck, ref)
     if target is None:
         raise NotFound("No such match.")
-    value = {"kind": kind, ("claim_id" if kind == DESK else "factcheck_id"): ref,
-             "statement": target.statement if kind == DESK else target.claim_reviewed}
+    value = ({"kind": DESK, "claim_id": ref, "statement": target.statement} if kind == DESK
+             else {"kind": EXTERNAL, "factcheck_id": ref, "statement": target.claim_reviewed,
+                   "identifier": target.identifier, "url": target.url})
     if (kind, ref) in rejected(session, claim.id):
         return value
     session.add(MatchRejection(claim_id=claim.id, kind=kind, ref_id=ref, user_id=user.id))
@@ -517,6 +520,51 @@ def reject_match(session: Session, user: User, claim_id: int, kind, ref_id) -> d
         # The article page's "checked before" mark must not rest on the rejected match.
         marks.store(session, {claim.id: matches_for_claim(session, claim, tier=SAME)})
     return value
+
+
+def _resolve(session: Session, value: dict) -> tuple[str, int] | None:
+    """Find the match a history value names, in this database: an external fact-check by
+    its identifier or URL first (an import may give it another id), else by id."""
+    if value.get("kind") == DESK:
+        ref = value.get("claim_id")
+        return (DESK, ref) if isinstance(ref, int) and session.get(Claim, ref) else None
+    if value.get("kind") != EXTERNAL:
+        return None
+    for column in ("identifier", "url"):
+        if value.get(column):
+            found = session.exec(select(ExternalFactCheck.id).where(
+                getattr(ExternalFactCheck, column) == value[column])).first()
+            if found is not None:
+                return EXTERNAL, found
+    ref = value.get("factcheck_id")
+    return (EXTERNAL, ref) if isinstance(ref, int) and session.get(ExternalFactCheck,
+                                                                   ref) else None
+
+
+def restore_rejections(session: Session, article_id: int) -> int:
+    """Rebuild an imported article's "not the same claim" pairs from its history (the native
+    export carries the events, not the table): the last link or rejection of a pair decides.
+    Return how many pairs were added."""
+    events_ = session.exec(select(Event).where(
+        Event.article_id == article_id, Event.claim_id.is_not(None),
+        Event.action.in_((LINK, REJECT))).order_by(Event.id)).all()
+    last: dict[tuple[int, str, int], Event] = {}
+    for event in events_:
+        found = _resolve(session, event.new) if isinstance(event.new, dict) else None
+        if found is not None:
+            last[(event.claim_id, *found)] = event
+    if not last:
+        return 0
+    have = {(r.claim_id, r.kind, r.ref_id) for r in session.exec(select(MatchRejection).where(
+        MatchRejection.claim_id.in_({k[0] for k in last}))).all()}
+    added = 0
+    for (claim_id, kind, ref), event in last.items():
+        if event.action == REJECT and (claim_id, kind, ref) not in have:
+            session.add(MatchRejection(claim_id=claim_id, kind=kind, ref_id=ref,
+                                       user_id=event.actor_id, created_at=event.created_at))
+            added += 1
+    session.flush()
+    return added
 
 
 @dataclass

@@ -55,3 +55,28 @@ def test_a_failing_job_leaves_no_marks_and_raises_nothing(engine, people, monkey
     assert jobs.run_mark_job(engine, article_id) == 0
     with session_scope(engine, write=False) as s:
         assert marks.for_claims(s, list(ids.values())) == {}
+
+
+def test_only_the_same_claim_marks_and_a_rejected_match_takes_its_mark_away(engine, people,
+                                                                              monkeypatch):
+    import dataclasses
+
+    from annotator import matching as pure
+    from annotator.services import matching
+
+    factchecks.load(engine, json.dumps(FEED))
+    article_id, ids = _import(engine, people)
+    shipped = pure.load_model()
+    # A "possibly related" match marks nothing: with no match called the same claim, no mark.
+    monkeypatch.setattr(pure, "load_model",
+                        lambda: dataclasses.replace(shipped, same_threshold=1.01))
+    assert jobs.run_mark_job(engine, article_id) == 0
+    monkeypatch.setattr(pure, "load_model", lambda: shipped)
+    assert jobs.run_mark_job(engine, article_id) == 1
+    with session_scope(engine) as s:
+        (fc_id,) = [c.ref_id for c in matching.retrieve(s, FEED[0]["claimReviewed"])]
+        matching.reject_match(s, s.get(User, people["reviewer"]), ids["admitted"], "external",
+                              fc_id)
+    with session_scope(engine, write=False) as s:
+        assert marks.for_claims(s, list(ids.values())) == {}
+    assert jobs.run_mark_job(engine, article_id) == 0  # and the job does not bring it back

@@ -8,9 +8,10 @@ import pytest
 from sqlmodel import select
 
 from annotator.db import new_session, session_scope
-from annotator.models import Event, MatchCandidate, User
+from annotator.models import Event, ExternalFactCheck, MatchCandidate, User
 from annotator.services import articles, claims, factchecks, matching
 from annotator.services.errors import Forbidden, Invalid
+from tests.exports.test_json_import import empty_engine  # noqa: F401  (a fixture)
 
 SECOND_REPORT = (
     "Kazakh activists sent to the army, relatives say\n\n"
@@ -283,3 +284,30 @@ def test_a_rejected_pair_is_a_negative_when_the_matcher_is_retrained(engine, peo
     before = train.train(rows, labels)
     after = train.train(rows + pair, labels + [0])
     assert after.probability(pair[0]) < before.probability(pair[0])
+
+
+def test_rejections_come_back_with_the_native_export_into_another_database(
+        engine, people, desk, empty_engine):  # noqa: F811
+    from annotator.exports.json_export import export_json
+    from annotator.services.json_import import import_json
+
+    second = _second_claim(engine, people)
+    with session_scope(engine) as s:
+        reviewer = s.get(User, people["reviewer"])
+        found = matching.matches_for_claim(s, claims.get_claim(s, second), threshold=0.0,
+                                           limit=matching.MAX_LIMIT)
+        external = next(m.factcheck for m in found if m.factcheck is not None)
+        matching.reject_match(s, reviewer, second, "desk", desk)
+        matching.reject_match(s, reviewer, second, "external", external.id)
+    with new_session(engine) as s:
+        document = "".join(export_json(s))
+    with session_scope(empty_engine) as s:
+        import_json(s, document)
+    with new_session(empty_engine) as s:
+        moved = s.exec(select(ExternalFactCheck).where(
+            ExternalFactCheck.url == external.url,
+            ExternalFactCheck.identifier == external.identifier)).one()
+        assert matching.rejected(s, second) == {("desk", desk), ("external", moved.id)}
+        shown = matching.matches_for_claim(s, claims.get_claim(s, second), threshold=0.0,
+                                           limit=matching.MAX_LIMIT)
+        assert not {m.key for m in shown} & {("desk", desk), ("external", moved.id)}
