@@ -75,7 +75,7 @@ def test_extract_meets_the_workbench_bar_on_the_shared_article(cli, shared):
         assert junk not in quotes
     for row in rows:
         assert set(row) == {"start", "end", "quote", "statement", "score", "reasons",
-                            "claimant"}
+                            "claimant", "rewrite", "needs_context"}
         assert 0 <= row["score"] <= 1 and row["reasons"]
 
 

@@ -6,8 +6,9 @@ re-exported here.
 
 from annotator.extract.anchor import reanchor, trim_span
 from annotator.extract.claims import BUDGET_REASON, extract_claims
-from annotator.extract.clean import clean_html, clean_text
+from annotator.extract.clean import clean_html, clean_text, restore_line
 from annotator.extract.lang import detect_language
+from annotator.extract.page import date_from_url, read_page
 from annotator.extract.score import PROPOSE_THRESHOLD, score_sentence, score_texts
 from annotator.extract.sentences import split_sentences
 from annotator.extract.types import Candidate, Cleaned, Scored, Sentence
@@ -21,9 +22,12 @@ __all__ = [
     "Sentence",
     "clean_html",
     "clean_text",
+    "date_from_url",
     "detect_language",
     "extract_claims",
+    "read_page",
     "reanchor",
+    "restore_line",
     "score_sentence",
     "score_texts",
     "split_sentences",

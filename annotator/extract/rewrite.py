@@ -287,6 +287,18 @@ def claimant_name(text: str) -> str:
     return name
 
 
+_CONNECTORS = _words("of and for the de da di del der van von bin al el la le du on in &")
+
+
+def proper_name(text: str) -> bool:
+    """Tell whether `text` is a proper name ("Maria Ivanova", "The White House", "RFE/RL"),
+    not a description ("The minister", "His office")."""
+    name = claimant_name(text)
+    words = name.split()
+    return bool(words) and all(w[:1].isupper() or (i and w.lower() in _CONNECTORS)
+                               for i, w in enumerate(words))
+
+
 # -- what a statement still needs ---------------------------------------------------------
 
 _DANGLING = re.compile(

@@ -87,7 +87,10 @@ def record(
             # A new claim starts as the article's own words: its quote is the statement
             # nobody wrote. Giving it other words, a verdict or sources is authorship.
             claim = session.get(Claim, claim_id)
-            fields = changed_fields({"statement": claim.quote}, after)
+            # Issue 20: the claimant a new claim starts with is the attribution step's
+            # suggestion (or the half it was split from), never typed: not authorship.
+            fields = changed_fields({"statement": claim.quote, "claimant": claim.claimant},
+                                    after)
         elif claim_id in seen:
             fields = changed_fields(seen[claim_id], after)
         # The next event in this transaction compares against this one's outcome.

@@ -192,6 +192,9 @@ class BulkWriter:
             row["claimant"] = " ".join(str(c["claimant"] or "").split())[:300]
         if "published_url" in c:
             row["published_url"] = (c["published_url"] or "")[:2000]
+        for key in ("rewrite", "needs_context"):  # issue 20: how the statement was made
+            if key in c:
+                row[key] = list(c[key] or [])
         return row
 
     def authorship_rows(self, now: datetime) -> list[dict]:

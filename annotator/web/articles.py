@@ -108,6 +108,23 @@ def add_claim(article_id: int):
         lambda claim: redirect(url_for("claims.show", claim_id=claim.id), 303))
 
 
+@bp.route("/articles/<int:article_id>/cleaned/<int:index>/restore", methods=["POST"])
+@requires("import")
+def restore_line(article_id: int, index: int):
+    """Put a line the cleaner removed back into the text; the claims re-anchor (issue 20)."""
+    from annotator.services import rewrite as rewrite_service
+
+    back = url_for("articles.show", article_id=article_id)
+
+    def done(result):
+        flash(f"Line restored: {result['moved']} claim(s) moved, {result['orphaned']} "
+              "orphaned.", "info")
+        return redirect(back, 303)
+
+    return attempt(lambda db: rewrite_service.restore_line(
+        db, user(), article_id, index, request.form.get("version")), flash_back(back), done)
+
+
 @bp.route("/articles/<int:article_id>/blind", methods=["POST"])
 @requires("assign")
 def set_blind(article_id: int):

@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from annotator.exports import ExportFilter
 
 BASE = "https://desk.example.org"
@@ -80,3 +82,38 @@ def test_one_claim_at_a_time_passes_the_checker_too(engine, work, shared, tmp_pa
     assert result.returncode == 0, result.stdout
     assert "PASS" in result.stdout and " 0 errors" in result.stdout, result.stdout
     assert "ERROR" not in result.stdout
+
+
+@pytest.mark.parametrize(("name", "kind"), [
+    ("RFE/RL", "Organization"),
+    ("Riverton Gazette", "Organization"),  # the article's outlet
+    ("The ministry", "Organization"),
+    ("Officials", "Organization"),
+    ("NATO", "Organization"),
+    ("Alimzhan Izbasarov", "Person"),
+    ("Ursula von der Leyen", "Person"),
+])
+def test_the_claimant_is_an_organisation_or_a_person_by_its_name(name, kind):
+    from annotator.exports.claimreview import claimant_node
+
+    assert claimant_node(name, outlet="Riverton Gazette") == {"@type": kind, "name": name}
+
+
+def test_an_outlet_as_claimant_is_an_organisation_in_the_feed(engine, export, work, shared,
+                                                               tmp_path):
+    from annotator.db import session_scope
+    from annotator.models import Claim
+
+    with session_scope(engine) as session:
+        session.get(Claim, work.approved).claimant = "RFE/RL"
+        session.get(Claim, work.corrected).claimant = "Alimzhan Izbasarov"
+    feed = _by_url(_feed(export))
+    assert feed[f"{BASE}/claims/{work.approved}/public"]["itemReviewed"]["author"] == {
+        "@type": "Organization", "name": "RFE/RL"}
+    assert feed[f"{BASE}/claims/{work.corrected}/public"]["itemReviewed"]["author"] == {
+        "@type": "Person", "name": "Alimzhan Izbasarov"}
+    path = tmp_path / "feed.jsonld"
+    path.write_text(export("claimreview"), encoding="utf-8")
+    result = subprocess.run([sys.executable, str(shared / "tools" / "check_claimreview.py"),
+                             str(path)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr

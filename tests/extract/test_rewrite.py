@@ -115,3 +115,11 @@ def test_every_step_can_be_undone_alone():
 ])
 def test_a_claimant_is_a_name_or_empty(name, kept):
     assert rw.claimant_name(name) == kept
+
+
+@pytest.mark.parametrize(("name", "proper"), [
+    ("Maria Ivanova", True), ("The White House", True), ("RFE/RL", True),
+    ("Ministry of Defence", True), ("The minister", False), ("His office", False), ("", False),
+])
+def test_a_suggestion_for_a_hand_made_claim_is_a_proper_name(name, proper):
+    assert rw.proper_name(name) is proper
