@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -80,11 +81,15 @@ def site():
 OPEN = snapshots.ArchiveSettings(allow_private=True, timeout=3, host_seconds=0)
 
 
+_CASES = itertools.count(1)
+
+
 def add_source(engine, people, url: str, excerpt: str = EXCERPT) -> int:
     """Make a claim in progress and attach a source to it; return the source's id."""
     with session_scope(engine) as session:
         editor = session.get(User, people["editor"])
-        article = articles.import_article(session, editor, articles.ImportRequest(text=TEXT))
+        text = f"{TEXT} This is case {next(_CASES)} of the desk."
+        article = articles.import_article(session, editor, articles.ImportRequest(text=text))
         claim = claims.create_claim(session, editor, article.id, 0, TEXT.index(".") + 1)
         claims.transition(session, editor, claim.id, "start")
         source = claims.add_source(session, editor, claim.id, {
@@ -351,3 +356,18 @@ def test_removing_a_source_removes_its_snapshot(engine, people, site):
 def test_a_refused_address_is_a_clear_error():
     with pytest.raises(Invalid, match="Only http"):
         fetch.fetch_resource("ftp://example.org/x")
+
+
+def test_the_hourly_task_checks_the_links_not_checked_lately(engine, people, site):
+    from annotator import tasks
+
+    fresh = _stored(engine, people, site, "/fresh")
+    stale = _stored(engine, people, site, "/stale", html=REPORT.replace("2026", "2025"))
+    link_health.run_checks(engine, OPEN, [fresh])
+    site.page("/fresh", "Not here", status=404)
+    site.page("/stale", "Not here", status=404)
+    tasks.use(engine, {"SNAPSHOTS": True, "ALLOW_PRIVATE_URLS": True, "LINK_CHECK_HOURS": 24,
+                       "LINK_CHECK_HOST_SECONDS": 0, "SNAPSHOT_TIMEOUT": 3})
+    link_health.check_due_links.call_local()
+    assert snapshot_of(engine, stale).health == "gone"
+    assert snapshot_of(engine, fresh).health == "unchanged"  # checked within the day
