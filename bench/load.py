@@ -10,6 +10,10 @@ and a note, submit, with live-update polls between. `human` pauses 0.5-2 s betwe
 `max` never pauses and also measures a bare Flask route served the same way, for a ratio.
 It then checks that every accepted write is in the database, and times the server-side
 render of an article page with 300 claims through Flask's test client.
+
+`--archive PATH` runs on a large archive instead (a SQLite file kept by `bench/scale.py
+--keep DIR --build-only`, or a PostgreSQL URL); `--export` meanwhile has a queue worker, at a
+lower CPU priority, prepare a JSON export of the whole archive, as the Exports page does.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import os
 import random
 import re
 import secrets
+import subprocess
 import sys
 import tempfile
 import threading
@@ -112,7 +117,7 @@ class Seed:
     big_reader: int
 
 
-def seed(url: str, reviewers: int, copies: int = 3) -> Seed:
+def seed(url: str, reviewers: int, copies: int = 3, prefix: str = "bench") -> Seed:
     """Create the desk: an editor, reviewers, one article each, and a 300-claim article."""
     from sqlmodel import select
 
@@ -127,7 +132,9 @@ def seed(url: str, reviewers: int, copies: int = 3) -> Seed:
     text = SHARED_ARTICLE.read_text(encoding="utf-8")
     out_reviewers, out_claims = [], {}
     with session_scope(engine) as session:
-        editor = users.create_user(session, "bench-editor", "editor", password)
+        editor = users.create_user(session, f"{prefix}-editor", "editor", password)
+        if prefix != "bench":  # a run on an --archive: its own copies, beside earlier runs'
+            text += f"\n\nDesk run {prefix}."
         first = articles.import_article(session, editor, articles.ImportRequest(
             text=text, title="Kazakh conscriptions", outlet="RFE/RL"))
         proposed = articles.article_claims(session, first.id)
@@ -135,7 +142,7 @@ def seed(url: str, reviewers: int, copies: int = 3) -> Seed:
         # is enough work for a long run without pauses.
         unit = first.body + "\n\n"
         for i in range(reviewers):
-            name = f"bench-r{i + 1:02d}"
+            name = f"{prefix}-r{i + 1:02d}"
             reviewer = users.create_user(session, name, "reviewer", password, f"Reviewer {i + 1}")
             body = unit * copies + f"Desk copy {i + 1}."
             article = Article(title=f"Kazakh conscriptions, desk copy {i + 1}", body=body,
@@ -456,13 +463,61 @@ def slow_site() -> str:
     return f"http://127.0.0.1:{server.server_address[1]}/article"
 
 
-def editor_token(url: str) -> str:
+def archive_url(archive: str) -> str:
+    """The database URL of an --archive: a PostgreSQL URL as given, else a SQLite file."""
+    if archive.startswith("postgresql"):
+        return archive
+    path = Path(archive).resolve()
+    if not path.is_file():
+        raise SystemExit(f"no archive at {path}")
+    return f"sqlite:///{path}"
+
+
+def export_in_worker(url: str, env: dict, folder: Path, editor: str):
+    """Queue a JSON export of everything and start a worker at a lower CPU priority for it."""
+    from annotator import tasks
+    from annotator.db import get_engine, session_scope
+    from annotator.exports import ExportFilter
+    from annotator.services import jobs, users
+
+    with session_scope(get_engine(url)) as session:
+        job = jobs.create_export_job(session, users.user_by_name(session, editor), "json",
+                                     ExportFilter())
+        job_id = job.id
+    tasks.configure({"QUEUE_FILE": env["QUEUE_FILE"], "QUEUE_IMMEDIATE": "0"})
+    jobs.enqueue_job(job_id)
+    log = open(folder / "worker.log", "wb")  # noqa: SIM115 - closed with the worker
+    proc = subprocess.Popen(["nice", "-n", "10", str(ROOT / ".venv" / "bin" / "annotator"),
+                             "worker", "--no-periodic"], env={**os.environ, **env},
+                            stdout=log, stderr=subprocess.STDOUT)
+    return proc, log, job_id, time.monotonic()
+
+
+def finish_export(url: str, worker) -> dict:
+    """Stop the export's worker; say how far the export got while the reviewers worked."""
+    from annotator.db import get_engine, session_scope
+    from annotator.models import Job
+
+    proc, log, job_id, started = worker
+    with session_scope(get_engine(url), write=False) as session:
+        job = session.get(Job, job_id)
+        found = {"state": job.status, "done": job.done, "total": job.total,
+                 "seconds": round(time.monotonic() - started, 1),
+                 "bytes": (job.result or {}).get("bytes")}
+    proc.terminate()
+    proc.wait(30)
+    log.close()
+    return found
+
+
+def editor_token(url: str, prefix: str = "bench") -> str:
     from annotator.db import get_engine, session_scope
     from annotator.services import users
 
     engine = get_engine(url)
     with session_scope(engine) as session:
-        _, secret = users.create_token(session, users.user_by_name(session, "bench-editor"))
+        _, secret = users.create_token(session, users.user_by_name(session,
+                                                                   f"{prefix}-editor"))
     engine.dispose()
     return secret
 
@@ -571,6 +626,12 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="threads per worker")
     parser.add_argument("--render-samples", type=int, default=50)
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--archive", help="run on this archive instead of a fresh database: "
+                        "a SQLite file (bench/scale.py --keep DIR --build-only makes one) or a "
+                        "postgresql+psycopg:// URL; the run adds its own reviewers and articles")
+    parser.add_argument("--export", action="store_true",
+                        help="meanwhile, a queue worker (nice -n 10, --no-periodic) prepares a "
+                             "JSON export of the whole archive as a background job")
     parser.add_argument("--slow-import", action="store_true",
                         help="meanwhile, an editor imports from a site trickling one byte a "
                              "second (FETCH_TIMEOUT 5 s): every import must end in a 4xx")
@@ -578,23 +639,33 @@ def main(argv=None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="annotator-bench-") as tmp:
         folder = Path(tmp)
-        url, schema = database_url("sqlite" if args.db == "sqlite" else "postgresql", folder)
+        prefix = "bench"
+        if args.archive:
+            url, schema = archive_url(args.archive), None
+            prefix = f"load-{uuid.uuid4().hex[:6]}"
+        else:
+            url, schema = database_url("sqlite" if args.db == "sqlite" else "postgresql",
+                                       folder)
+        worker = None
         try:
             print(f"seeding {args.db} ...", flush=True)
-            seed_data = seed(url, args.reviewers)
+            seed_data = seed(url, args.reviewers, prefix=prefix)
             log = folder / "gunicorn.log"
             env = {"DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(16),
                    "ANNOTATOR_INSTANCE": str(folder / "instance")}
             pause = (0.5, 2.0) if args.mode == "human" else None
             importer = None
+            env["QUEUE_FILE"] = str(folder / "queue.sqlite3")
             if args.slow_import:
-                site, token = slow_site(), editor_token(url)
+                site, token = slow_site(), editor_token(url, prefix)
                 env.update(ALLOW_PRIVATE_URLS="1", FETCH_TIMEOUT="5")
             with serving.gunicorn("annotator.wsgi:app", log, env=env, workers=args.workers,
                                   threads=args.threads, options=KEEP_ALIVE,
                                   settle=2) as (base, _):
                 print(f"serving at {base}; {args.reviewers} reviewers for {args.seconds:.0f} s",
                       flush=True)
+                if args.export:
+                    worker = export_in_worker(url, env, folder, f"{prefix}-editor")
                 stop = threading.Event()
                 imports = Stats()
                 if args.slow_import:
@@ -607,6 +678,8 @@ def main(argv=None) -> int:
                     importer.join(70)
                     stats.times.update(imports.times)
                     stats.errors.extend(imports.errors)
+            export = finish_export(url, worker) if worker else None
+            worker = None
             log_text = log.read_text()
             lost = lost_writes(url, stats.ledger)
             bare = None
@@ -615,9 +688,15 @@ def main(argv=None) -> int:
                                 args.reviewers, folder / "bare.log")
             render = render_timing(url, seed_data, args.render_samples)
             result = report(args, stats, elapsed, lost, render, bare, log_text)
+            if export:
+                result["export"] = export
+                print(f"export in the worker (nice 10): {export}")
         finally:
             from annotator.db import get_engine
 
+            if worker is not None:
+                worker[0].terminate()
+                worker[0].wait(30)
             get_engine(url).dispose()
             if schema:
                 drop_schema(schema)
