@@ -148,6 +148,8 @@ def queue_section(section: str):
     people = events.people_by_id(db, ids)
     return render_template("work/queue_section.html", section=section, rows=rows,
                            claims=claims, people=people, hidden=hidden,
+                           article_titles=queue_service.article_titles(
+                               db, [c.article_id for c in claims]),
                            total_text=listing.total_label(total, exact),
                            pager=listing.pager("work.queue_section", page, has_next, None,
                                                section=section))

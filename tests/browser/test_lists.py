@@ -175,3 +175,6 @@ def test_the_queue_names_each_claims_article(desk, open_page):
     assert rows.count() >= 1
     for i in range(rows.count()):
         expect(rows.nth(i).locator(".article-of")).to_contain_text("Kazakh activists")
+    # So does the page of one whole section.
+    page.goto(desk.config["BASE"] + "/queue/assigned")
+    expect(page.locator(".queue-list li .article-of").first).to_contain_text("Kazakh activists")
