@@ -163,15 +163,15 @@ def serve_outlets(outlets: int, items: int, dup_share: float, port_holder, ready
 def worker(url: str, settings: dict, batches, results) -> None:
     """Poll host batches from the queue until it is empty, as poll_feed_batch does."""
     from annotator.engine import get_engine
-    from annotator.services import feeds, jobs
+    from annotator.services import jobs, polling
 
     engine = get_engine(url)
-    poll = feeds.PollSettings.from_config(settings)
+    poll = polling.PollSettings.from_config(settings)
     while True:
         batch = batches.get()
         if batch is None:
             break
-        done = feeds.poll_feeds(engine, batch, poll,
+        done = polling.poll_feeds(engine, batch, poll,
                                 after_import=lambda a: jobs.run_mark_job(engine, a))
         results.put([(r.new, r.unchanged, r.errors) for r in done])
 
@@ -236,7 +236,7 @@ def main() -> None:
 
     from annotator import migrate
     from annotator.engine import get_engine, session_scope
-    from annotator.services import feeds, users
+    from annotator.services import feeds, polling, users
 
     folder = Path(tempfile.mkdtemp(prefix="monitor-"))
     url = args.database or f"sqlite:///{folder / 'monitor.db'}"
@@ -260,12 +260,13 @@ def main() -> None:
            "ANNOTATOR_INSTANCE": str(folder / "instance"), "CHECKED_BEFORE_JOBS": "0"}
     report: dict = {"feeds": args.feeds, "items_per_feed": args.items, "workers": args.workers,
                     "threads_per_worker": args.threads, "host_interval_s": args.host_interval,
-                    "database": url.split(":", 1)[0], "cpus": os.cpu_count()}
+                    "database": url.split(":", 1)[0], "cpus": os.cpu_count(),
+                    "load_average_at_start": [round(x, 1) for x in os.getloadavg()]}
     with serving.gunicorn("annotator.wsgi:app", folder / "gunicorn.log", env=env, workers=2,
                           probe="/login", settle=2) as (base, _pid):
         report["web_idle_before"] = measure(base, token, args.web_seconds)
         batches, results = ctx.Queue(), ctx.Queue()
-        for batch in feeds.host_batches(engine, ids):
+        for batch in polling.host_batches(engine, ids):
             batches.put(batch)
         procs = [ctx.Process(target=worker, args=(url, settings, batches, results))
                  for _ in range(args.workers)]
@@ -323,6 +324,7 @@ def main() -> None:
         report["p99_during_minus_idle_after_ms"] = round(during - after, 1)
     if during is not None and before is not None:
         report["p99_during_minus_idle_before_ms"] = round(during - before, 1)
+    report["load_average_at_end"] = [round(x, 1) for x in os.getloadavg()]
     print(json.dumps(report, indent=2))
 
 

@@ -74,17 +74,16 @@ def feeds_poll(ids: tuple[int, ...]) -> None:
     Prints one line per feed: `<id> new=<n> unchanged=<n> errors=<n>`.
     """
     from annotator import config
-    from annotator.services import feeds as feed_service
-    from annotator.services import jobs
+    from annotator.services import jobs, polling
     from annotator.services.errors import ServiceError
 
     engine = migrated_engine()
     settings = config.load()
-    poll = feed_service.PollSettings.from_config(settings)
+    poll = polling.PollSettings.from_config(settings)
     after = ((lambda article_id: jobs.run_mark_job(engine, article_id))
              if settings.get("CHECKED_BEFORE_JOBS", True) else None)
     try:
-        results = feed_service.poll_feeds(engine, list(ids) or None, poll, after_import=after)
+        results = polling.poll_feeds(engine, list(ids) or None, poll, after_import=after)
     except ServiceError as exc:
         fail(exc.message)
     for result in results:

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from annotator.db import get_engine, session_scope
 from annotator.models import Claim
-from annotator.services import feeds
+from annotator.services import feeds, polling
 from annotator.services.users import user_by_name
 from tests.browser.conftest import PASSWORD
 from tests.services.test_feeds import LOCAL, feed_site, rss, story  # noqa: F401 - fixture
@@ -29,7 +29,7 @@ def _morning(app, site) -> None:
                            "Gazette", "en").id
         b = feeds.add_feed(s, editor, site.feed("/b.xml", rss(
             site.base, [("/b/copy", "S"), ("/b/other", "O")])), "Courier", "en").id
-    feeds.poll_feeds(engine, [a, b], LOCAL)
+    polling.poll_feeds(engine, [a, b], LOCAL)
 
 
 def _no_sideways_scroll(page) -> bool:

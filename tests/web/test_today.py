@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from annotator.db import session_scope
 from annotator.models import Claim, Feed, User
-from annotator.services import feeds, users
+from annotator.services import feeds, polling, users
 from tests.services.test_feeds import LOCAL, feed_site, rss, story  # noqa: F401 - fixture
 
 
@@ -20,7 +20,7 @@ def _two_feeds_one_story(engine, people, site) -> tuple[int, int]:
                            "Gazette", "en").id
         b = feeds.add_feed(s, editor, site.feed("/b.xml", rss(
             site.base, [("/b/copy", "S"), ("/b/other", "O")])), "Courier", "en").id
-    feeds.poll_feeds(engine, [a, b], LOCAL)
+    polling.poll_feeds(engine, [a, b], LOCAL)
     return a, b
 
 
@@ -140,7 +140,7 @@ def test_editors_add_feeds_on_the_feed_page_and_viewers_only_read(engine, as_use
                        ).status_code == 403
     with session_scope(engine, write=False) as s:
         feed_id = s.exec(select(Feed.id)).one()
-    feeds.poll_feeds(engine, [feed_id], LOCAL)  # the site answers 404
+    polling.poll_feeds(engine, [feed_id], LOCAL)  # the site answers 404
     listed = viewer.get("/feeds?format=json").get_json()["items"]
     assert listed[0]["status"] == "error" and "404" in listed[0]["error"]
     page = viewer.get(f"/feeds/{feed_id}").get_data(as_text=True)
