@@ -72,6 +72,13 @@ def note_document(session: Session, note: Note) -> dict:
     return present(NotePublic, note, People(session))
 
 
+def present_claims(session: Session, user: User | None, claims: list) -> list[dict]:
+    """Return claims as the API shows them in a list (``ClaimPublic``), blind review applied."""
+    person = People(session)
+    hidden = blind.hidden_claim_ids(session, user, [c.id for c in claims])
+    return [present_claim(ClaimPublic, c, person, blinded=c.id in hidden) for c in claims]
+
+
 def article_list(session: Session, *, page: int, per_page: int, after: list | None):
     """Return (items, total, exact, next key): articles newest first as ``ArticlePublic``."""
     cursor = queries.decode_cursor(after)
@@ -97,13 +104,9 @@ def claim_list(session: Session, user: User | None, filters, *, page: int, per_p
     """
     found = queries.find_claims(session, filters, user, page=page, per_page=per_page,
                                 after=after)
-    person = People(session)
-    hidden = blind.hidden_claim_ids(session, user, [c.id for c, _ in found.rows])
-    items = []
-    for claim, _article in found.rows:
-        item = present_claim(ClaimPublic, claim, person, blinded=claim.id in hidden)
-        snippet = found.snippets.get(claim.id)
+    items = present_claims(session, user, [claim for claim, _article in found.rows])
+    for item in items:
+        snippet = found.snippets.get(item["id"])
         if snippet is not None:
             item["snippet"] = str(snippet)
-        items.append(item)
     return items, found

@@ -107,7 +107,8 @@ def queue():
     hidden = blind.hidden_claim_ids(db, me, shown + [c.id for _, c in q.mentions])
     if request.args.get("format") == "json":
         def ids(claims):
-            return [{"id": c.id, "statement": c.statement, "state": c.state} for c in claims]
+            # The API's claim, field for field (GET /api/v1/claims), blind review applied.
+            return documents.present_claims(db, me, claims)
         asked = events.change_requests(db, [c.id for c in q.returned])
         return jsonify({"assigned": ids(q.assigned), "waiting_approval": ids(q.waiting_approval),
                         "returned": [{**row, "comment": asked[row["id"]][0].comment
@@ -139,9 +140,8 @@ def queue_section(section: str):
     hidden = blind.hidden_claim_ids(db, me, [c.id for c in claims])
     if request.args.get("format") == "json":
         return listing.list_json(
-            [{"id": c.id, "statement": c.statement, "state": c.state,
-              **({"note": r[0].id} if section == "mentions" else {})}
-             for r, c in zip(rows, claims, strict=True)],
+            [{**item, **({"note": r[0].id} if section == "mentions" else {})}
+             for r, item in zip(rows, documents.present_claims(db, me, claims), strict=True)],
             total, exact, page, per_page, None, section=section)
     ids = {c.submitted_by_id for c in claims} | {r[0].author_id for r in rows
                                                  if section == "mentions"}
