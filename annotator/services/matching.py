@@ -358,12 +358,15 @@ def matches_for_text(session: Session, query_text: str, *, limit: int = 5,
     model = matching.load_model()
     floor = model.threshold if threshold is None else threshold
     query = Query(query_text, claimant, when)
+    same_cut = model.threshold if model.same_threshold is None else model.same_threshold
     scored = []
     for s, c in rank(session, query_text, claimant=claimant, when=when,
                      exclude_claim_id=exclude_claim_id):
         if s < floor or (c.kind, c.ref_id) in exclude:
             continue
-        found = model.tier(s, bool(feature_module.shared_evidence(query, c)))
+        # What it shares with the query matters only where it could be the same claim.
+        found = model.tier(s, s >= same_cut
+                           and bool(feature_module.shared_evidence(query, c)))
         found = found or RELATED  # under the model's floor, yet asked for
         if tier is None or found == tier:
             c.extra["tier"] = found
