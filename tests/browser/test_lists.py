@@ -64,6 +64,13 @@ OVERFLOW = """() => {
 }"""
 
 
+# Every table ends inside the page's content box.
+FITS = """() => { const m = document.querySelector('main');
+  const edge = m.getBoundingClientRect().right - parseFloat(getComputedStyle(m).paddingRight);
+  return [...m.querySelectorAll('table')].every(t => t.getBoundingClientRect().right <= edge + 1);
+}"""
+
+
 @pytest.fixture
 def desk(team, shared):
     """Two articles with claims in every state, verdicts, a reviewer's weeks and a note."""
@@ -106,6 +113,9 @@ def desk(team, shared):
 def _page(browser, app, viewport, username="editor"):
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
+    page.blocked = []  # CSP violations: the cards need no inline style either
+    page.on("console", lambda m: page.blocked.append(m.text)
+            if "Content Security Policy" in m.text else None)
     page.goto(app.config["BASE"] + "/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
@@ -120,7 +130,8 @@ def test_at_1400_px_no_header_or_number_breaks_inside_a_word(desk, browser):
     for path in LISTS:
         page.goto(base + path)
         assert page.locator("main table th").count() >= 4, path
-        # Headers and figures stay whole; so does every word of the rows.
+        # The table fits its page, headers and figures stay whole, and so does every word.
+        assert page.evaluate(FITS), path
         assert page.evaluate(BROKEN_WORDS, "main table th") == [], path
         assert page.evaluate(BROKEN_WORDS, "main table td") == [], path
         # Each header on one line.
@@ -139,6 +150,7 @@ def test_at_390_px_the_lists_are_cards_and_nothing_is_wider_than_its_box(desk, b
     for path in LISTS:
         page.goto(base + path)
         assert page.evaluate(OVERFLOW) == [], path
+        assert page.blocked == [], path
         rows = page.locator("main table.cards tbody tr")
         assert rows.count() >= 2, path
         # A card: the row is a box of its own, its header row is not shown.
