@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, not_, or_, true
+from sqlalchemy import and_, case, exists, not_, null, or_, true
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, select
 
@@ -77,6 +77,28 @@ def verdict_visible(user: User | None) -> ColumnElement[bool]:
     if user is None or review.role_at_least(user.role, review.EDITOR):
         return true()
     return not_(verdict_hidden(user))
+
+
+def hides_any(session: Session, user: User | None) -> bool:
+    """Tell whether any claim's first verdict is hidden from this user right now.
+
+    When none is, this reader's view is everyone's, and counts or ranks read from the
+    whole index tell them nothing; otherwise they are computed over the reader's view.
+    """
+    if user is None or review.role_at_least(user.role, review.EDITOR):
+        return False
+    return session.exec(select(Claim.id).where(verdict_hidden(user)).limit(1)).first() \
+        is not None
+
+
+def reader_verdict(user: User | None):
+    """Return the claim's verdict as this user sees it: NULL where blind review hides it.
+
+    Sort by this, never by ``Claim.verdict``: a hidden verdict must not place its row.
+    """
+    if user is None or review.role_at_least(user.role, review.EDITOR):
+        return Claim.verdict
+    return case((verdict_hidden(user), null()), else_=Claim.verdict)
 
 
 def hidden_claim_ids(session: Session, user: User | None,

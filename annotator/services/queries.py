@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from markupsafe import Markup
-from sqlalchemy import and_, func, literal, literal_column, not_, or_
+from sqlalchemy import and_, case, func, literal, literal_column, not_, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
@@ -254,13 +254,37 @@ def _base(session: Session, filters: ClaimFilter, me: User | None, *columns):
 
 
 def _ranked_window(session: Session, filters: ClaimFilter, me: User | None,
-                   query: search_query.Query, editor: bool):
-    """Return (window, select(claim_id, score)): the newest RANK_WINDOW matches, scored."""
+                   query: search_query.Query, editor: bool, blinded: bool = False):
+    """Return (window, select(claim_id, score)): the newest RANK_WINDOW matches, scored.
+
+    ``blinded``: blind review hides some conclusions from this reader (issue 19). The
+    window is then taken over the reader's view, and on SQLite the scores read only the
+    columns the reader may search (bm25's word counts would otherwise include the hidden
+    conclusions), so nothing hidden moves a row.
+    """
     dialect = search.dialect_of(session)
     score = search.rank(dialect, query, with_conclusion=editor)
-    inline, rare = (search.rare_words(session, query, COUNT_CAP) if dialect == "sqlite"
-                    else (False, []))
-    if dialect == "sqlite" and inline:
+    inline, rare = (search.rare_words(session, query, COUNT_CAP, open_only=blinded)
+                    if dialect == "sqlite" else (False, []))
+    if dialect == "sqlite" and blinded:
+        window = (_base(session, filters, me, Claim.id.label("claim_id"))
+                  .order_by(search.match_id(dialect).desc()).limit(RANK_WINDOW)
+                  .cte("window").prefix_with("MATERIALIZED"))
+        since = select(func.min(window.c.claim_id)).scalar_subquery()
+        scores = search.scores_since(query, rare, since, with_conclusion=False,
+                                     open_only=True)
+        if scores is None:
+            ranked = select(window.c.claim_id, literal(0).label("score"))
+        else:
+            # bm25 weighs a match by its claim's whole length, hidden conclusion included:
+            # a hidden claim is given no score of its own (it follows the scored ones).
+            hidden = window.c.claim_id.in_(select(Claim.id).where(blind.verdict_hidden(me)))
+            scores = scores.subquery("scored")
+            ranked = (select(window.c.claim_id,
+                             case((hidden, 0), else_=func.coalesce(scores.c.score, 0))
+                             .label("score"))
+                      .join(scores, scores.c.claim_id == window.c.claim_id, isouter=True))
+    elif dialect == "sqlite" and inline:
         # Rare words only: bm25() scores in the window itself (it only works in the
         # query that holds the MATCH); without other conditions, from the index alone.
         plain = not filters.conditions(session, me)
@@ -291,6 +315,11 @@ def _ranked_window(session: Session, filters: ClaimFilter, me: User | None,
         window = (_base(session, filters, me, Claim.id.label("claim_id"))
                   .order_by(search.match_id(dialect).desc()).limit(RANK_WINDOW)
                   .subquery("window"))
+        if blinded:
+            # A phrase's rank reads word positions across the whole document, hidden
+            # conclusion included: a hidden claim gets no score of its own.
+            hidden = window.c.claim_id.in_(select(Claim.id).where(blind.verdict_hidden(me)))
+            score = case((hidden, 0), else_=score)
         ranked = (select(window.c.claim_id, score.label("score"))
                   .join(search.INDEX, search.INDEX.c.claim_id == window.c.claim_id))
     return window, ranked
@@ -308,10 +337,20 @@ def find_claims(session: Session, filters: ClaimFilter, me: User | None, *, page
     sort, col, desc = _order(filters, query)
     dialect = search.dialect_of(session)
     editor = me is None or review.role_at_least(me.role, review.EDITOR)
+    # Blind review hides some verdicts from this reader: every sort, count, cap and rank
+    # window is then computed over the reader's view, where they are NULL (issue 19).
+    blinded = not editor and blind.hides_any(session, me)
+    if col is Claim.verdict:
+        col = blind.reader_verdict(me)
     matches = None
     cap = search.count_cap(query, COUNT_CAP, RANK_WINDOW)
     if col is None:
-        matches = search.count_matches(session, query, cap)
+        if blinded:
+            # The reader's matches, not the index's: a hidden conclusion counts for nothing.
+            counted, exact = count_capped(session, _base(session, filters, me, Claim.id), cap)
+            matches = counted if exact else cap + 1
+        else:
+            matches = search.count_matches(session, query, cap)
         if matches > cap:
             # Scoring needs how many claims hold each word: counting a word found in most
             # of a million claims costs more than the whole page. Newest first instead.
@@ -322,7 +361,7 @@ def find_claims(session: Session, filters: ClaimFilter, me: User | None, *, page
         # Relevance among the newest RANK_WINDOW matches: the index streams them newest
         # first and only those are scored, so a word in every claim costs no more than a
         # rarer one. Another sort order reaches every match.
-        window, ranked = _ranked_window(session, filters, me, query, editor)
+        window, ranked = _ranked_window(session, filters, me, query, editor, blinded)
         # Sort the window's ids and cut the page first; then read only its claims.
         ranked = (ranked.order_by(literal_column("score"), window.c.claim_id.desc())
                   .offset((page - 1) * per_page).limit(per_page + 1).subquery("ranked"))
@@ -345,7 +384,7 @@ def find_claims(session: Session, filters: ClaimFilter, me: User | None, *, page
                                         else and_(col <= value if desc else col >= value,
                                                   or_(before, and_(col == value, tie))))
         statement = statement.order_by(col.desc() if desc else col)
-        if col.key not in ("id", "rowid", "claim_id"):
+        if getattr(col, "key", None) not in ("id", "rowid", "claim_id"):
             statement = statement.order_by(Claim.id.desc() if desc else Claim.id)
     offset = 0 if cursor is not None or paged_inside else (page - 1) * per_page
     rows = list(session.exec(statement.offset(offset).limit(per_page + 1)).all())

@@ -130,28 +130,50 @@ def fts5_counts(session: Session, index: str, tokens: list[str], cap: int) -> di
     return {tokens[i]: int(n) for i, n in rows}
 
 
-def rare_words(session: Session, query: q.Query, cap: int) -> tuple[bool, list[str]]:
+def _open_counts(session: Session, words: list[str], cap: int,
+                 columns: str) -> dict[str, int]:
+    """Like ``fts5_counts`` on claim_fts, counting a word only outside the conclusion."""
+    parts = " UNION ALL ".join(
+        f"SELECT {i}, count(*) FROM (SELECT rowid FROM claim_fts WHERE claim_fts "  # noqa: S608 - constants only
+        f"MATCH :t{i} LIMIT {cap + 1})" for i in range(len(words)))
+    rows = session.exec(text(parts).bindparams(
+        **{f"t{i}": f'{columns} : "{w}"' for i, w in enumerate(words)})).all()
+    return {words[i]: int(n) for i, n in rows}
+
+
+def rare_words(session: Session, query: q.Query, cap: int,
+               open_only: bool = False) -> tuple[bool, list[str]]:
     """Return (whether bm25 may score the query itself, its words held by <= cap claims).
 
     bm25() counts, for each term of its MATCH, every claim that holds it (its idf), and for
     a phrase it reads every such claim's word positions. A query of rare words alone is
     scored as it is; otherwise `scores_since` scores by its rarer words only.
+    ``open_only``: count only outside conclusions (for a reader blind review hides some
+    from: what they cannot see must not decide anything).
     """
     words = sorted({t for term in query.include for t in term.tokens})
-    counts = fts5_counts(session, "claim_fts", words, cap) if words else {}
+    if open_only:
+        columns = "{" + " ".join(schema.OPEN_COLUMNS) + "}"
+        counts = _open_counts(session, words, cap, columns) if words else {}
+    else:
+        counts = fts5_counts(session, "claim_fts", words, cap) if words else {}
     rare = [w for w in words if 0 < counts[w] <= cap]
     return len(rare) == len(words) and not any(t.is_phrase for t in query.include), rare
 
 
-def scores_since(query: q.Query, rare: list[str], since, *, with_conclusion: bool):
+def scores_since(query: q.Query, rare: list[str], since, *, with_conclusion: bool,
+                 open_only: bool = False):
     """Return select(claim_id, score) scoring the claims from id `since` on (SQLite), or None.
 
     The score is taken on the query's rarer words: the claims being ranked hold them all
-    anyway. None when every word is common (the newest then come first).
+    anyway. None when every word is common (the newest then come first). ``open_only``:
+    the words are looked for outside conclusions only, so no conclusion's words weigh in.
     """
     if not rare:
         return None
     expr = " OR ".join(f'"{w}"' for w in rare)
+    if open_only:
+        expr = "{" + " ".join(schema.OPEN_COLUMNS) + "} : (" + expr + ")"
     score = rank("sqlite", query, with_conclusion=with_conclusion)
     return (select(_FTS.c.rowid.label("claim_id"), score.label("score"))
             .where(_fts_match(expr), _FTS.c.rowid >= since))
