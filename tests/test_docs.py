@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -34,3 +35,17 @@ def test_every_setting_is_in_the_readme(monkeypatch, tmp_path):
         if key not in INTERNAL:
             assert key in README, key
     assert "DATABASE_URL" in README and "SECRET_KEY" in README
+
+
+def test_every_json_twin_is_listed_in_the_readme(app):
+    import inspect
+
+    twins = README.split("**JSON twins.**", 1)[1].split("\n## ", 1)[0]
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(("/api/", "/exports/", "/static")) or "download" in rule.rule:
+            continue
+        source = inspect.getsource(inspect.unwrap(app.view_functions[rule.endpoint]))
+        if "format" in source and '"json"' in source:
+            shown = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "<id>" if m.group(1).endswith("id")
+                           else f"<{m.group(1)}>", rule.rule)
+            assert f"`{shown}`" in twins, shown
