@@ -16,7 +16,7 @@ from sqlmodel import select
 from annotator.db import get_engine, session_scope
 from annotator.models import Note
 from annotator.services import claims
-from tests.browser.conftest import make_claim
+from tests.browser.conftest import PASSWORD, make_claim
 
 EDITED = "at least six activists conscripted"
 # Some steps take two or three requests (save, act, open the next claim): on a busy machine
@@ -308,3 +308,43 @@ def test_a_refused_edit_is_not_left_behind_silently(team, open_page, import_arti
     dialog.locator("button:has-text('Discard it')").click()
     expect(page.locator("#claim-panel")).to_have_attribute("data-claim", second, timeout=SLOW)
     assert _statement_of(team, int(first)) == before
+
+
+def test_on_a_phone_closing_the_sheet_saves_the_edit_first(team, browser):
+    claim_id = make_claim(team)
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(team.config["BASE"] + "/login")
+    page.fill("input[name=username]", "reviewer")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+    page.goto(f"{team.config['BASE']}/claims/{claim_id}")
+    expect(page.locator(".panel-col")).to_be_visible()  # the sheet
+    _edit_statement(page, "3.1 million containers in 2024")
+    page.click("#claim-panel .panel-head .close")
+    page.wait_for_url(re.compile(r"/articles/\d+$"))
+    expect(page.locator(".panel-col")).to_be_hidden()
+    assert _statement_of(team, claim_id) == "3.1 million containers in 2024"
+    context.close()
+
+
+def test_without_javascript_the_forms_still_save_and_act(team, browser):
+    claim_id = make_claim(team, started_by=None)
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(team.config["BASE"] + "/login")
+    page.fill("input[name=username]", "editor")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+    page.goto(f"{team.config['BASE']}/claims/{claim_id}")
+    _edit_statement(page, "the port handled 3.1 million containers")
+    page.click("#claim-panel button:has-text('Save claim')")
+    expect(page.locator("#claim-panel textarea[name=statement]")).to_have_value(
+        "the port handled 3.1 million containers")
+    page.click("#claim-panel .action-start button")
+    expect(page.locator("#claim-panel .panel-head .state")).to_have_text("in progress")
+    assert _statement_of(team, claim_id) == "the port handled 3.1 million containers"
+    assert _state_of(team, claim_id) == "in_progress"
+    context.close()
