@@ -14,7 +14,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, select
 
 from annotator import review
-from annotator.models import Claim, MatchMark, utcnow
+from annotator.models import Claim, MatchMark
 from annotator.services import articles, matching
 
 TO_WORK = (review.PROPOSED, review.OPEN, review.IN_PROGRESS)
@@ -35,14 +35,10 @@ def store(session: Session, found: dict[int, list]) -> int:
     session.exec(delete(MatchMark).where(MatchMark.claim_id.in_(ids)))
     marked = 0
     for claim_id, matches in found.items():
-        if not matches or claim_id not in existing:  # none rather than noise; gone meanwhile
+        mark = matching.mark_for(claim_id, matches)
+        if mark is None or claim_id not in existing:  # none rather than noise; gone meanwhile
             continue
-        best = matches[0]
-        label = (best.claim.statement if best.claim is not None
-                 else best.factcheck.claim_reviewed or best.factcheck.title)
-        session.add(MatchMark(claim_id=claim_id, matches=len(matches),
-                              best_kind=best.candidate.kind, best_label=(label or "")[:300],
-                              probability=round(best.score, 4), computed_at=utcnow()))
+        session.add(mark)
         marked += 1
     session.flush()
     return marked

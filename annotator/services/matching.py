@@ -1,7 +1,8 @@
 """Checked before? Find earlier fact-checks (the desk's approved claims, other outlets') of a claim.
 
 Two stages: the database's full-text index retrieves candidates from the matchcandidate table
-(SQLite FTS5 with BM25, PostgreSQL tsvector + GIN with ts_rank), then annotator.matching's
+(SQLite FTS5 with BM25, PostgreSQL tsvector + GIN with ts_rank: services.match_retrieval),
+then annotator.matching's
 learned re-ranker scores them. Only matches at or above the calibrated floor are returned
 (none rather than noise), each in a tier: `same` (the same claim) or `related` (possibly
 related). A reviewer's "not the same claim" hides a match from that claim for good
@@ -16,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, text
+from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from annotator import matching, review
@@ -28,31 +29,30 @@ from annotator.models import (
     Claim,
     Event,
     ExternalFactCheck,
+    Job,
     MatchCandidate,
+    MatchMark,
     MatchRejection,
     User,
+    Verdict,
+    utcnow,
 )
-from annotator.services import events, search
+from annotator.services import events
 from annotator.services.errors import Forbidden, Invalid, NotFound
+from annotator.services.match_retrieval import (  # noqa: F401  (re-exported for callers)
+    DESK,
+    DESK_RETRIEVE,
+    DOC_BUDGET,
+    EXTERNAL,
+    RETRIEVE,
+    TERM_CAP,
+    rare_terms,
+    retrieve,
+    retrieve_groups,
+)
 
-DESK, EXTERNAL = "desk", "external"
 APPROVED = "approved"
-RETRIEVE = 40  # candidates the re-ranker sees
-DESK_RETRIEVE = 20  # desk claims the re-ranker sees, on SQLite
 MAX_LIMIT = 50
-FTS = "matchcandidate_fts"  # SQLite: external fact-checks
-DESK_FTS = "matchcandidate_fts_desk"  # SQLite: the desk's approved claims
-# Both databases retrieve by each query's rarer words only. FTS5 reads every document that holds a
-# query word (and bm25() counts them all for its idf), so one word found in half a million
-# approved claims costs more than the whole rest of the query. A word is usable when at
-# most TERM_CAP candidates of the index hold it; the rarest go first while their documents
-# add up to at most DOC_BUDGET. The common words still count in the re-ranker's features.
-# Each kind has its own index, so a big desk neither slows nor crowds out the external
-# fact-checks; each kind's best are re-ranked on their own and merged by probability.
-TERM_CAP = 1000
-DOC_BUDGET = 10000
-# PostgreSQL: the stored tsvector column of migration 0011 (with its GIN index).
-PG_TSV = "matchcandidate_fts_tsv"
 # Events after which a claim's place among the candidates may change.
 SYNC_ACTIONS = frozenset({"approve", "reopen", "edit", "edit_claimant", "import_json",
                           "merge", "split", "correct"})
@@ -188,108 +188,6 @@ def reindex(session: Session, batch: int = 1000) -> int:
     return count
 
 
-# -- retrieval -------------------------------------------------------------------------------
-
-def rare_terms(counts: dict[str, int]) -> list[str]:
-    """Pick the terms to retrieve by: the rarest first, while each is under the cap and their
-    documents fit the budget; if every term is common, the rarest one alone."""
-    present = sorted((t for t in counts if counts[t]), key=lambda t: (counts[t], t))
-    chosen, total = [], 0
-    for term in present:
-        if counts[term] > TERM_CAP or total + counts[term] > DOC_BUDGET:
-            break
-        chosen.append(term)
-        total += counts[term]
-    return chosen or present[:1]
-
-
-def _sqlite_retrieve(session: Session, index: str, terms: list[str],
-                     k: int) -> list[Candidate]:
-    terms = rare_terms(search.fts5_counts(session, index, terms, TERM_CAP))
-    if not terms:
-        return []
-    query = " OR ".join(f'"{t}"' for t in terms)
-    # Rank inside the full-text table first and join the k best only; the per-field scores
-    # cost next to nothing beside the first bm25() call, which reads the same phrase data.
-    rows = session.exec(text(
-        f"SELECT c.kind, c.ref_id, c.claim, c.title, c.summary, c.claimant, x.s, x.a, x.b, "  # noqa: S608, E501 - constants only
-        f"x.c, c.published FROM (SELECT rowid, -bm25({index}, 1.0, 0.6, 0.3) AS s, "
-        f"-bm25({index}, 1.0, 0.0, 0.0) AS a, -bm25({index}, 0.0, 1.0, 0.0) AS b, "
-        f"-bm25({index}, 0.0, 0.0, 1.0) AS c FROM {index} WHERE {index} MATCH :q "
-        f"ORDER BY s DESC LIMIT :k) AS x JOIN matchcandidate c ON c.id = x.rowid "
-        f"ORDER BY x.s DESC"
-    ).bindparams(q=query, k=k)).all()
-    return [Candidate(kind=r[0], ref_id=r[1], claim=r[2], title=r[3], summary=r[4],
-                      claimant=r[5], score=float(r[6]),
-                      field_scores=(max(0.0, r[7]), max(0.0, r[8]), max(0.0, r[9])),
-                      published=_day(r[10])) for r in rows]
-
-
-def _day(value) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
-def _postgres_counts(session: Session, kind: str, terms: list[str]) -> dict[str, int]:
-    """Return how many candidates of a kind hold each term (PostgreSQL), up to the cap."""
-    parts = " UNION ALL ".join(
-        f"SELECT {i}, count(*) FROM (SELECT 1 FROM matchcandidate WHERE kind = :kind AND "  # noqa: S608 - constants only
-        f"{PG_TSV} @@ to_tsquery('english', :t{i}) LIMIT {TERM_CAP + 1}) AS x{i}"
-        for i in range(len(terms)))
-    rows = session.exec(text(parts).bindparams(
-        kind=kind, **{f"t{i}": t for i, t in enumerate(terms)})).all()
-    return {terms[i]: int(n) for i, n in rows}
-
-
-def _postgres_retrieve(session: Session, terms: list[str], kind: str,
-                       k: int) -> list[Candidate]:
-    # Terms are letters and digits only (matching.query_terms), so the tsquery is well formed.
-    # As on SQLite, only the rarer terms retrieve; the stored tsvector (migration 0011) is
-    # ranked as it is, and the per-field ranks are computed for the k best only.
-    terms = rare_terms(_postgres_counts(session, kind, terms))
-    if not terms:
-        return []
-    query = " | ".join(terms)
-    rows = session.exec(text(
-        f"SELECT x.id, x.kind, x.ref_id, x.claim, x.title, x.summary, x.claimant, x.s, "  # noqa: S608
-        f"x.published, ts_rank(to_tsvector('english'::regconfig, x.claim), q), "
-        f"ts_rank(to_tsvector('english'::regconfig, x.title), q), "
-        f"ts_rank(to_tsvector('english'::regconfig, x.summary), q) "
-        f"FROM (SELECT c.id, c.kind, c.ref_id, c.claim, c.title, c.summary, c.claimant, "
-        f"c.published, ts_rank(c.{PG_TSV}, q) AS s "
-        f"FROM matchcandidate c, to_tsquery('english', :q) q "
-        f"WHERE c.{PG_TSV} @@ q AND c.kind = :kind ORDER BY s DESC, c.id LIMIT :k) x, "
-        f"to_tsquery('english', :q) q ORDER BY x.s DESC, x.id"
-    ).bindparams(q=query, kind=kind, k=k)).all()
-    return [Candidate(kind=r[1], ref_id=r[2], claim=r[3], title=r[4], summary=r[5],
-                      claimant=r[6], score=float(r[7]), published=r[8],
-                      field_scores=(float(r[9]), float(r[10]), float(r[11]))) for r in rows]
-
-
-def retrieve_groups(session: Session, query_text: str,
-                    k: int = RETRIEVE) -> list[list[Candidate]]:
-    """Return candidates by full-text rank (the BM25 stage alone), in groups re-ranked apart.
-
-    One group per kind: the best k external fact-checks, then the best DESK_RETRIEVE desk
-    claims (a repeated claim ranks near the top by its own words), so a big desk neither
-    crowds out nor outweighs the other outlets. On SQLite each kind has its own index.
-    """
-    terms = matching.query_terms(query_text, rarity=feature_module.rarity)
-    if not terms:
-        return []
-    if session.get_bind().dialect.name == "sqlite":
-        return [_sqlite_retrieve(session, FTS, terms, k),
-                _sqlite_retrieve(session, DESK_FTS, terms, min(k, DESK_RETRIEVE))]
-    return [_postgres_retrieve(session, terms, EXTERNAL, k),
-            _postgres_retrieve(session, terms, DESK, min(k, DESK_RETRIEVE))]
-
-
-def retrieve(session: Session, query_text: str, k: int = RETRIEVE) -> list[Candidate]:
-    """Return the candidates of every group, each group best first."""
-    return [c for group in retrieve_groups(session, query_text, k) for c in group]
-
-
 # -- matching --------------------------------------------------------------------------------
 
 @dataclass
@@ -393,6 +291,42 @@ def matches_for_text(session: Session, query_text: str, *, limit: int = 5,
         if len(out) >= limit:
             break
     return out
+
+
+def panel(session: Session, claim_id: int) -> dict:
+    """Return what the claim panel's "Checked before?" box shows: the claim, its matches
+    (as dicts; `same` and `related` apart), its links and the verdicts' labels."""
+    claim = session.get(Claim, claim_id)
+    if claim is None:
+        raise NotFound("No such claim.")
+    found = [m.as_dict() for m in matches_for_claim(session, claim)]
+    links = linked(session, claim.id)
+    return {"claim": claim, "matches": found,
+            "same": [m for m in found if m["tier"] == SAME],
+            "related": [m for m in found if m["tier"] != SAME],
+            "linked": links,
+            "linked_keys": {_key(v) for v in links},
+            "verdict_labels": dict(session.exec(select(Verdict.key, Verdict.label)).all())}
+
+
+def archive(session: Session, job_format: str) -> dict:
+    """Return how many external fact-checks are loaded and the five latest loads (jobs of
+    `job_format`), for the admin page."""
+    return {"count": session.exec(select(func.count()).select_from(ExternalFactCheck)).one(),
+            "recent": session.exec(select(Job).where(Job.format == job_format)
+                                   .order_by(Job.id.desc()).limit(5)).all()}
+
+
+def mark_for(claim_id: int, matches: list[Match]) -> MatchMark | None:
+    """Return the "checked before" mark these (same-tier) matches give a claim, if any."""
+    if not matches:
+        return None
+    best = matches[0]
+    label = (best.claim.statement if best.claim is not None
+             else best.factcheck.claim_reviewed or best.factcheck.title)
+    return MatchMark(claim_id=claim_id, matches=len(matches), best_kind=best.candidate.kind,
+                     best_label=(label or "")[:300], probability=round(best.score, 4),
+                     computed_at=utcnow())
 
 
 def matches_for_claim(session: Session, claim: Claim, *, limit: int = 5,
@@ -517,11 +451,13 @@ def reject_match(session: Session, user: User, claim_id: int, kind, ref_id) -> d
     events.record(session, REJECT, actor=user, article_id=claim.article_id,
                   claim_id=claim.id, new=value)
     session.flush()
-    from annotator.services import marks  # marks asks this module: imported when needed
-
-    if marks.for_claims(session, [claim.id]):
+    if session.get(MatchMark, claim.id) is not None:
         # The article page's "checked before" mark must not rest on the rejected match.
-        marks.store(session, {claim.id: matches_for_claim(session, claim, tier=SAME)})
+        session.exec(delete(MatchMark).where(MatchMark.claim_id == claim.id))
+        mark = mark_for(claim.id, matches_for_claim(session, claim, tier=SAME))
+        if mark is not None:
+            session.add(mark)
+        session.flush()
     return value
 
 

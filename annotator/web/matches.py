@@ -4,14 +4,10 @@ fact-checks."""
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, request, url_for
-from sqlalchemy import func
-from sqlmodel import select
 
 from annotator import review
 from annotator.db import get_session
-from annotator.models import ExternalFactCheck, Job, Verdict
 from annotator.permissions import requires
-from annotator.services import claims as claim_service
 from annotator.services import factchecks, jobs, matching
 from annotator.services.errors import NotFound
 from annotator.web.helpers import attempt, flash_back, is_htmx, render, user
@@ -20,17 +16,7 @@ bp = Blueprint("matches", __name__)
 
 
 def _context(claim_id: int, message: str = "") -> dict:
-    db = get_session()
-    claim = claim_service.get_claim(db, claim_id)
-    linked = matching.linked(db, claim.id)
-    labels = {v.key: v.label for v in db.exec(select(Verdict)).all()}
-    keys = {(v.get("kind"), v.get("claim_id") or v.get("factcheck_id")) for v in linked}
-    found = [m.as_dict() for m in matching.matches_for_claim(db, claim)]
-    return {"claim": claim, "matches": found,
-            "same": [m for m in found if m["tier"] == matching.SAME],
-            "related": [m for m in found if m["tier"] != matching.SAME],
-            "linked": linked, "linked_keys": keys, "message": message,
-            "verdict_labels": labels,
+    return {**matching.panel(get_session(), claim_id), "message": message,
             "may_link": review.may(user().role, "review") and user().active}
 
 
@@ -82,11 +68,7 @@ def reject(claim_id: int):
 # -- other outlets' fact-checks (admin) ------------------------------------------------------
 
 def _admin_context(**extra) -> dict:
-    db = get_session()
-    recent = db.exec(select(Job).where(Job.format == factchecks.JOB_FORMAT)
-                     .order_by(Job.id.desc()).limit(5)).all()
-    return {"count": db.exec(select(func.count()).select_from(ExternalFactCheck)).one(),
-            "recent": recent, **extra}
+    return {**matching.archive(get_session(), factchecks.JOB_FORMAT), **extra}
 
 
 @bp.get("/admin/factchecks")

@@ -97,21 +97,6 @@ def test_an_unrelated_text_matches_nothing_rather_than_noise(engine, people, des
         assert matching.matches_for_text(s, "   ") == []
 
 
-def test_retrieval_keeps_the_rarest_words_that_fit_the_budget():
-    counts = {"rare": 3, "middling": matching.TERM_CAP, "common": matching.TERM_CAP + 1,
-              "unknown": 0}
-    assert matching.rare_terms(counts) == ["rare", "middling"]
-    fits = matching.DOC_BUDGET // matching.TERM_CAP
-    many = {f"word{i:03d}": matching.TERM_CAP for i in range(fits + 1)}
-    assert matching.rare_terms(many) == sorted(many)[:fits]
-
-
-def test_a_text_of_common_words_only_is_retrieved_by_its_rarest_one():
-    big = matching.TERM_CAP + 1
-    assert matching.rare_terms({"said": big * 3, "people": big}) == ["people"]
-    assert matching.rare_terms({"zzzz": 0}) == []
-
-
 def test_reopening_takes_a_claim_out_and_approving_puts_it_back(engine, people, desk):
     with session_scope(engine) as s:
         editor = s.get(User, people["editor"])
