@@ -22,7 +22,7 @@ from annotator.permissions import requires
 from annotator.sanitize import bounded_int
 from annotator.services import articles as article_service
 from annotator.services import claims as claim_service
-from annotator.services import documents, jobs, params, queries
+from annotator.services import documents, fetch, jobs, params, queries
 from annotator.services.queries import MAX_PER_PAGE, PER_PAGE
 
 
@@ -78,15 +78,13 @@ def create_article():
     db = get_session()
     if req.url.strip() and not (req.text.strip() or req.html.strip()):
         # Only a URL: fetch the page (SSRF-checked) and extract its text and metadata.
-        from annotator.services import fetch
-
         rest = {k: v for k, v in fields.items() if k not in ("text", "html", "url")}
         settings = fetch.FetchSettings.from_config(current_app.config)
         # No transaction (and no SQLite write lock) across the network: fetch first, then
         # import in one short transaction.
         db.rollback()
         page = fetch.fetch_page(req.url, settings)
-        article = fetch.import_page(db, g.user, page, **rest)
+        article = article_service.import_page(db, g.user, page, **rest)
     else:
         article = article_service.import_article(db, g.user, req)
     db.commit()

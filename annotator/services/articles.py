@@ -6,6 +6,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
@@ -14,6 +15,9 @@ from annotator.models import Article, ArticleCreate, Claim, User, max_length
 from annotator.sanitize import is_safe_url
 from annotator.services import events, params, settings, webhooks
 from annotator.services.errors import Duplicate, Invalid, NotFound
+
+if TYPE_CHECKING:  # the page a fetch returns; fetching itself is not this module's job
+    from annotator.services.fetch import Page
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -43,6 +47,16 @@ def content_hash(body: str) -> str:
 
 def _limit(name: str, shape=ArticleCreate) -> int:
     return max_length(shape, name) or 10_000
+
+
+def import_page(session: Session, actor: User, page: Page, **fields) -> Article:
+    """Import a fetched page (``fetch.fetch_page``) as an article; title, byline and date
+    come from the page unless given. Fetch first, with no transaction open."""
+    if page.content_type == "text/plain":
+        req = ImportRequest(text=page.html, url=page.url, **fields)
+    else:
+        req = ImportRequest(html=page.html, url=page.url, **fields)
+    return import_article(session, actor, req)
 
 
 def article_or_none(session: Session, article_id: int) -> Article | None:

@@ -11,7 +11,7 @@ limit, and FETCH_TIMEOUT bounds the whole fetch (every hop, headers and body), n
 a site that trickles a byte at a time is cut off at the deadline.
 
 No database work happens here: callers fetch first, with no transaction open, and then
-import the page in one short transaction (``import_page``).
+import the page in one short transaction (``articles.import_page``).
 """
 
 from __future__ import annotations
@@ -29,9 +29,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from annotator import __version__
-from annotator.models import Article, User
 from annotator.sanitize import is_safe_url
-from annotator.services import articles
 from annotator.services.errors import Invalid
 
 MAX_REDIRECTS = 5
@@ -348,22 +346,3 @@ def fetch_resource(url: str, settings: FetchSettings | None = None, *,
         return Resource(url=url, status=status, reason=reason or "",
                         headers=list(got.items()), body=data, hops=tuple(hops))
     raise Invalid(f"The site redirected more than {MAX_REDIRECTS} times.")
-
-
-def import_page(session, actor: User, page: Page, **fields) -> Article:
-    """Import a fetched page as an article (title, byline and date come from it)."""
-    if page.content_type == "text/plain":
-        req = articles.ImportRequest(text=page.html, url=page.url, **fields)
-    else:
-        req = articles.ImportRequest(html=page.html, url=page.url, **fields)
-    return articles.import_article(session, actor, req)
-
-
-def import_url(session, actor: User, url: str, settings: FetchSettings | None = None,
-               **fields) -> Article:
-    """Fetch a page and import it as an article.
-
-    Prefer ``fetch_page`` with no transaction open, then ``import_page``: this one is for
-    callers that hold no database lock meanwhile (the CLI, tests).
-    """
-    return import_page(session, actor, fetch_page(url, settings), **fields)

@@ -22,6 +22,7 @@ from annotator.exports.claimreview import dumps, single_claimreview
 from annotator.exports.filters import filters_from_query
 from annotator.exports.people import verdict_scale
 from annotator.permissions import requires
+from annotator.services import articles as article_service
 from annotator.services import blind, downloads, fetch, jobs
 from annotator.services import claims as claim_service
 from annotator.web.helpers import attempt, form_dict, import_or_form, render, user
@@ -142,7 +143,7 @@ def import_url():
         # import in one short transaction.
         db.rollback()
         page = fetch.fetch_page(form["url"], settings)
-        return fetch.import_page(db, me, page, title=form.get("title", ""),
+        return article_service.import_page(db, me, page, title=form.get("title", ""),
                                  language=form.get("language", ""))
 
     return import_or_form("exchange/import_url.html", form, fetch_then_import)

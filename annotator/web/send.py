@@ -49,7 +49,7 @@ def submit():
         db.rollback()
         page = fetch.fetch_page(url, fetch.FetchSettings.from_config(current_app.config))
         try:
-            article = fetch.import_page(db, user(), page, title=values.get("title", ""))
+            article = article_service.import_page(db, user(), page, title=values.get("title", ""))
         except Duplicate as exc:
             db.rollback()
             article = article_service.article_or_none(db, exc.detail)
