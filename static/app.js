@@ -183,10 +183,15 @@
       Array.prototype.some.call(form.elements, function (el) { return isField(el) && el.value && el.type !== "radio"; });
   }
 
-  // The first unsaved thing in the open claim's panel (leaving out `except`), or null.
+  // The first unsaved thing in the open claim's panel, or null. `except` (a form, or the key
+  // of a form: see formKey) is left out: it is the one about to be sent.
   function unsaved(except) {
     var p = panel();
     if (!p || !p.dataset.claim) { return null; }
+    if (typeof except === "string") {
+      var key = except;
+      except = all("form", p).filter(function (f) { return formKey(f) === key; })[0] || null;
+    }
     var cf = claimForm(p);
     if (cf && cf !== except && changed(cf)) { return { form: cf, auto: true }; }
     if (cf && cf !== except && refused(cf)) {
@@ -489,7 +494,17 @@
     // A plain form (no htmx) leaves the page: what is typed in the panel is saved first.
     if (form.hasAttribute("hx-post") || !unsaved(form)) { return; }
     ev.preventDefault();
-    guard(function () { form.requestSubmit(submitter); }, form);
+    var p = panel();
+    if (!p || !p.contains(form)) { guard(function () { form.requestSubmit(submitter); }, form); return; }
+    // A form of the panel is drawn again by the save: the new one is sent, with what was typed.
+    var key = formKey(form);
+    var typed = snapshot(form);
+    guard(function () {
+      var twin = findForm(key, panel());
+      if (!twin) { dropPlans("Saved; that form is no longer offered for this claim."); return; }
+      putBack(twin, typed, true);
+      submit(twin);
+    }, key);
   }, true);
   // The adder must not clear the selection before its click lands.
   document.addEventListener("mousedown", function (ev) { if (ev.target.closest("#adder")) { ev.preventDefault(); } });
@@ -568,11 +583,11 @@
     var inside = p.contains(elt);
     var acts = form && (form.classList.contains("action") || form.closest(".span-tools"));
     if (form && inside && !acts) { return; }
-    if (!unsaved(acts ? form : null)) { return; }
+    var key = form ? formKey(form) : null;
+    if (!unsaved(acts ? key : null)) { return; }
     ev.preventDefault();
     if (!inside) { guard(function () { d.issueRequest(true); }); return; }
     // The panel is drawn again by the save: the same action is taken from the new one.
-    var key = form ? formKey(form) : null;
     var typed = form ? snapshot(form) : null;
     var href = elt.getAttribute("hx-get");
     guard(function () {
@@ -586,7 +601,7 @@
         var link = all("[hx-get]", again).filter(function (x) { return x.getAttribute("hx-get") === href; })[0];
         if (link) { whenSettled(function () { link.click(); }); }
       }
-    }, acts ? form : null);
+    }, acts ? key : null);
   });
 
   document.addEventListener("htmx:beforeRequest", function (ev) {

@@ -348,3 +348,23 @@ def test_without_javascript_the_forms_still_save_and_act(team, browser):
     assert _statement_of(team, claim_id) == "the port handled 3.1 million containers"
     assert _state_of(team, claim_id) == "in_progress"
     context.close()
+
+
+def test_request_changes_with_its_comment_saves_the_edited_conclusion_first(team, open_page):
+    claim_id = make_claim(team, verdict="true", conclusion="Matches the report.", source=True)
+    with session_scope(get_engine(team.config["DATABASE_URL"])) as s:
+        from annotator.services.users import user_by_name
+        claims.transition(s, user_by_name(s, "reviewer"), claim_id, "submit")
+    page = open_page("editor")
+    page.goto(f"{team.config['BASE']}/claims/{claim_id}")
+    panel = page.locator("#claim-panel")
+    panel.locator("textarea[name=conclusion]").fill("Matches the report's table 4.")
+    form = panel.locator(".action-request_changes")
+    form.locator("input[name=comment]").fill("Add the 2023 figure")
+    form.locator("button").click()
+    expect(panel.locator(".returned")).to_contain_text("Add the 2023 figure")
+    assert _state_of(team, claim_id) == "in_progress"
+    with session_scope(get_engine(team.config["DATABASE_URL"])) as s:
+        assert claims.get_claim(s, claim_id).conclusion == "Matches the report's table 4."
+    expect(page.locator("#unsaved-dialog")).to_be_hidden()
+    assert page.dialogs == []
