@@ -74,11 +74,11 @@ def address(outlet: int) -> str:
 
 def article_text(outlet: int, item: int, items: int, dup_share: float) -> tuple[str, int]:
     """Return an article's HTML and the outlet whose story it is (a wire copy: another)."""
-    rng = random.Random(outlet * 100_003 + item)
+    decide = random.Random(outlet * 100_003 + item + 7)
     source = outlet
-    if outlet > 0 and rng.random() < dup_share:
-        source = rng.randrange(0, outlet)  # the same story as an earlier outlet's item
-        rng = random.Random(source * 100_003 + item)
+    if outlet > 0 and decide.random() < dup_share:
+        source = decide.randrange(0, outlet)  # the same story as an earlier outlet's item
+    rng = random.Random(source * 100_003 + item)
     place = PLACES[rng.randrange(len(PLACES))]
     paragraphs = []
     for _ in range(11):
@@ -89,6 +89,8 @@ def article_text(outlet: int, item: int, items: int, dup_share: float) -> tuple[
                 c=rng.randint(2, 60), d=rng.randint(20, 900), e=rng.randint(0, 999),
                 year=rng.randint(2008, 2025), name=rng.choice(NAMES)))
         paragraphs.append("<p>" + " ".join(sentences) + "</p>")
+    if source != outlet:  # the copy's outlet adds a line: a near-duplicate, not a copy
+        paragraphs.append(f"<p>Additional reporting by the Outlet {outlet} news desk.</p>")
     title = f"{place}: report {source}-{item}"
     return (f"<!doctype html><html><head><title>{title}</title></head><body>"
             f"<nav>Outlet {outlet} home | news | sport | weather</nav><article><h1>{title}</h1>"
@@ -186,18 +188,27 @@ def rss_mib(pid: int) -> float:
 
 # -- the web's latency ---------------------------------------------------------------------
 
-def web_load(base: str, token: str, stop: threading.Event, samples: list) -> None:
+PATHS = ["/api/v1/today?per_page=50", "/api/v1/today?per_page=20&min_score=0.9",
+         "/api/v1/articles?per_page=20"]
+
+
+def web_load(base: str, token: str, stop: threading.Event, samples: list,
+             errors: list) -> None:
     """Ask for the morning list and the article list in turn until stopped."""
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {token}"
-    paths = ["/api/v1/today?per_page=50", "/api/v1/articles?per_page=20"]
     n = 0
     while not stop.is_set():
+        path = PATHS[n % len(PATHS)]
         began = time.perf_counter()
-        response = session.get(base + paths[n % 2], timeout=60)
-        samples.append((time.perf_counter() - began) * 1000)
-        if response.status_code != 200:
-            raise SystemExit(f"{paths[n % 2]} answered {response.status_code}")
+        try:
+            status = session.get(base + path, timeout=60).status_code
+        except requests.RequestException as exc:
+            status = type(exc).__name__
+        if status == 200:
+            samples.append((time.perf_counter() - began) * 1000)
+        else:
+            errors.append(f"{path}: {status}")
         n += 1
 
 
@@ -207,9 +218,16 @@ def p99(samples: list[float]) -> float | None:
     return round(statistics.quantiles(samples, n=100)[98], 1)
 
 
+def summary(samples: list[float], errors: list[str]) -> dict:
+    return {"requests": len(samples),
+            "p50_ms": round(statistics.median(samples), 1) if samples else None,
+            "p99_ms": p99(samples), "errors": len(errors),
+            "error_kinds": sorted(set(errors))[:5]}
+
+
 def measure(base: str, token: str, seconds: float, clients: int = 2) -> dict:
-    stop, samples = threading.Event(), []
-    threads = [threading.Thread(target=web_load, args=(base, token, stop, samples))
+    stop, samples, errors = threading.Event(), [], []
+    threads = [threading.Thread(target=web_load, args=(base, token, stop, samples, errors))
                for _ in range(clients)]
     for t in threads:
         t.start()
@@ -217,8 +235,7 @@ def measure(base: str, token: str, seconds: float, clients: int = 2) -> dict:
     stop.set()
     for t in threads:
         t.join()
-    return {"requests": len(samples), "p50_ms": round(statistics.median(samples), 1),
-            "p99_ms": p99(samples)}
+    return summary(samples, errors)
 
 
 def main() -> None:
@@ -272,8 +289,8 @@ def main() -> None:
                  for _ in range(args.workers)]
         for _ in procs:
             batches.put(None)
-        stop, samples = threading.Event(), []
-        load = [threading.Thread(target=web_load, args=(base, token, stop, samples))
+        stop, samples, errors = threading.Event(), [], []
+        load = [threading.Thread(target=web_load, args=(base, token, stop, samples, errors))
                 for _ in range(2)]
         began = time.monotonic()
         for p in procs:
@@ -294,9 +311,7 @@ def main() -> None:
         while not results.empty():
             for row in results.get():
                 totals = [a + b for a, b in zip(totals, row, strict=True)]
-        report["web_during_pipeline"] = {"requests": len(samples),
-                                         "p50_ms": round(statistics.median(samples), 1),
-                                         "p99_ms": p99(samples)}
+        report["web_during_pipeline"] = summary(samples, errors)
         report["web_idle_after"] = measure(base, token, args.web_seconds)
     from sqlalchemy import func
     from sqlmodel import select

@@ -25,7 +25,7 @@ from annotator.services import claims as claim_service
 from annotator.services import params, stories
 from annotator.services.errors import Forbidden, Invalid
 
-MAX_SCAN = 1000
+MAX_SCAN = 500
 SAME_CLAIM = 0.6
 DEFAULT_WINDOW = timedelta(hours=24)
 ACTIONS = ("accept", "assign", "dismiss")
@@ -113,14 +113,6 @@ def parse_since(value: str | None, now: datetime | None = None) -> datetime:
                       f"{value[:40]!r}.") from None
 
 
-def _words(text: str) -> set[str]:
-    return set(_NON_WORD.sub(" ", text.lower()).split())
-
-
-def _key(text: str) -> str:
-    return " ".join(_NON_WORD.sub(" ", text.lower()).split())
-
-
 def morning_list(session: Session, flt: TodayFilter, scan: int = MAX_SCAN) -> MorningList:
     """Return the list's rows, best first, and how many there are (capped when not exact).
 
@@ -144,7 +136,10 @@ def morning_list(session: Session, flt: TodayFilter, scan: int = MAX_SCAN) -> Mo
         query = query.where(Claim.id.in_(marked))
     elif flt.checked == "no":
         query = query.where(Claim.id.not_in(marked))
-    found = session.exec(query.order_by(Claim.score.desc(), Claim.id).limit(scan + 1)).all()
+    # Score, then id, both descending: the (state, score, id) index read backwards, so the
+    # scan stops at the limit instead of sorting every proposal of the window.
+    found = session.exec(query.order_by(Claim.score.desc(), Claim.id.desc())
+                         .limit(scan + 1)).all()
     exact = len(found) <= scan
     found = found[:scan]
     groups = stories.groups_of(session, [r.article_id for r in found])
@@ -156,10 +151,11 @@ def morning_list(session: Session, flt: TodayFilter, scan: int = MAX_SCAN) -> Mo
                        found_row.article_id)
         article = _Article(found_row.article_id, found_row.title, found_row.outlet,
                            found_row.language, found_row.feed_id)
-        key = _key(claim.quote)
+        folded = _NON_WORD.sub(" ", claim.quote.lower()).split()
+        key = " ".join(folded)
         group = groups.get(article.id)
         row = by_text.get(key)
-        words = _words(claim.quote)
+        words = set(folded)
         if row is None and group is not None:
             row = next((r for r in by_group.get(group, ())
                         if _overlap(r.words, words) >= SAME_CLAIM), None)
