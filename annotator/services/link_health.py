@@ -33,6 +33,7 @@ from annotator.services.snapshots import (
     charset_of,
     extract_text,
     kind_of,
+    request,
     snapshot_source,
     snapshot_task,
     store,
@@ -210,7 +211,8 @@ def run_checks(engine, settings: ArchiveSettings, source_ids: list[int],
 
 @tasks.periodic_task(tasks.crontab(minute="7"))
 def check_due_links() -> None:
-    """Every hour: check the links not checked for LINK_CHECK_HOURS; retry lost snapshots."""
+    """Every hour: check the links not checked for LINK_CHECK_HOURS; archive the sources
+    never archived; queue again the snapshots whose task was lost."""
     rt = tasks.runtime()
     engine, settings = rt.engine, ArchiveSettings.from_config(rt.settings)
     if not settings.enabled:
@@ -221,6 +223,12 @@ def check_due_links() -> None:
         lost = list(session.exec(select(SourceSnapshot.source_id).where(
             SourceSnapshot.status == "pending", SourceSnapshot.requested_at < stale)
             .limit(500)).all())
+    with session_scope(engine) as session:
+        # Sources from before snapshots existed are archived a batch an hour.
+        for source_id in session.exec(select(Source.id).outerjoin(
+                SourceSnapshot, SourceSnapshot.source_id == Source.id).where(
+                SourceSnapshot.source_id.is_(None)).order_by(Source.id).limit(200)).all():
+            request(session, source_id)
     for source_id in lost:
         tasks.enqueue(snapshot_task, source_id)
     run_checks(engine, settings, due, deadline=time.monotonic() + 50 * 60)

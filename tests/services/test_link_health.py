@@ -6,6 +6,7 @@ import threading
 
 import pytest
 
+from annotator.db import session_scope
 from annotator.models import SourceSnapshot
 from annotator.services import fetch, link_health
 from tests.services.test_snapshots import OPEN, REPORT, Site, _stored, add_source, snapshot_of
@@ -109,16 +110,23 @@ def test_a_source_never_archived_is_archived_by_a_check(engine, people, site):
     assert link_health.run_checks(engine, OPEN, [source_id]) == {source_id: "stored"}
 
 
-def test_the_hourly_task_checks_the_links_not_checked_lately(engine, people, site):
+def test_the_hourly_task_checks_the_links_not_checked_lately(engine, people, site,
+                                                             monkeypatch):
     from annotator import tasks
+
+    monkeypatch.setattr(tasks.huey, "immediate", True)  # what it queues runs inline
 
     fresh = _stored(engine, people, site, "/fresh")
     stale = _stored(engine, people, site, "/stale", html=REPORT.replace("2026", "2025"))
     link_health.run_checks(engine, OPEN, [fresh])
     site.page("/fresh", "Not here", status=404)
     site.page("/stale", "Not here", status=404)
+    older = add_source(engine, people, site.page("/older", REPORT))
+    with session_scope(engine) as session:  # a source from before snapshots existed
+        session.delete(session.get(SourceSnapshot, older))
     tasks.use(engine, {"SNAPSHOTS": True, "ALLOW_PRIVATE_URLS": True, "LINK_CHECK_HOURS": 24,
                        "LINK_CHECK_HOST_SECONDS": 0, "SNAPSHOT_TIMEOUT": 3})
     link_health.check_due_links.call_local()
     assert snapshot_of(engine, stale).health == "gone"
     assert snapshot_of(engine, fresh).health == "unchanged"  # checked within the day
+    assert snapshot_of(engine, older).status == "stored"
