@@ -47,7 +47,7 @@ SHARED = ROOT / ".." / "shared"
 DATA = SHARED / "data" / "checkworthiness" / "clef2019-task1-train"
 CLAIMBUSTER = SHARED / "data" / "checkworthiness" / "claimbuster-2.5ncs" / "claimbuster_2.5ncs.json"
 GRID = {"c": [0.1, 0.3], "cb_weight": [1.0, 2.0]}
-CROSS_GRID = {"c": [0.03, 0.1, 0.3, 1.0], "min_df": [1, 2, 3]}
+CROSS_GRID = {"c": [0.01, 0.03, 0.1, 0.3], "min_df": [2, 3, 5]}
 
 
 def _evaluator():

@@ -15,7 +15,7 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-_TOKEN = re.compile(r"\w+(?:'\w+)?|[$%?!\"“”€£₽]")
+_TOKEN = re.compile(r"\w+(?:'\w+)?|[$%?!\"“”€£]")
 _DIGITS = re.compile(r"\d")
 _DATE = re.compile(
     r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
@@ -40,9 +40,8 @@ _NUMBER_WORDS = _words(
     millions billions half twice double triple percent majority minority"""
 )
 _PERCENT_WORDS = _words("% percent procent")
-_MONEY_WORDS = _words(
-    "$ € £ ₽ dollar dollars euro euros pounds ruble rubles rouble roubles tenge budget tax taxes"
-)
+# General words only: no currency or title chosen because one test article used it (issue 20).
+_MONEY_WORDS = _words("$ € £ dollar dollars euro euros pounds budget tax taxes")
 _ATTRIBUTION_WORDS = _words(
     """said says told according reported reports claimed claims stated announced testified
     wrote confirmed denied insisted acknowledged admitted"""
@@ -62,7 +61,7 @@ _OPINION_WORDS = _words(
 _HEDGE_WORDS = _words("maybe perhaps might could possibly probably likely")
 _QUOTE_CHARS = ('"', "“", "”", "«", "»")
 _CAP_RUN = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:of\s+|the\s+)?[A-Z][\w'’.-]*)+")
-_ACRONYM = re.compile(r"\b[A-Z]{2,6}\b|\b[A-Z]{2,}/[A-Z]{2,}\b")
+_ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
 _ORG_WORDS = _words(
     """Ministry Department Party Committee Council University Agency Service Bank Corporation
     Inc Company Organization Organisation Commission Court Government Association Union
@@ -70,9 +69,9 @@ _ORG_WORDS = _words(
     Office Board Bureau Federation Fund Times Post News Network Station Church School College
     Hospital Authority Assembly Movement Front Cabinet Kremlin Pentagon"""
 )
-# A title before a single capitalised name ("activist Saghutdinov", "Mr. Smith").
+# A title before a single capitalised name ("Mr. Smith", "Sen. Manchin").
 _TITLED = re.compile(
-    r"\b(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|activist|lawyer|spokesman|spokeswoman|spokesperson)\.?"
+    r"\b(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|spokesman|spokeswoman|spokesperson)\.?"
     r"\s+[A-Z][\w'’-]+\b(?!\s+[A-Z])"
 )
 

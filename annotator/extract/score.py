@@ -25,7 +25,7 @@ WEIGHTS_FILE = Path(__file__).with_name("data") / "scorer.json"
 ENV_VAR = "ANNOTATOR_SCORER_WEIGHTS"
 # Candidates whose calibrated probability reaches this are proposed to the desk (within
 # the proposal budget); a desk setting overrides it.
-PROPOSE_THRESHOLD = 0.34  # the "threshold" of the shipped scorer.json (F1-best, ClaimBuster)
+PROPOSE_THRESHOLD = 0.37  # the "threshold" of the shipped scorer.json (F1-best, ClaimBuster)
 
 
 @lru_cache(maxsize=8)

@@ -27,7 +27,7 @@ import numpy as np
 
 from annotator.extract.features import featurize
 
-DEFAULTS = {"c": 0.1, "cb_weight": 2.0, "min_df": 2}
+DEFAULTS = {"c": 0.01, "cb_weight": 2.0, "min_df": 3}
 FORMAT = "annotator-scorer/2"
 SOURCE_FEATURE = "src:clef"
 CALIBRATION_FOLDS = 5

@@ -10,8 +10,9 @@ from annotator.extract.people import People
 
 BARE_STARTS = {"He", "She", "They", "It", "His", "Her", "Their", "We", "I"}
 # A quotation is a quoted sentence ("“May 1 is ..."), not a phrase in scare quotes
-# ('subjected to "military service harassment and abuse"').
-QUOTED_SENTENCE = re.compile(r"[\"“«]\s*[A-Z]\w*(?:\W+\w+){3}")
+# ('subjected to "military service harassment and abuse"') nor the words a banner or sign
+# read ('a banner ... that read, "You can't run from the truth."'): nobody speaks those.
+QUOTED_SENTENCE = re.compile(r"(?<!\bread, )(?<!\bread )[\"“«]\s*[A-Z]\w*(?:\W+\w+){3}")
 QUOTE_MARKS = ('"', "“", "”", "«", "»")
 
 
