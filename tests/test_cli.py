@@ -157,7 +157,7 @@ def test_users_token_prints_it_last_and_revoke_token_stops_it(cli, database_url)
     assert _api_status(database_url, secret) == 401
     assert cli("users", "revoke-token", "999").exit_code == 1
     bad = cli("users", "token", "ana", "--expires-days", "0")
-    assert bad.exit_code == 1 and "1 to" in bad.output
+    assert bad.exit_code == 2 and "1<=x<=3650" in bad.output  # a usage error, as click says
 
 
 def test_jobs_prune_removes_old_finished_jobs_only(cli, database_url):

@@ -1,4 +1,8 @@
 """Use cases: each takes a Session and an actor, writes, records Events, never commits."""
 
-# Registers the mapper event that stores a note's @mentions with the note.
+# Modules that hook into lower ones register themselves when they load; loading them here
+# means every process that uses a service has every hook, and no lower module imports them:
+# mentions stores a note's @mentions with the note (a mapper event); matching follows each
+# recorded history event (events.subscribe).
+from annotator.services import matching as _matching  # noqa: E402, F401
 from annotator.services import mentions as _mentions  # noqa: E402, F401

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event as sa_event
@@ -106,12 +107,27 @@ def record(
         fields=fields,
     )
     session.add(event)
-    # Approvals, reopens and edits change which claims "checked before?" can find. Imported
-    # here: matching records its own events through this module.
-    from annotator.services import matching
-
-    matching.on_event(session, action, claim_id, article_id)
+    # Approvals, reopens and edits change which claims "checked before?" can find: whoever
+    # follows the history (matching) subscribed below, so this module imports none of them.
+    for listener in _LISTENERS:
+        listener(session, action, claim_id, article_id)
     return event
+
+
+# Called with (session, action, claim_id, article_id) after each recorded event.
+Listener = Callable[[Session, str, "int | None", "int | None"], None]
+_LISTENERS: list[Listener] = []
+
+
+def subscribe(listener: Listener) -> Listener:
+    """Have ``listener`` hear every event this module records (in the same transaction).
+
+    Registered by the module that listens (``services.matching``) when it loads; the
+    services package loads it, so every process that records events has it.
+    """
+    if listener not in _LISTENERS:
+        _LISTENERS.append(listener)
+    return listener
 
 
 def claim_history(session: Session, claim_id: int) -> list[tuple[Event, User | None]]:

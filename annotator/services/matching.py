@@ -101,6 +101,7 @@ def sync_claim(session: Session, claim: Claim) -> None:
     session.flush()
 
 
+@events.subscribe
 def on_event(session: Session, action: str, claim_id: int | None,
              article_id: int | None) -> None:
     """Follow a history event: re-sync the claims it may have changed (events.record calls it)."""
