@@ -464,3 +464,13 @@ class Attributor:
                 return [], rw.question_for(word.lower())
             return [rw.step(rw.PRONOUN, s[: c.end()], f"{who.short} {aux}")], ""
         return [rw.step(rw.PRONOUN, s[: m.end()], who.short)], ""
+
+
+def suggested_claimant(body: str, outlet: str, published, start: int, end: int) -> str:
+    """Return who made the claim in body[start:end], by the same attribution step the
+    import uses (a speaker, "according to", a quotation's speaker), or the outlet; "" when
+    it names nobody by name (a suggestion is a name, never a description such as "the
+    minister")."""
+    found = Attributor(body, outlet, published).attribute([(start, end)])
+    claimant = found[0].claimant
+    return claimant[:300] if rw.proper_name(claimant) else ""

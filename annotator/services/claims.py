@@ -6,6 +6,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from annotator import extract, review
+from annotator.extract import attribution
 from annotator.models import (
     STANCES,
     Article,
@@ -43,9 +44,8 @@ def _statement_from(typed: str | None, quote: str) -> str:
 
 
 def _suggested_claimant(article: Article, start: int, end: int) -> str:
-    from annotator.services.rewrite import suggested_claimant  # issue 20
-
-    return suggested_claimant(article, start, end)
+    return attribution.suggested_claimant(article.body, article.byline or article.outlet or "",
+                                          article.published, start, end)
 
 
 def get_claim(session: Session, claim_id: int) -> Claim:

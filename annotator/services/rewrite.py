@@ -11,8 +11,8 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from annotator import extract
+from annotator.extract import attribution
 from annotator.extract import rewrite as rw
-from annotator.extract.attribution import Attributor
 from annotator.models import Article, Claim, User
 from annotator.services import claims as claim_service
 from annotator.services import events, spans
@@ -63,10 +63,8 @@ def suggested_claimant(article: Article, start: int, end: int) -> str:
     import uses (a speaker, "according to", a quotation's speaker), or the article's
     outlet; "" when it names nobody by name (a suggestion nobody asked for is a name, never
     a description such as "the minister")."""
-    outlet = article.byline or article.outlet or ""
-    found = Attributor(article.body, outlet, article.published).attribute([(start, end)])
-    claimant = found[0].claimant
-    return claimant[:300] if rw.proper_name(claimant) else ""
+    return attribution.suggested_claimant(article.body, article.byline or article.outlet or "",
+                                          article.published, start, end)
 
 
 def cleaned_lines(article: Article) -> list[dict]:
