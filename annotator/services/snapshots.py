@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import event, insert, inspect, update
+from sqlalchemy import delete, event, insert, inspect, update
 from sqlalchemy.orm import object_session
 from sqlmodel import Session, select
 
@@ -235,6 +235,12 @@ def store(session: Session, source_id: int, got: Capture) -> SourceSnapshot:
         raise NotFound("No such source.")
     snap = _snapshot(session, source_id)
     snap.attempts += 1
+    if got.error and session.get(SourceArchive, source_id) is not None:
+        # Archiving again failed: the copy the desk read stays the evidence.
+        snap.status, snap.error = "stored", f"Archiving again failed: {got.error}"
+        session.add(snap)
+        session.flush()
+        return snap
     snap.fetched_at = got.fetched_at
     snap.final_url = got.final_url[:2000]
     snap.http_status = got.http_status
@@ -343,6 +349,8 @@ def _source_edited(_mapper, connection, source: Source) -> None:
     state = inspect(source)
     session = object_session(source)
     if state.attrs.url.history.has_changes():
+        # Another page: the old address's copy is no evidence for it.
+        connection.execute(delete(SourceArchive).where(SourceArchive.source_id == source.id))
         connection.execute(update(SourceSnapshot).where(
             SourceSnapshot.source_id == source.id).values(
             status="pending", error="", requested_at=utcnow(), quote="none",

@@ -270,3 +270,29 @@ def test_a_refused_address_is_a_clear_error():
         fetch.fetch_resource("ftp://example.org/x")
 
 
+
+
+def test_archiving_again_that_fails_keeps_the_copy_the_desk_read(engine, people, site):
+    source_id = _stored(engine, people, site, "/kept")
+    before = snapshot_of(engine, source_id)
+    site.page("/kept", "Not here", status=404)
+    with session_scope(engine) as session:
+        snapshots.request(session, source_id)
+    assert snapshots.run_snapshot(engine, OPEN, source_id) == "stored"
+    after = snapshot_of(engine, source_id)
+    assert (after.sha256, after.fetched_at, after.quote) == (before.sha256, before.fetched_at,
+                                                             "found")
+    assert after.error == "Archiving again failed: The site answered 404 Not Found."
+
+
+def test_a_new_address_drops_the_old_copy_and_archives_the_new_page(engine, people, site):
+    source_id = _stored(engine, people, site, "/old")
+    with session_scope(engine) as session:
+        source = session.get(Source, source_id)
+        claims.update_source(session, session.get(User, people["editor"]), source.claim_id,
+                             source_id, {"url": site.url + "/missing", "stance": "supports",
+                                         "excerpt": EXCERPT})
+    with session_scope(engine, write=False) as session:
+        assert session.get(SourceArchive, source_id) is None
+    assert snapshot_of(engine, source_id).status == "pending"
+    assert snapshots.run_snapshot(engine, OPEN, source_id) == "failed"
