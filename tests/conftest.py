@@ -34,6 +34,14 @@ from annotator import tasks as _tasks  # noqa: E402
 
 _tasks.huey.immediate = True
 
+
+@pytest.fixture(autouse=True)
+def _no_task_runtime_left():
+    """Each test starts with no queue runtime bound (inline tasks use its own database)."""
+    token = _tasks._current.set(None)
+    yield
+    _tasks._current.reset(token)
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 PASSWORD = "correct-horse-battery"

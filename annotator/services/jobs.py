@@ -225,19 +225,25 @@ def _set(session: Session, job_id: int, attempt: int | None, values: dict) -> No
 
 
 def _download_path(job: Job) -> str:
-    return f"/jobs/{job.id}/download"
+    """The file's address for the job.finished webhook: absolute under PUBLIC_BASE_URL."""
+    base = str(tasks.bound_settings().get("PUBLIC_BASE_URL") or "").rstrip("/")
+    return f"{base}/jobs/{job.id}/download"
 
 
 def _write_chunk(engine: Engine, job_id: int, seq: int, data: bytes, done: int,
                  attempt: int | None = None) -> None:
+    """Store one piece of the file, only while this take is the job's current one: the
+    guarded UPDATE comes first, so the check and the write are one step for other takes."""
     with session_scope(engine) as session:
-        job = session.get(Job, job_id)
-        if attempt is not None and (job.attempts != attempt or job.status != "running"):
+        now = utcnow()
+        found = session.execute(update(Job).where(_current(job_id, attempt))
+                                .values(updated_at=now, heartbeat_at=now)
+                                .execution_options(synchronize_session=False))
+        if found.rowcount != 1:
             raise Superseded(f"job {job_id} was taken up again by another worker")
+        session.execute(update(Job).where(Job.id == job_id, Job.done < done).values(done=done)
+                        .execution_options(synchronize_session=False))
         session.add(JobChunk(job_id=job_id, seq=seq, data=data))
-        job.done = max(job.done, done)
-        job.updated_at = job.heartbeat_at = utcnow()
-        session.add(job)
 
 
 def run_export_job(engine: Engine, job_id: int, *, base_url: str, desk_name: str,

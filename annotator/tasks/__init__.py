@@ -199,6 +199,12 @@ def use(engine: Engine, settings: Mapping[str, Any]) -> None:
     _current.set(Runtime(engine, settings))
 
 
+def bound_settings() -> Mapping[str, Any]:
+    """The settings of the runtime bound now (the worker's, a request's), else none."""
+    found = _current.get() or _default
+    return found.settings if found is not None else {}
+
+
 def runtime() -> Runtime:
     """Return the runtime a task runs with: the context's, the process's, else built from
     the settings (``annotator.config.load()``) once."""

@@ -182,3 +182,19 @@ def test_nothing_is_recorded_when_no_endpoint_wants_the_event(engine, people, in
     _approved_claim(engine, people)
     with session_scope(engine, write=False) as s:
         assert s.exec(select(WebhookDelivery)).all() == []
+
+
+def test_a_finished_job_sends_job_finished_with_its_json(engine, people, receiver):
+    from annotator.exports import ExportFilter
+    from annotator.services import jobs
+
+    tasks.use(engine, {"ALLOW_PRIVATE_URLS": True, "PUBLIC_BASE_URL": "https://desk.example"})
+    _endpoint(engine, people, receiver.url, "job.finished")
+    with session_scope(engine) as s:
+        job_id = jobs.create_export_job(s, s.get(User, people["viewer"]), "csv",
+                                        ExportFilter()).id
+    jobs.enqueue_job(job_id)  # immediate mode: the job runs now
+    assert len(receiver.requests) == 1
+    data = json.loads(receiver.requests[0][1])["data"]
+    assert data["id"] == job_id and data["state"] == data["status"] == "done"
+    assert data["download"] == f"https://desk.example/jobs/{job_id}/download"
