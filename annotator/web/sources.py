@@ -15,6 +15,7 @@ from annotator.db import get_session
 from annotator.permissions import requires
 from annotator.presenters import iso, present_snapshot
 from annotator.services import evidence, snapshots
+from annotator.services import sources as source_pages
 from annotator.services.errors import ServiceError
 from annotator.web.helpers import attempt, flash_back, is_htmx, render, user
 
@@ -30,7 +31,7 @@ def day(value) -> str:
 
 
 def _fragment(source_id: int, status: int = 200, error: str | None = None):
-    source, snap, can_edit = evidence.entry(get_session(), user(), source_id)
+    source, snap, can_edit = source_pages.entry(get_session(), user(), source_id)
     return render("claims/panel/_snapshot.html", status=status, s=source, snap=snap,
                   can_edit=can_edit, error=error)
 
@@ -47,25 +48,26 @@ def snapshot_status(source_id: int):
 def fetch_again(source_id: int):
     """Queue the source's snapshot again (after a failure, or to archive it anew)."""
     db = get_session()
-    source, _, _ = evidence.entry(db, user(), source_id)
+    source, _, _ = source_pages.entry(db, user(), source_id)
     back = url_for("claims.show", claim_id=source.claim_id)
     if is_htmx():
         def refused(exc: ServiceError):
             return _fragment(source_id, status=exc.status)
-        return attempt(lambda s: evidence.fetch_again(s, user(), source_id), refused,
+        return attempt(lambda s: source_pages.fetch_again(s, user(), source_id), refused,
                        lambda _snap: _fragment(source_id))
 
     def done(_snap):
         flash("The source will be archived again.", "info")
         return redirect(back, 303)
-    return attempt(lambda s: evidence.fetch_again(s, user(), source_id), flash_back(back), done)
+    return attempt(lambda s: source_pages.fetch_again(s, user(), source_id), flash_back(back),
+                   done)
 
 
 @bp.route("/sources/<int:source_id>/snapshot")
 @requires("read")
 def reader(source_id: int):
     """Show the snapshot's text (the reader view), the source's excerpt highlighted."""
-    found = evidence.reading(get_session(), source_id)
+    found = source_pages.reading(get_session(), source_id)
     if request.args.get("format") == "json":
         return jsonify({"source": found.source.id, "url": found.source.url,
                         "claim": found.source.claim_id,

@@ -6,7 +6,7 @@ import pytest
 
 from annotator import review
 from annotator.models import Claim, Source, SourceSnapshot
-from annotator.services import evidence
+from annotator.services import evidence, sources
 
 
 def _item(claim_id: int, *sources: tuple[str, str, int | None]) -> evidence.AtRisk:
@@ -70,9 +70,9 @@ def test_the_gate_lets_through_one_qualifying_source_or_when_it_is_off():
 def test_the_reader_marks_the_quote_across_its_paragraph_only():
     text = "First paragraph.\nThe quote is here, then more.\n\nLast one."
     start = text.index("quote is")
-    marked = evidence.split_marked(text, start, start + len("quote is here"))
+    marked = sources.split_marked(text, start, start + len("quote is here"))
     assert marked == [[("First paragraph.", False)],
                       [("The ", False), ("quote is here", True), (", then more.", False)],
                       [("Last one.", False)]]
-    assert evidence.split_marked(text, None, None)[1] == [("The quote is here, then more.",
+    assert sources.split_marked(text, None, None)[1] == [("The quote is here, then more.",
                                                            False)]
