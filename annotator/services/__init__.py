@@ -3,6 +3,7 @@
 # Modules that hook into lower ones register themselves when they load; loading them here
 # means every process that uses a service has every hook, and no lower module imports them:
 # mentions stores a note's @mentions with the note (a mapper event); matching follows each
-# recorded history event (events.subscribe).
+# recorded history event (events.subscribe); documents gives webhooks their payloads.
+from annotator.services import documents as _documents  # noqa: E402, F401
 from annotator.services import matching as _matching  # noqa: E402, F401
 from annotator.services import mentions as _mentions  # noqa: E402, F401

@@ -21,7 +21,7 @@ from annotator.models import (
 )
 from annotator.presenters import present, present_claim, present_snapshot
 from annotator.services import articles as article_service
-from annotator.services import blind, queries
+from annotator.services import blind, queries, webhooks
 from annotator.services import claims as claim_service
 
 
@@ -110,3 +110,15 @@ def claim_list(session: Session, user: User | None, filters, *, page: int, per_p
         if snippet is not None:
             item["snippet"] = str(snippet)
     return items, found
+
+
+# The payloads of claim and article webhooks are these shapes, as an anonymous reader sees
+# them (blind review hides nothing once approved or imported).
+@webhooks.shape("claim")
+def _claim_payload(session: Session, claim_id: int) -> dict:
+    return claim_document(session, None, claim_id)
+
+
+@webhooks.shape("article")
+def _article_payload(session: Session, article_id: int) -> dict:
+    return article_document(session, None, article_id)

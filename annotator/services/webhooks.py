@@ -28,7 +28,7 @@ import logging
 import secrets
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -48,6 +48,7 @@ from annotator.models import (
     WebhookEndpoint,
     utcnow,
 )
+from annotator.presenters import iso
 from annotator.services import events
 from annotator.services.errors import Forbidden, Invalid, NotFound
 
@@ -178,8 +179,8 @@ def emit(session: Session, event: str, data: Mapping[str, Any]) -> int:
     if not wanted:
         return 0
     now = utcnow()
-    body = orjson.dumps({"type": event, "timestamp": now.isoformat().replace("+00:00", "Z"),
-                         "data": data}, default=str).decode("utf-8")
+    body = orjson.dumps({"type": event, "timestamp": iso(now), "data": data},
+                        default=str).decode("utf-8")
     for endpoint in wanted:
         delivery = WebhookDelivery(endpoint_id=endpoint.id, event=event,
                                    msg_id=f"msg_{uuid.uuid4().hex}", body=body,
@@ -188,6 +189,19 @@ def emit(session: Session, event: str, data: Mapping[str, Any]) -> int:
         session.flush()
         tasks.after_commit(session, deliver, delivery.id)
     return len(wanted)
+
+
+# The API shape of a claim or an article, by kind: registered by services.documents when it
+# loads (the services package loads it), so this module never imports the layer above it.
+_SHAPES: dict[str, Callable[[Session, int], dict]] = {}
+
+
+def shape(kind: str):
+    """Register the function that gives a ``kind``'s API shape (a payload's ``data``)."""
+    def register(func: Callable[[Session, int], dict]):
+        _SHAPES[kind] = func
+        return func
+    return register
 
 
 def _wanted(session: Session, event: str) -> bool:
@@ -208,20 +222,16 @@ def claim_event(session: Session, action: str, claim: Claim) -> None:
         return
     if not _wanted(session, event):
         return
-    from annotator.services.documents import claim_document
-
     session.flush()
-    emit(session, event, claim_document(session, None, claim.id))
+    emit(session, event, _SHAPES["claim"](session, claim.id))
 
 
 def article_event(session: Session, article_id: int) -> None:
     """After an import: send article.imported with the article's API shape."""
     if not _wanted(session, "article.imported"):
         return
-    from annotator.services.documents import article_document
-
     session.flush()
-    emit(session, "article.imported", article_document(session, None, article_id))
+    emit(session, "article.imported", _SHAPES["article"](session, article_id))
 
 
 # -- delivering -----------------------------------------------------------------------------
