@@ -32,6 +32,7 @@ from annotator.engine import new_session, session_scope
 from annotator.exports import FORMATS, ExportFilter, filename, run_export
 from annotator.exports.formats import expected_claims
 from annotator.models import Job, JobChunk, User, utcnow
+from annotator.presenters import iso
 from annotator.services.errors import Forbidden, Invalid, NotFound, ServiceError
 
 log = logging.getLogger(__name__)
@@ -163,8 +164,7 @@ def job_document(job: Job, download: str | None) -> dict[str, Any]:
             "result": job.result, "attempts": job.attempts,
             "waiting_for_worker": waiting_for_worker(job),
             "download": download if job.kind == "export" and job.status == "done" else None,
-            "created_at": job.created_at.isoformat() if job.created_at else None,
-            "updated_at": job.updated_at.isoformat() if job.updated_at else None}
+            "created_at": iso(job.created_at), "updated_at": iso(job.updated_at)}
 
 
 def recent_jobs(session: Session, user: User, limit: int = 10) -> list[Job]:
