@@ -9,11 +9,12 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from annotator.db import engine_for, get_session, new_session
 from annotator.permissions import requires
 from annotator.services import articles as article_service
-from annotator.services import blind, events, marks, queries, spans
+from annotator.services import blind, queries, spans
 from annotator.services import claims as claim_service
 from annotator.services.errors import ServiceError
-from annotator.web import listing, present
-from annotator.web.helpers import attempt, flash_back, form_dict, import_or_form, render, user
+from annotator.web import listing
+from annotator.web.helpers import attempt, flash_back, form_dict, import_or_form, user
+from annotator.web.workspace import article_page
 
 bp = Blueprint("articles", __name__)
 
@@ -62,31 +63,6 @@ def create():
         return article_service.import_article(db, user(), chosen)
 
     return import_or_form("articles/new.html", form, create_article)
-
-
-def article_page(article_id: int, claim_id: int | None = None, status: int = 200, **extra):
-    """Render the article page, with a claim's panel open when claim_id is given."""
-    db = get_session()
-    article = article_service.get_article(db, article_id)
-    # ?more=1 also lists the sentences the proposal budget held back (state held_back).
-    more = request.args.get("more") == "1"
-    claims = article_service.article_claims(db, article_id, below_budget=more)
-    held_back = 0 if more else len(article_service.below_budget_claims(db, article_id))
-    hidden = blind.hidden_claim_ids(db, user(), [c.id for c in claims])
-    context = {"article": article, "claims": claims, "hidden": hidden,
-               "paragraphs": present.paragraphs(article.body, claims, article.captions, hidden),
-               "current_id": claim_id, "claim": None, "held_back": held_back,
-               "creators": events.creators(db, [c.id for c in claims if c.origin != "machine"]),
-               "marks": marks.for_claims(db, [c.id for c in claims]),
-               "latest": events.latest_event_id(db, article_id=article_id)}
-    if claim_id is not None:
-        from annotator.web.claims import panel_context
-
-        panel = panel_context(claim_service.get_claim(db, claim_id), **extra)
-        # The panel knows only its own claim: keep the article's other hidden verdicts hidden.
-        panel["hidden"] = set(context["hidden"]) | set(panel["hidden"])
-        context.update(panel)
-    return render("articles/show.html", status=status, **context)
 
 
 @bp.route("/articles/<int:article_id>")

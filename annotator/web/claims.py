@@ -9,36 +9,18 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, url_for
 
 from annotator.db import get_session
-from annotator.models import Claim
 from annotator.permissions import requires
 from annotator.sanitize import bounded_int
 from annotator.services import blind, params, spans
 from annotator.services import claims as claim_service
-from annotator.services import panel as panel_service
 from annotator.services.errors import Conflict, Invalid, ServiceError
 from annotator.web.helpers import attempt, field_of, form_dict, hx_response, is_htmx, render, user
+from annotator.web.workspace import article_page, panel_context
 
 bp = Blueprint("claims", __name__)
 
 
-def panel_context(claim: Claim, *, error: str | None = None, conflict: dict | None = None,
-                  draft: dict | None = None, failed: str | None = None,
-                  field: str | None = None, saved: str | None = None,
-                  saved_form: str | None = None) -> dict:
-    """Gather everything the claim panel shows: the service's reads plus this request's state.
-
-    ``failed`` names the form a refusal came from ("claim", "source", "source-7", "note",
-    "action"), ``draft`` holds what was typed in it and ``field`` the field the message is
-    about; ``saved`` is the in-place confirmation of the last write.
-    """
-    return {**panel_service.claim_panel(get_session(), claim, user()), "error": error,
-            "conflict": conflict, "draft": draft or {}, "failed": failed, "field": field,
-            "saved": saved, "saved_form": saved_form}
-
-
 def _panel(claim_id: int, status: int = 200, **extra):
-    from annotator.web.articles import article_page
-
     db = get_session()
     claim = claim_service.get_claim(db, claim_id)
     if is_htmx():
