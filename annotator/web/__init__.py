@@ -10,6 +10,7 @@ from annotator.db import get_session
 from annotator.extensions import login_manager
 from annotator.models import User
 from annotator.permissions import permission_of
+from annotator.services import users as user_service
 
 
 def blueprints() -> list:
@@ -56,7 +57,7 @@ def init_app(app: Flask) -> None:
 
 def _load_user(user_id: str) -> User | None:
     try:
-        user = get_session().get(User, int(user_id))
+        user = user_service.user_or_none(get_session(), int(user_id))
     except ValueError:
         return None
     if user is None or not user.active:
