@@ -10,8 +10,9 @@ Reproduce the shipped weights with:
 The model is a logistic regression (liblinear) over word n-grams, hand cues and context
 cues, with Platt scaling fitted on out-of-fold scores so that its probabilities are
 calibrated. Only coefficients and a vocabulary are written, so scoring needs no
-scikit-learn and no pickle. The default hyperparameters are the ones nested
-cross-validation picks (`bench/checkworthiness_cv.py`). Training is deterministic.
+scikit-learn and no pickle. The default hyperparameters are the ones cross-corpus
+validation picks (train on one corpus, score the other: `bench/checkworthiness_cv.py`).
+Training is deterministic.
 """
 
 from __future__ import annotations
