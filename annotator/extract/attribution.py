@@ -291,6 +291,7 @@ class Attributor:
             questions.append(rw.question_for(word))
         if self.published is None:
             questions += rw.relative_questions(statement)
+        questions += rw.place_questions(statement)
         problem = found.problem or (UNRESOLVED if word else "")
         return Attributed(statement, rw.claimant_name(found.claimant), found.quoted, problem,
                           tuple(steps), tuple(dict.fromkeys(questions)))

@@ -313,6 +313,17 @@ def dangling(statement: str) -> str:
     return m.group("w").lower() if m else ""
 
 
+# "the hotel", "the capital": a place the reader cannot tell without the article.
+_PLACE_NOUNS = "hotel capital city country region building venue village town province"
+_DEFINITE_PLACE = re.compile(rf"\b[Tt]he\s+({'|'.join(_PLACE_NOUNS.split())})\b(?!\s+of\b)"
+                             r"(?!\s+[A-Z])")
+
+
+def place_questions(statement: str) -> list[str]:
+    """Return "which hotel?" for each place named only by a definite description."""
+    return [f"which {m.group(1)}?" for m in _DEFINITE_PLACE.finditer(statement)]
+
+
 def question_for(word: str) -> str:
     """Return the short question that resolves a dangling opening word."""
     if word in ("he", "she", "his", "her", "we", "i", "you"):

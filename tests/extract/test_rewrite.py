@@ -123,3 +123,11 @@ def test_a_claimant_is_a_name_or_empty(name, kept):
 ])
 def test_a_suggestion_for_a_hand_made_claim_is_a_proper_name(name, proper):
     assert rw.proper_name(name) is proper
+
+
+def test_a_place_named_only_as_the_hotel_is_asked_about():
+    text = "Dozens of activists forced their way into the hotel and the capital's main square."
+    found = Attributor(text).attribute([(0, len(text))])[0]
+    assert found.needs_context == ("which hotel?", "which capital?")
+    text = "Dozens of activists forced their way into the hotel Rixos in the city of Almaty."
+    assert Attributor(text).attribute([(0, len(text))])[0].needs_context == ()

@@ -101,3 +101,15 @@ def test_a_hand_made_claim_gets_the_speaker_as_suggested_claimant(engine, people
         start = body.index("Police detained")
         claim = claims.create_claim(s, editor, imported, start, body.index(",", start))
         assert claim.claimant == "Daily Post"
+
+
+def test_a_suggested_claimant_is_not_counted_as_the_creators_authorship(engine, people,
+                                                                        imported):
+    with session_scope(engine) as s:
+        editor = s.get(User, people["editor"])
+        body = s.get(Article, imported).body
+        start = body.index("Ivanova told")
+        claim = claims.create_claim(s, editor, imported, start, len(body))
+        assert claim.claimant == "Maria Ivanova"
+        (create,) = s.exec(select(Event).where(Event.claim_id == claim.id)).all()
+        assert create.action == "create" and create.fields == []
