@@ -237,7 +237,7 @@ def resolve_times(text: str, published: date | None) -> list[dict]:
 
 def relative_questions(text: str) -> list[str]:
     """Return what a reader needs to know about relative times when no date is known."""
-    return [f"when is “{m.group(0)}”?" for m in KEPT_RELATIVE.finditer(text)]
+    return [f"when is “{m.group(0)}”?" for m in RELATIVE.finditer(text)]
 
 
 # -- datelines ------------------------------------------------------------------------
