@@ -302,3 +302,42 @@ def test_an_editors_import_carrying_external_factchecks_is_refused(engine, peopl
     with new_session(engine) as s:
         assert s.exec(select(ExternalFactCheck)).first() is None
         assert s.exec(select(Claim)).first() is None
+
+
+def test_the_cli_import_as_an_editor_never_approves_and_the_operator_restores(
+        engine, people, desk, tmp_path, database_url, monkeypatch):
+    from click.testing import CliRunner
+
+    from annotator.cli import main
+
+    doc = _forged(engine, people, desk)
+    _empty_desk(engine, people)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("ANNOTATOR_INSTANCE", str(tmp_path / "instance"))
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(doc))
+    result = CliRunner().invoke(main, ["import-json", str(path), "--as", "editor"])
+    assert result.exit_code == 0, result.output
+    with new_session(engine) as s:
+        (claim,) = s.exec(select(Claim)).all()
+        assert claim.state == "in_review" and claim.approved_by_id is None
+    _empty_desk(engine, people)
+    result = CliRunner().invoke(main, ["import-json", str(path)])
+    assert result.exit_code == 0, result.output
+    with new_session(engine) as s:
+        (claim,) = s.exec(select(Claim)).all()
+        assert claim.state == "approved" and claim.approved_by_id == people["admin"]
+
+
+def test_the_web_import_by_an_editor_brings_claims_in_review(as_user, engine, people, desk):
+    doc = _forged(engine, people, desk)
+    _empty_desk(engine, people)
+    import io
+
+    response = as_user("editor").post("/imports/json", data={
+        "file": (io.BytesIO(json.dumps(doc).encode()), "desk.json")},
+        content_type="multipart/form-data")
+    assert response.status_code in (200, 201, 303), response.get_data(as_text=True)[:300]
+    with new_session(engine) as s:
+        (claim,) = s.exec(select(Claim)).all()
+        assert claim.state == "in_review" and claim.submitted_by_id == people["editor"]
