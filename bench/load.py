@@ -11,6 +11,12 @@ and a note, submit, with live-update polls between. `human` pauses 0.5-2 s betwe
 It then checks that every accepted write is in the database, and times the server-side
 render of an article page with 300 claims through Flask's test client.
 
+`--bursts` (issue 19) adds, every `--burst-every` seconds during the run, a burst of slow work
+at once: an editor pastes a 4 MB article through the API, an admin retrains the scorer from
+the admin page, and a viewer tries 20 wrong passwords on the password form in parallel. The
+report then gives the p99 of the reviewers' writes (saves, sources, notes, transitions)
+overall and inside the bursts; run once with and once without to compare.
+
 `--archive PATH` runs on a large archive instead (a SQLite file kept by `bench/scale.py
 --keep DIR --build-only`, or a PostgreSQL URL); `--export` meanwhile has a queue worker, at a
 lower CPU priority, prepare a JSON export of the whole archive, as the Exports page does.
@@ -61,9 +67,12 @@ class Stats:
     ledger: list = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    ended: dict = field(default_factory=lambda: defaultdict(list))
+
     def add(self, action: str, seconds: float) -> None:
         with self.lock:
             self.times[action].append(seconds)
+            self.ended[action].append((time.monotonic(), seconds))
 
     def error(self, action: str, message: str) -> None:
         with self.lock:
@@ -538,6 +547,90 @@ def slow_importer(base: str, site: str, token: str, stats: Stats, stop: threadin
             stats.error("slow_import", f"HTTP {response.status_code}")
 
 
+# Bursts of slow work beside the reviewers (--bursts, issue 19)
+
+WRITES = ("transition", "save", "add_source", "add_note")
+
+
+def burst_people(url: str, password: str, prefix: str = "bench") -> str:
+    """Create the admin and the viewer who make the bursts; return an editor's API token."""
+    from annotator.db import get_engine, session_scope
+    from annotator.services import users
+
+    engine = get_engine(url)
+    with session_scope(engine) as session:
+        for role in ("admin", "viewer"):
+            if users.user_by_name(session, f"{prefix}-{role}") is None:
+                users.create_user(session, f"{prefix}-{role}", role, password)
+    engine.dispose()
+    return editor_token(url, prefix)
+
+
+def _form_session(base: str, username: str, password: str) -> tuple[requests.Session, str]:
+    http = requests.Session()
+    page = http.get(f"{base}/login", timeout=60)
+    http.post(f"{base}/login", timeout=60, allow_redirects=False, data={
+        "csrf_token": CSRF_RE.search(page.text).group(1), "username": username,
+        "password": password})
+    token = CSRF_RE.search(http.get(f"{base}/account", timeout=60).text).group(1)
+    return http, token
+
+
+def burster(base: str, token: str, password: str, prefix: str, every: float, stats: Stats,
+            windows: list, stop: threading.Event) -> None:
+    """Every `every` seconds: a 4 MB paste, a retrain and 20 password tries, all at once."""
+    admin, admin_csrf = _form_session(base, f"{prefix}-admin", password)
+    viewer, viewer_csrf = _form_session(base, f"{prefix}-viewer", password)
+    unit = SHARED_ARTICLE.read_text(encoding="utf-8") + "\n\n"
+    n = 0
+    while not stop.wait(every):
+        n += 1
+        text = (unit * (4 * 1024 * 1024 // len(unit) + 1))[:4 * 1024 * 1024] + f"\nBurst {n}."
+
+        def timed(action, fn):
+            began = time.perf_counter()
+            try:
+                status = fn().status_code
+            except requests.RequestException as exc:
+                stats.error(action, type(exc).__name__)
+                return
+            stats.add(action, time.perf_counter() - began)
+            if status >= 500:
+                stats.error(action, f"HTTP {status}")
+
+        def paste(t=text, k=n):
+            return requests.post(f"{base}/api/v1/articles", timeout=300,
+                                 json={"text": t, "title": f"Burst {k}"},
+                                 headers={"Authorization": f"Bearer {token}"})
+
+        jobs = [threading.Thread(target=timed, args=("burst_paste", paste)),
+                threading.Thread(target=timed, args=("burst_retrain", lambda: admin.post(
+                    f"{base}/admin/scorer", data={"csrf_token": admin_csrf}, timeout=300,
+                    allow_redirects=False)))]
+        jobs += [threading.Thread(target=timed, args=("burst_password", lambda: viewer.post(
+                     f"{base}/account/password", timeout=300, allow_redirects=False,
+                     data={"csrf_token": viewer_csrf, "current": "not-the-password",
+                           "password": "a-new-password-42", "confirm": "a-new-password-42"})))
+                 for _ in range(20)]
+        began = time.monotonic()
+        for job in jobs:
+            job.start()
+        for job in jobs:
+            job.join(300)
+        windows.append((began, time.monotonic()))
+
+
+def writes_p99(stats: Stats, windows: list | None = None) -> tuple[int, float]:
+    """Return (n, p99 ms) of the reviewers' writes, only those inside `windows` if given."""
+    times = []
+    for action in WRITES:
+        for ended, seconds in stats.ended.get(action, []):
+            if windows is None or any(a <= ended - seconds <= b or a <= ended <= b
+                                      for a, b in windows):
+                times.append(seconds)
+    return len(times), percentile(times, 99) * 1000 if times else 0.0
+
+
 def run_bare(workers: int, threads: int, seconds: float, clients: int, log: Path) -> float:
     """Return the requests per second a bare Flask route serves with the same setup."""
     count = [0]
@@ -626,6 +719,9 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="threads per worker")
     parser.add_argument("--render-samples", type=int, default=50)
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--bursts", action="store_true",
+                        help="add bursts of a 4 MB paste, a retrain and 20 password tries")
+    parser.add_argument("--burst-every", type=float, default=10.0)
     parser.add_argument("--archive", help="run on this archive instead of a fresh database: "
                         "a SQLite file (bench/scale.py --keep DIR --build-only makes one) or a "
                         "postgresql+psycopg:// URL; the run adds its own reviewers and articles")
@@ -659,6 +755,8 @@ def main(argv=None) -> int:
             if args.slow_import:
                 site, token = slow_site(), editor_token(url, prefix)
                 env.update(ALLOW_PRIVATE_URLS="1", FETCH_TIMEOUT="5")
+            burst_token = burst_people(url, seed_data.password, prefix) if args.bursts else None
+            bursts, windows = Stats(), []
             with serving.gunicorn("annotator.wsgi:app", log, env=env, workers=args.workers,
                                   threads=args.threads, options=KEEP_ALIVE,
                                   settle=2) as (base, _):
@@ -672,6 +770,10 @@ def main(argv=None) -> int:
                     importer = threading.Thread(target=slow_importer, daemon=True,
                                                 args=(base, site, token, imports, stop))
                     importer.start()
+                if burst_token:
+                    threading.Thread(target=burster, daemon=True, args=(
+                        base, burst_token, seed_data.password, prefix, args.burst_every,
+                        bursts, windows, stop)).start()
                 stats, elapsed = run_reviewers(base, seed_data, args.seconds, pause)
                 stop.set()
                 if importer is not None:
@@ -687,7 +789,19 @@ def main(argv=None) -> int:
                 bare = run_bare(args.workers, args.threads, min(args.seconds, 30),
                                 args.reviewers, folder / "bare.log")
             render = render_timing(url, seed_data, args.render_samples)
+            if burst_token:
+                stats.times.update(bursts.times)
+                stats.errors.extend(bursts.errors)
             result = report(args, stats, elapsed, lost, render, bare, log_text)
+            n_all, p99_all = writes_p99(stats)
+            result["writes"] = {"n": n_all, "p99_ms": p99_all}
+            print(f"reviewers' writes: n {n_all}, p99 {p99_all:.1f} ms")
+            if burst_token:
+                n_in, p99_in = writes_p99(stats, windows)
+                result["writes_in_bursts"] = {"n": n_in, "p99_ms": p99_in,
+                                              "bursts": len(windows)}
+                print(f"reviewers' writes during {len(windows)} bursts: n {n_in}, "
+                      f"p99 {p99_in:.1f} ms")
             if export:
                 result["export"] = export
                 print(f"export in the worker (nice 10): {export}")

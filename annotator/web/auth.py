@@ -82,7 +82,7 @@ def login():
 
 
 # How long a password check waits for its turn while others for the account are running.
-TURN_WAIT_SECONDS = 10.0
+TURN_WAIT_SECONDS = 2.0
 
 
 def throttled_check(username: str, check: Callable[[], Any]) -> Any:
