@@ -143,7 +143,7 @@ def seed(url: str, reviewers: int, copies: int = 3, prefix: str = "bench") -> Se
     with session_scope(engine) as session:
         editor = users.create_user(session, f"{prefix}-editor", "editor", password)
         if prefix != "bench":  # a run on an --archive: its own copies, beside earlier runs'
-            text += f"\n\nDesk run {prefix}."
+            text = text.replace("Kazakh", f"Kazakh ({prefix})", 1)
         first = articles.import_article(session, editor, articles.ImportRequest(
             text=text, title="Kazakh conscriptions", outlet="RFE/RL"))
         proposed = articles.article_claims(session, first.id)
