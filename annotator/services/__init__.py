@@ -5,5 +5,6 @@
 # mentions stores a note's @mentions with the note (a mapper event); matching follows each
 # recorded history event (events.subscribe); documents gives webhooks their payloads.
 from annotator.services import documents as _documents  # noqa: E402, F401
+from annotator.services import json_import as _json_import  # noqa: E402, F401 (job runners)
 from annotator.services import matching as _matching  # noqa: E402, F401
 from annotator.services import mentions as _mentions  # noqa: E402, F401

@@ -268,6 +268,7 @@ def create_job(session: Session, user: User, name: str, data: bytes) -> Job:
     return jobs.store_upload(session, user, JOB_FORMAT, name, data)
 
 
+@jobs.runner(JOB_FORMAT)
 def run_job(engine: Engine, job_id: int) -> None:
     """Do a fact-check load job, recording progress after every batch."""
     try:

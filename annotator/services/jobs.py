@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -301,8 +301,6 @@ def run_import_job(engine: Engine, job_id: int, attempt: int | None = None) -> N
     The job is marked done in that same transaction, and only if this take is still the
     current one: a take that was superseded rolls back, so the import never lands twice.
     """
-    from annotator.services.json_import import import_json
-
     try:
         with session_scope(engine, write=False) as session:
             job = session.get(Job, job_id)
@@ -312,7 +310,7 @@ def run_import_job(engine: Engine, job_id: int, attempt: int | None = None) -> N
         update_job(engine, job_id, attempt, status="running")
         with session_scope(engine) as session:
             actor = session.get(User, actor_id) if actor_id else None
-            report = import_json(session, data, actor=actor)
+            report = _IMPORTERS["json"](session, data, actor=actor)
             _set(session, job_id, attempt, {
                 "status": "done", "done": len(data),
                 "result": {"summary": report.summary(),
@@ -463,13 +461,32 @@ def run_job(job_id: int) -> None:
             run_import_job(rt.engine, job_id, attempt=attempt)
         elif kind == "retrain":
             run_retrain_job(rt.engine, job_id, attempt=attempt)
+        elif fmt in _RUNNERS:
+            _RUNNERS[fmt](rt.engine, job_id)
         else:
-            from annotator.services import factchecks
+            _fail(rt.engine, job_id, attempt, f"No worker knows jobs of kind {kind}.")
 
-            if fmt == factchecks.JOB_FORMAT:
-                factchecks.run_job(rt.engine, job_id)
-            else:
-                _fail(rt.engine, job_id, attempt, f"No worker knows jobs of kind {kind}.")
+
+# Jobs of other kinds, by their format: each registered by the module that owns the work
+# (services.factchecks), which the services package loads; this module imports none of them.
+_RUNNERS: dict[str, Callable[[Engine, int], None]] = {}
+_IMPORTERS: dict[str, Callable[..., Any]] = {}
+
+
+def runner(fmt: str):
+    """Register the function that does an upload job of format ``fmt`` (engine, job id)."""
+    def register(func: Callable[[Engine, int], None]):
+        _RUNNERS[fmt] = func
+        return func
+    return register
+
+
+def importer(fmt: str):
+    """Register the function an import job of format ``fmt`` loads its upload with."""
+    def register(func):
+        _IMPORTERS[fmt] = func
+        return func
+    return register
 
 
 @tasks.task()

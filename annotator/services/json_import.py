@@ -46,7 +46,7 @@ from sqlmodel import Session, select
 from annotator import review
 from annotator.models import ROLES, Article, Claim, Event, Note, Source, User, Verdict, utcnow
 from annotator.sanitize import MAX_INT, bounded_int, is_safe_url
-from annotator.services import events, search
+from annotator.services import events, factchecks, jobs, search
 from annotator.services.articles import content_hash
 from annotator.services.errors import Duplicate, Forbidden, Invalid, ServiceError
 from annotator.services.json_stream import MAX_DEPTH, open_export
@@ -397,6 +397,7 @@ def _check_duplicates(session: Session, hashes: list[str]) -> None:
 # -- the import ----------------------------------------------------------------------------
 
 
+@jobs.importer("json")
 def import_json(session: Session, source: Any, *, actor: User | None = None) -> ImportReport:
     """Import an export document (file, text, bytes or dict) as ``actor``; the caller commits.
 
@@ -439,8 +440,6 @@ def _import(session: Session, document, actor: User | None) -> ImportReport:
     imported = writer.close()
     search.index_bulk(session, [article_id for _from, article_id, _n in imported])
     if head.get("external_factchecks"):
-        from annotator.services import factchecks
-
         loaded = factchecks.import_records(session, head["external_factchecks"])
         report.external_factchecks = loaded.created + loaded.updated
     # The imported history keeps its ids: move the sequences past them first, then record
