@@ -21,8 +21,9 @@ from annotator.db import get_engine, session_scope
 from annotator.review import ROLES
 from annotator.services import users as user_service
 
-# The "checked before?" marks job runs in a thread after each import; tests that want it
-# turn it on (tests/services/test_marks.py, the browser tests), the rest keep imports alone.
+# The "checked before?" marks job runs on the queue after each import (inline in tests);
+# tests that want it turn it on (tests/web/test_checked_before.py, the browser tests), the
+# rest keep imports alone.
 os.environ.setdefault("CHECKED_BEFORE_JOBS", "0")
 # Issue 22: archiving a source fetches its page; tests reach no outside site, so only the
 # tests that archive from their own 127.0.0.1 server turn it on (SNAPSHOTS in their config).
