@@ -141,3 +141,76 @@ def test_the_text_branch_finder_sees_one():
     assert _TEXT_BRANCH.search("{% if saved == 'Source added.' %}")
     assert not _TEXT_BRANCH.search("if isinstance(refusal, review.WrongState):")
     assert not _TEXT_BRANCH.search("{% if saved and saved_form == 'claim' %}")
+
+
+def _all_imports(tree: ast.Module, name: str, is_package: bool) -> set[str]:
+    """Return everything a module imports, at load time or inside functions."""
+    found: set[str] = set()
+    here = name if is_package else name.rpartition(".")[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = here.rsplit(".", node.level - 1)[0] if node.level > 1 else here
+                base = f"{parent}.{base}" if base else parent
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found
+
+
+def full_import_graph() -> tuple[dict[str, set[str]], int]:
+    """Map each module to every annotator module it imports, function-level imports
+    included; return the graph and how many imports sit inside functions."""
+    files = {_module_name(p): p for p in PACKAGE.rglob("*.py") if "migrations" not in p.parts}
+    graph: dict[str, set[str]] = {}
+    in_functions = 0
+    for name, path in files.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                in_functions += sum(isinstance(inner, ast.Import | ast.ImportFrom)
+                                    and "annotator" in ast.unparse(inner)
+                                    for inner in ast.walk(node))
+        own = {".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 2)}
+        edges = set()
+        for target in _all_imports(tree, name, path.name == "__init__.py"):
+            parts = target.split(".")
+            for i in range(1, len(parts) + 1):
+                step = ".".join(parts[:i])
+                if step in files and step not in own:
+                    edges.add(step)
+        graph[name] = edges
+    return graph, in_functions
+
+
+def test_no_circle_even_through_imports_inside_functions():
+    graph, in_functions = full_import_graph()
+    # A function-level import hides a circle from the load-time check above; counted here
+    # (lazy imports keep the CLI's start-up quick), and none may close a circle.
+    assert in_functions > 0
+    assert cycles(graph) == []
+
+
+_QUERY_CALLS = {"exec", "execute", "scalar", "scalars", "query"}
+_BUILDERS = {"select", "func", "update", "delete", "insert", "text", "and_", "or_", "not_"}
+
+
+def test_no_view_of_web_or_api_runs_a_query_itself():
+    found = []
+    for folder in ("web", "api"):
+        for path in (PACKAGE / folder).rglob("*.py"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                    method = node.func.attr
+                    first = node.args[0] if node.args else None
+                    model_get = (method == "get" and isinstance(first, ast.Name)
+                                 and first.id[:1].isupper())
+                    if method in _QUERY_CALLS or model_get:
+                        found.append(f"{path.name}:{node.lineno}: {ast.unparse(node)[:80]}")
+                elif isinstance(node, ast.ImportFrom) and node.module in (
+                        "sqlmodel", "sqlalchemy") and {a.name for a in node.names} & _BUILDERS:
+                    found.append(f"{path.name}:{node.lineno}: imports a query builder")
+    assert found == []

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
-from sqlmodel import select
 
 from annotator import review
 from annotator.db import engine_for, get_session, session_scope
 from annotator.exports.people import People
-from annotator.models import Feed, User
 from annotator.permissions import requires
-from annotator.services import today
+from annotator.services import feeds as feed_service
+from annotator.services import pickers, today
+from annotator.services import users as user_service
 from annotator.services.errors import Invalid
 from annotator.web import listing
 from annotator.web.helpers import attempt, flash_back, render, user
@@ -57,17 +57,15 @@ def index():
         seen = today.last_seen(db, me)
         if request.args.get("format") != "json":
             with session_scope(engine_for(current_app)) as writer:
-                today.mark_seen(writer, writer.get(User, me.id))
+                today.mark_seen(writer, user_service.user_or_none(writer, me.id))
     if request.args.get("format") == "json":
         return list_answer(flt, seen, last_seen=seen.isoformat() if seen else None)
     page, per_page, _after = listing.page_args()
     found = today.morning_list(db, flt)
     rows = today.load_page(db, found.rows[(page - 1) * per_page:page * per_page])
     outlets, languages = today.outlets_and_languages(db)
-    feeds = db.exec(select(Feed).order_by(Feed.outlet, Feed.id)).all()
-    reviewers = db.exec(select(User).where(
-        User.active, User.role.in_((review.ADMIN, review.EDITOR, review.REVIEWER)))
-        .order_by(User.username).limit(listing.PICK_LIMIT * 5)).all()
+    feeds = feed_service.list_feeds(db)
+    reviewers = pickers.reviewers(db, limit=listing.PICK_LIMIT * 5)
     return render("today/index.html", "today/_list.html", rows=rows, flt=flt, seen=seen,
                   total_text=listing.total_label(found.total, found.exact),
                   new_count=sum(1 for r in found.rows
