@@ -143,13 +143,15 @@ def import_article(session: Session, actor: User, req: ImportRequest) -> Article
         created_by_id=actor.id,
         blind_review=bool(settings.get(session, settings.BLIND_REVIEW_DEFAULT, False)),
     )
-    session.add(article)
-    session.flush()
+    # Extract before the first write (issue 19): on SQLite the write lock is taken at the
+    # article's INSERT, and a long text takes seconds to extract.
     candidates = extract.extract_claims(
         body, language, captions=cleaned.captions,
         weights=settings.get(session, settings.SCORER_WEIGHTS),
         outlet=article.byline or article.outlet, threshold=settings.propose_threshold(session),
         published=published)
+    session.add(article)
+    session.flush()
     proposed = [c for c in candidates if c.proposed]
     # The rest stay one click away: stored held back (their own state, never "dismissed":
     # nobody dismissed them), so `restore` proposes any of them (see below_budget_claims).
