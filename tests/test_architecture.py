@@ -18,6 +18,17 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+def _targets(node: ast.Import | ast.ImportFrom, here: str) -> set[str]:
+    """Return the dotted names one import statement may load, relative ones resolved."""
+    if isinstance(node, ast.Import):
+        return {alias.name for alias in node.names}
+    base = node.module or ""
+    if node.level:
+        parent = here.rsplit(".", node.level - 1)[0] if node.level > 1 else here
+        base = f"{parent}.{base}" if base else parent
+    return {base} | {f"{base}.{alias.name}" for alias in node.names}
+
+
 def _load_time_imports(tree: ast.Module, name: str, is_package: bool) -> set[str]:
     """Return what a module imports while it loads: not in functions, not for type checkers."""
     found: set[str] = set()
@@ -25,15 +36,8 @@ def _load_time_imports(tree: ast.Module, name: str, is_package: bool) -> set[str
 
     def visit(nodes):
         for node in nodes:
-            if isinstance(node, ast.Import):
-                found.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:
-                    parent = here.rsplit(".", node.level - 1)[0] if node.level > 1 else here
-                    base = f"{parent}.{base}" if base else parent
-                found.add(base)
-                found.update(f"{base}.{alias.name}" for alias in node.names)
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                found.update(_targets(node, here))
             elif isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
                 continue
             elif isinstance(node, ast.If | ast.Try | ast.With):
@@ -57,16 +61,22 @@ def import_graph() -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for name, path in files.items():
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        own = {".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 2)}
-        edges = set()
-        for target in _load_time_imports(tree, name, path.name == "__init__.py"):
-            parts = target.split(".")
-            for i in range(1, len(parts) + 1):
-                step = ".".join(parts[:i])
-                if step in files and step not in own:
-                    edges.add(step)
-        graph[name] = edges
+        graph[name] = _edges(name, files,
+                             _load_time_imports(tree, name, path.name == "__init__.py"))
     return graph
+
+
+def _edges(name: str, files: dict, targets: set[str]) -> set[str]:
+    """Return the annotator modules that importing ``targets`` runs, bar name's own packages."""
+    own = {".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 2)}
+    edges = set()
+    for target in targets:
+        parts = target.split(".")
+        for i in range(1, len(parts) + 1):
+            step = ".".join(parts[:i])
+            if step in files and step not in own:
+                edges.add(step)
+    return edges
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -148,15 +158,8 @@ def _all_imports(tree: ast.Module, name: str, is_package: bool) -> set[str]:
     found: set[str] = set()
     here = name if is_package else name.rpartition(".")[0]
     for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parent = here.rsplit(".", node.level - 1)[0] if node.level > 1 else here
-                base = f"{parent}.{base}" if base else parent
-            found.add(base)
-            found.update(f"{base}.{alias.name}" for alias in node.names)
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            found.update(_targets(node, here))
     return found
 
 
@@ -173,15 +176,7 @@ def full_import_graph() -> tuple[dict[str, set[str]], int]:
                 in_functions += sum(isinstance(inner, ast.Import | ast.ImportFrom)
                                     and "annotator" in ast.unparse(inner)
                                     for inner in ast.walk(node))
-        own = {".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 2)}
-        edges = set()
-        for target in _all_imports(tree, name, path.name == "__init__.py"):
-            parts = target.split(".")
-            for i in range(1, len(parts) + 1):
-                step = ".".join(parts[:i])
-                if step in files and step not in own:
-                    edges.add(step)
-        graph[name] = edges
+        graph[name] = _edges(name, files, _all_imports(tree, name, path.name == "__init__.py"))
     return graph, in_functions
 
 

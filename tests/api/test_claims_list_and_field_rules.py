@@ -8,27 +8,11 @@ from sqlmodel import select
 
 from annotator.db import session_scope
 from annotator.models import ClaimUpdate, Source, SourceCreate, User, max_length
-from annotator.services import articles, claims, users
+from annotator.services import articles, claims
 
 TEXT = ("The port handled 3.1 million containers in 2024, up 12 percent on 2023.\n\n"
         "Mayor Ana Silva said the new crane cost 8 million euros.\n\n"
         "Officials said 40 new berths would open by 2026, at a cost of 2 billion euros.")
-
-
-@pytest.fixture
-def api(client, engine, people):
-    secrets = {}
-    with session_scope(engine) as s:
-        for name in ("admin", "editor", "reviewer", "viewer"):
-            _, secrets[name] = users.create_token(s, s.get(User, people[name]))
-
-    def caller(name):
-        def call(method, path, body=None, **kw):
-            return client.open(f"/api/v1{path}", method=method, json=body,
-                               headers={"Authorization": f"Bearer {secrets[name]}"}, **kw)
-        return call
-
-    return {name: caller(name) for name in secrets}
 
 
 @pytest.fixture

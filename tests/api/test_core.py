@@ -4,29 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from annotator.db import session_scope
-from annotator.models import User
-from annotator.services import users
-
 TEXT = ("The port handled 3.1 million containers in 2024, up 12 percent on 2023.\n\n"
         "Mayor Ana Silva said the new crane cost 8 million euros.")
-
-
-@pytest.fixture
-def api(client, engine, people):
-    """Return a caller for each role's token: api["editor"]("GET", "/articles")."""
-    secrets = {}
-    with session_scope(engine) as s:
-        for name in ("editor", "editor2", "reviewer", "viewer"):
-            _, secrets[name] = users.create_token(s, s.get(User, people[name]))
-
-    def caller(name):
-        def call(method, path, body=None):
-            return client.open(f"/api/v1{path}", method=method, json=body,
-                               headers={"Authorization": f"Bearer {secrets[name]}"})
-        return call
-
-    return {name: caller(name) for name in secrets}
 
 
 @pytest.fixture

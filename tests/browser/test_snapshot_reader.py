@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from annotator.db import get_engine, session_scope
 from annotator.services import articles, claims, snapshots
 from annotator.services.users import user_by_name
 from tests.browser.test_xss_corpus import INJECTION_PROBE
-from tests.services.test_snapshots import OPEN, Site
+from tests.services.test_snapshots import OPEN, serving
 
 HOSTILE = """<!doctype html><html><head><title>Budget</title>
 <script>window.__pwned = 'head script'; alert('head')</script>
@@ -36,12 +34,8 @@ the finance ministry's forecast says.</p>
 
 @pytest.fixture
 def site():
-    made = Site()
-    thread = threading.Thread(target=made.server.serve_forever, daemon=True)
-    thread.start()
-    yield made
-    made.server.shutdown()
-    made.server.server_close()
+    with serving() as made:
+        yield made
 
 
 def test_the_reader_view_of_a_hostile_page_runs_nothing(team, open_page, site):

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from annotator.db import session_scope
 from annotator.models import SourceSnapshot
 from annotator.services import fetch, link_health
-from tests.services.test_snapshots import OPEN, REPORT, Site, _stored, add_source, snapshot_of
+from tests.services.test_snapshots import (
+    OPEN,
+    REPORT,
+    _stored,
+    add_source,
+    serving,
+    snapshot_of,
+)
 
 
 @pytest.fixture
 def site():
-    made = Site()
-    thread = threading.Thread(target=made.server.serve_forever, daemon=True)
-    thread.start()
-    yield made
-    made.server.shutdown()
-    made.server.server_close()
+    with serving() as made:
+        yield made
 
 
 def _check(engine, source_id) -> SourceSnapshot:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import itertools
@@ -68,14 +69,23 @@ class Site:
         return self.url + path
 
 
-@pytest.fixture
-def site():
+@contextlib.contextmanager
+def serving():
+    """Serve a Site on 127.0.0.1 for the length of the block."""
     made = Site()
     thread = threading.Thread(target=made.server.serve_forever, daemon=True)
     thread.start()
-    yield made
-    made.server.shutdown()
-    made.server.server_close()
+    try:
+        yield made
+    finally:
+        made.server.shutdown()
+        made.server.server_close()
+
+
+@pytest.fixture
+def site():
+    with serving() as made:
+        yield made
 
 
 OPEN = snapshots.ArchiveSettings(allow_private=True, timeout=3, host_seconds=0)

@@ -22,7 +22,7 @@ from annotator.exports import export_json
 from annotator.models import Claim, Source, SourceSnapshot, User
 from annotator.services import articles, claims, json_import, link_health, snapshots, users
 from tests.conftest import PASSWORD, login
-from tests.services.test_snapshots import EXCERPT, OPEN, REPORT, TEXT, Site
+from tests.services.test_snapshots import EXCERPT, OPEN, REPORT, TEXT, serving
 
 XSS = ("<html><head><script>window.__pwned = 1</script><title>x</title></head><body>"
        "<article><h1>Budget statement</h1>"
@@ -36,14 +36,8 @@ XSS = ("<html><head><script>window.__pwned = 1</script><title>x</title></head><b
 
 @pytest.fixture
 def site():
-    import threading
-
-    made = Site()
-    thread = threading.Thread(target=made.server.serve_forever, daemon=True)
-    thread.start()
-    yield made
-    made.server.shutdown()
-    made.server.server_close()
+    with serving() as made:
+        yield made
 
 
 @pytest.fixture
