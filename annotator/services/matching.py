@@ -37,7 +37,7 @@ from annotator.models import (
     Verdict,
     utcnow,
 )
-from annotator.services import events
+from annotator.services import events, params
 from annotator.services.errors import Forbidden, Invalid, NotFound
 from annotator.services.match_retrieval import (  # noqa: F401  (re-exported for callers)
     DESK,
@@ -386,10 +386,9 @@ def link_match(session: Session, user: User, claim_id: int, kind: str, ref_id) -
     claim = session.get(Claim, claim_id)
     if claim is None:
         raise NotFound("No such claim.")
-    try:
-        ref = int(ref_id)
-    except (TypeError, ValueError):
-        raise Invalid("Say which match to link.") from None
+    if ref_id in (None, ""):
+        raise Invalid("Say which match to link.", field="ref")
+    ref = params.to_int(ref_id, "ref", low=1)
     if kind == DESK and ref == claim.id:
         raise Invalid("A claim cannot be the same claim as itself.")
     value = _link_value(session, kind, ref)
@@ -432,12 +431,9 @@ def reject_match(session: Session, user: User, claim_id: int, kind, ref_id) -> d
         raise NotFound("No such claim.")
     if kind not in (DESK, EXTERNAL):
         raise Invalid("kind is either desk or external.")
-    try:
-        ref = int(ref_id)
-    except (TypeError, ValueError):
-        raise Invalid("Say which match is not the same claim (ref).") from None
-    if not 0 < ref < 2**62:
-        raise Invalid("ref must be the id of a desk claim or an external fact-check.")
+    if ref_id in (None, ""):
+        raise Invalid("Say which match is not the same claim (ref).", field="ref")
+    ref = params.to_int(ref_id, "ref", low=1)
     if kind == DESK and ref == claim.id:
         raise Invalid("A claim is always the same claim as itself.")
     target = session.get(Claim if kind == DESK else ExternalFactCheck, ref)

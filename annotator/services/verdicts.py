@@ -13,7 +13,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from annotator.models import BlindReview, Claim, User, Verdict
-from annotator.services import events
+from annotator.services import events, params
 from annotator.services.errors import Invalid, NotFound
 
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
@@ -72,12 +72,11 @@ def _clean(field: str, value: Any) -> Any:
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         try:
-            rating = int(value)
-        except (TypeError, ValueError):
-            raise Invalid("The rating value is a whole number of 1 or more, or empty.") from None
-        if rating < 1:
-            raise Invalid("The rating value is a whole number of 1 or more, or empty.")
-        return rating
+            return params.to_int(value, "rating_value", low=1, high=1000)
+        except Invalid:
+            raise Invalid("The rating value is a whole number of 1 or more (at most 1,000), "
+                          "or empty.",
+                          field="rating_value") from None
     if field == "needs_source":
         if isinstance(value, bool):
             return value
@@ -85,10 +84,7 @@ def _clean(field: str, value: Any) -> Any:
     if field == "position":
         if value is None or (isinstance(value, str) and not value.strip()):
             return 0
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise Invalid("The position is a whole number.") from None
+        return params.to_int(value, "position", low=-10_000, high=10_000)
     raise Invalid(f"Unknown verdict field {field!r}.")
 
 
