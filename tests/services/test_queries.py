@@ -9,8 +9,8 @@ import re
 import pytest
 
 from annotator.db import new_session, session_scope
+from annotator.exports.filters import ExportFilter, filters_from_query
 from annotator.exports.json_export import export_json
-from annotator.exports.rows import ExportFilter, filters_from_query
 from annotator.models import User
 from annotator.services import articles, claims, queries, stats, users
 
