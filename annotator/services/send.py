@@ -56,7 +56,8 @@ def claim_from_quote(session: Session, user: User, article, quote: str) -> Claim
         # Someone chose this sentence: a machine proposal (even one set aside) becomes a claim.
         if existing.state == review.DISMISSED:
             claim_service.transition(session, user, existing.id, review.RESTORE)
-        if existing.state == review.PROPOSED:
+        if existing.state in (review.PROPOSED, review.HELD_BACK):
+            # A sentence the proposal budget held back is accepted as a proposal would be.
             claim_service.transition(session, user, existing.id, review.ACCEPT)
         return existing
     return claim_service.create_claim(session, user, article.id, start, end)
