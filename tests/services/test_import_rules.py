@@ -243,7 +243,9 @@ def test_a_failed_import_job_says_a_sentence_never_sql(engine, people, monkeypat
         raise IntegrityError("INSERT INTO event (id) VALUES (?)", (7,),
                              Exception("UNIQUE constraint failed: event.id"))
 
-    monkeypatch.setattr(json_import, "import_json", broken)
+    # The job store runs the importer json_import registered with it (jobs.importer).
+    assert jobs._IMPORTERS["json"] is json_import.import_json
+    monkeypatch.setitem(jobs._IMPORTERS, "json", broken)
     with session_scope(engine) as s:
         job = jobs.create_import_job(s, s.get(User, people["editor"]), "x.json", b"{}")
         job_id = job.id
