@@ -577,6 +577,9 @@
   document.addEventListener("htmx:confirm", function (ev) {
     var d = ev.detail;
     var elt = d.elt;
+    // The live poll may redraw the panel: never while a save, an action or a key is pending
+    // (its swap would be taken for theirs); the next poll comes a few seconds later.
+    if (elt.id === "claim-live" && !idle()) { ev.preventDefault(); return; }
     var p = panel();
     if (!p || !p.dataset.claim || !targetsPanel(d) || elt.id === "claim-live" || elt.closest(".conflict")) { return; }
     var form = elt.tagName === "FORM" ? elt : elt.closest("form");
@@ -619,6 +622,13 @@
 
   document.addEventListener("htmx:beforeSwap", function (ev) {
     if (!ev.detail.target || ev.detail.target.id !== "claim-panel") { return; }
+    var from = ev.detail.requestConfig && ev.detail.requestConfig.elt;
+    if (from && from.id === "claim-live" && (!idle() || queued.length || unsaved())) {
+      // A live redraw asked for before a key, a save or some typing: it would be taken for
+      // their answer (or drop the typing). Skip it; the next poll sees the claim as it is.
+      ev.detail.shouldSwap = false;
+      return;
+    }
     var old = ev.detail.target;
     kept = focusKey(document.activeElement);
     var src = ev.detail.requestConfig && ev.detail.requestConfig.elt;
