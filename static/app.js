@@ -397,10 +397,15 @@
     }
     if (key === "a" || key === "x" || key === "d") {
       var which = key === "a" ? "accept" : "dismiss";
-      var button = $("#claim-panel .action-" + which + " button:not([disabled])");
+      var selector = "#claim-panel .action-" + which + " button:not([disabled])";
+      var button = $(selector);
       if (!button) { return false; }
       advanceAfter = true;
-      whenSettled(function () { button.click(); });
+      whenSettled(function () {
+        // The panel may have been drawn again meanwhile: press the button on screen now.
+        var now = document.body.contains(button) ? button : $(selector);
+        if (now) { now.click(); } else { dropPlans("Not done: that action is no longer offered."); }
+      });
       return true;
     }
     return false;
@@ -680,7 +685,11 @@
       kept = null;
       return;
     }
-    if (advanceAfter) {
+    // Only the answer to the workflow action itself moves on to the next proposal: another
+    // redraw of the panel meanwhile (a save, a live update) is not that answer.
+    var src = ev.detail.requestConfig && ev.detail.requestConfig.elt;
+    var srcForm = src && (src.tagName === "FORM" ? src : src.closest && src.closest("form"));
+    if (advanceAfter && srcForm && srcForm.classList.contains("action")) {
       advanceAfter = false;
       if (!p.querySelector(".flash.error, .form-error") && nextProposal()) { kept = null; return; }
     }
