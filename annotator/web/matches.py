@@ -35,33 +35,29 @@ def panel(claim_id: int):
 @requires("review")
 def link(claim_id: int):
     """Record "same claim as ..." for one of the matches."""
-    kind = request.form.get("kind", "")
-    ref = request.form.get("ref", "")
-
-    def done(value):
-        if is_htmx():
-            return render("claims/matches.html", "claims/_matches.html",
-                          **_context(claim_id, "Linked: recorded in the claim's history."))
-        return redirect(url_for("claims.show", claim_id=claim_id), 303)
-
-    return attempt(lambda db: matching.link_match(db, user(), claim_id, kind, ref),
-                   flash_back(url_for("claims.show", claim_id=claim_id)), done)
+    return _judge(claim_id, matching.link_match, "Linked: recorded in the claim's history.")
 
 
 @bp.post("/claims/<int:claim_id>/matches/reject")
 @requires("review")
 def reject(claim_id: int):
     """Record "not the same claim" for one of the matches; it is hidden from then on."""
+    return _judge(claim_id, matching.reject_match,
+                  "Marked not the same claim: hidden, and recorded in the history.")
+
+
+def _judge(claim_id: int, record, message: str):
+    """Record the reviewer's judgement of the match the form names; answer with the box."""
     kind = request.form.get("kind", "")
     ref = request.form.get("ref", "")
 
-    def done(value):
+    def done(_value):
         if is_htmx():
-            return render("claims/matches.html", "claims/_matches.html", **_context(
-                claim_id, "Marked not the same claim: hidden, and recorded in the history."))
+            return render("claims/matches.html", "claims/_matches.html",
+                          **_context(claim_id, message))
         return redirect(url_for("claims.show", claim_id=claim_id), 303)
 
-    return attempt(lambda db: matching.reject_match(db, user(), claim_id, kind, ref),
+    return attempt(lambda db: record(db, user(), claim_id, kind, ref),
                    flash_back(url_for("claims.show", claim_id=claim_id)), done)
 
 
