@@ -65,6 +65,9 @@ def load(overrides: dict | None = None) -> dict:
         "PUBLIC_PAGES": _bool("PUBLIC_PAGES", False),
         # Uploads and pasted text: a news article is far below this.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 5 * 1024 * 1024)),
+        # A paste, file or fetched page longer than this is imported by the worker (issue 19):
+        # the answer is its job (the API: 202). 0 imports everything in the request.
+        "IMPORT_QUEUE_BYTES": int(os.environ.get("IMPORT_QUEUE_BYTES", 512 * 1024)),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Turn on behind TLS so the session cookie is never sent in clear.

@@ -50,7 +50,9 @@ class Server:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
         env = {**os.environ, "DATABASE_URL": self.url, "SECRET_KEY": "crash-test",
-               "ANNOTATOR_INSTANCE": str(self.folder / "instance")}
+               "ANNOTATOR_INSTANCE": str(self.folder / "instance"),
+               # The import itself is what the kill interrupts: keep it in the request.
+               "IMPORT_QUEUE_BYTES": "0"}
         with self.log.open("a") as log:
             self.proc = subprocess.Popen(
                 [str(GUNICORN), "-w", str(self.workers), "-b", f"127.0.0.1:{port}",

@@ -26,8 +26,9 @@ from standardwebhooks.webhooks import Webhook
 
 from annotator import tasks
 from annotator.db import session_scope
-from annotator.models import Article, Claim, Job, User, WebhookAttempt, WebhookDelivery
+from annotator.models import Article, Claim, Event, Job, User, WebhookAttempt, WebhookDelivery
 from annotator.services import articles, jobs, webhooks
+from annotator.services import users as user_service
 
 ANNOTATOR = str(Path(sys.executable).parent / "annotator")
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -206,6 +207,36 @@ def test_a_killed_workers_json_import_lands_once(workers, engine, people):
     with session_scope(engine, write=False) as s:
         after = s.exec(select(func.count()).select_from(Article)).one()
     assert after - before == len(doc["articles"]) == 30
+
+
+def test_a_long_article_posted_to_the_api_is_imported_once_by_a_worker_killed_midway(
+        workers, app, engine, people, shared):
+    """Issue 19: the API queues a long paste; a worker killed while it extracts loses
+    nothing, and the next worker imports the article exactly once."""
+    base = (shared / "articles" / "kazakh-conscriptions.txt").read_text(encoding="utf-8")
+    text = "\n\n".join(base.replace("Kazakh", f"Kazakh-{i}") for i in range(200))
+    app.config["IMPORT_QUEUE_BYTES"] = 64 * 1024
+    with session_scope(engine) as s:
+        _, token = user_service.create_token(s, s.get(User, people["editor"]))
+    response = app.test_client().post("/api/v1/articles", json={"text": text, "title": "Long"},
+                                      headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 202, response.get_data(as_text=True)[:300]
+    job_id = response.get_json()["id"]
+    assert _job(engine, job_id).status == "queued"
+    first = workers.start("--no-periodic")
+    _wait_for(lambda: _job(engine, job_id).status == "running", what="the import to start")
+    first.kill()
+    first.wait()
+    workers.start()
+    _wait_for(lambda: _job(engine, job_id).status in ("done", "failed"), 120,
+              "the import to be taken up again and finish")
+    job = _job(engine, job_id)
+    assert job.status == "done", (job.error, workers.logs()[-3000:])
+    with session_scope(engine, write=False) as s:
+        found = s.exec(select(Article).where(Article.title == "Long")).all()
+        assert [a.id for a in found] == job.result["article_ids"]
+        assert s.exec(select(func.count()).select_from(Event).where(
+            Event.article_id == found[0].id, Event.action == "import")).one() == 1
 
 
 def test_a_job_queued_with_no_worker_waits_then_is_done_once_one_starts(

@@ -190,6 +190,19 @@ UNAUTHORISED = _error("No valid bearer token.")
 FORBIDDEN = _error("The token's role does not allow this.")
 NOT_FOUND = _error("No such resource.")
 BAD = _error("Bad input; the message says what to change.")
+# A background job's document (services.jobs.job_document).
+JOB = {"type": "object", "required": [
+    "id", "state", "status", "done", "total", "error", "download"], "properties": {
+    "id": {"type": "integer"}, "kind": {"type": "string"},
+    "format": {"type": "string"},
+    "state": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
+    "status": {"type": "string", "description": "The same as state (older name)."},
+    "done": {"type": "integer"}, "total": {"type": "integer"},
+    "error": {"type": "string"}, "result": {"type": "object"},
+    "attempts": {"type": "integer"}, "waiting_for_worker": {"type": "boolean"},
+    "download": {"type": ["string", "null"]},
+    "created_at": {"type": ["string", "null"]},
+    "updated_at": {"type": ["string", "null"]}}}
 
 
 def _id_param(name: str) -> dict:
@@ -279,6 +292,10 @@ def _paths() -> dict:
                 "responses": {
                     "201": _json(_ref("ArticlePublicWithClaims"),
                                  "The new article with proposed claims."),
+                    # Issue 19: a long article (over IMPORT_QUEUE_BYTES) is imported by the
+                    # worker; Location is the job, its result.article_ids the article.
+                    "202": _json(JOB, "A long article, queued: the import job (see "
+                                      "getJob); its Location header is the job's address."),
                     "400": BAD, "401": UNAUTHORISED, "403": FORBIDDEN,
                     "409": _error("The same article exists; detail.article_id names it."),
                     "413": _error("The request is too large."),
@@ -384,18 +401,7 @@ def _paths() -> dict:
             "operationId": "getJob", "tags": ["exports"],
             "summary": "A background job: its state, progress and, once done, its file.",
             "parameters": [_id_param("job_id")],
-            "responses": {"200": _json({"type": "object", "required": [
-                "id", "state", "status", "done", "total", "error", "download"], "properties": {
-                "id": {"type": "integer"}, "kind": {"type": "string"},
-                "format": {"type": "string"},
-                "state": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
-                "status": {"type": "string", "description": "The same as state (older name)."},
-                "done": {"type": "integer"}, "total": {"type": "integer"},
-                "error": {"type": "string"}, "result": {"type": "object"},
-                "attempts": {"type": "integer"}, "waiting_for_worker": {"type": "boolean"},
-                "download": {"type": ["string", "null"]},
-                "created_at": {"type": ["string", "null"]},
-                "updated_at": {"type": ["string", "null"]}}}, "The job."),
+            "responses": {"200": _json(JOB, "The job."),
                 "401": UNAUTHORISED, "403": FORBIDDEN, "404": NOT_FOUND},
         }},
         "/api/v1/jobs/{job_id}/download": {"get": {

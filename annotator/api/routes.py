@@ -6,7 +6,7 @@ A refused request raises ``ServiceError`` and the blueprint's one handler answer
 
 from __future__ import annotations
 
-from flask import abort, current_app, g, jsonify, request
+from flask import abort, current_app, g, jsonify, request, url_for
 from sqlmodel import SQLModel
 
 from annotator import review
@@ -15,14 +15,15 @@ from annotator.db import engine_for, get_session
 from annotator.models import (
     ArticleCreate,
     ClaimUpdate,
+    Job,
     NoteCreate,
     SourceCreate,
 )
 from annotator.permissions import requires
 from annotator.sanitize import bounded_int
+from annotator.services import article_jobs, documents, fetch, jobs, params, queries
 from annotator.services import articles as article_service
 from annotator.services import claims as claim_service
-from annotator.services import documents, fetch, jobs, params, queries
 from annotator.services.queries import MAX_PER_PAGE, PER_PAGE
 
 
@@ -72,7 +73,11 @@ def list_articles():
 @bp.post("/articles")
 @requires("import")
 def create_article():
-    """Create an article from text, HTML or a URL to fetch, and propose its claims."""
+    """Create an article from text, HTML or a URL to fetch, and propose its claims.
+
+    A long one (over IMPORT_QUEUE_BYTES) is imported by the worker: the answer is then 202
+    with the job's document, its address in ``Location`` (issue 19).
+    """
     fields = _strings(_body(), ArticleCreate)
     req = article_service.ImportRequest(**fields)
     db = get_session()
@@ -83,14 +88,16 @@ def create_article():
         # No transaction (and no SQLite write lock) across the network: fetch first, then
         # import in one short transaction.
         db.rollback()
-        page = fetch.fetch_page(req.url, settings)
-        article = article_service.import_page(db, g.user, page, **rest)
-    else:
-        article = article_service.import_article(db, g.user, req)
+        req = article_service.page_request(fetch.fetch_page(req.url, settings), **rest)
+    made = article_jobs.import_or_queue(db, g.user, req, current_app.config["IMPORT_QUEUE_BYTES"])
     db.commit()
-    jobs.mark_after_import(engine_for(current_app), article.id,
+    if isinstance(made, Job):
+        jobs.enqueue_job(made.id)
+        return jsonify(jobs.job_document(made, None)), 202, {
+            "Location": url_for("api.job", job_id=made.id)}
+    jobs.mark_after_import(engine_for(current_app), made.id,
                            current_app.config["CHECKED_BEFORE_JOBS"])
-    return jsonify(documents.article_document(db, g.user, article.id)), 201
+    return jsonify(documents.article_document(db, g.user, made.id)), 201
 
 
 @bp.get("/articles/<int:article_id>")

@@ -49,14 +49,17 @@ def _limit(name: str, shape=ArticleCreate) -> int:
     return max_length(shape, name) or 10_000
 
 
-def import_page(session: Session, actor: User, page: Page, **fields) -> Article:
-    """Import a fetched page (``fetch.fetch_page``) as an article; title, byline and date
-    come from the page unless given. Fetch first, with no transaction open."""
+def page_request(page: Page, **fields) -> ImportRequest:
+    """The import request for a fetched page (``fetch.fetch_page``); title, byline and date
+    come from the page unless given."""
     if page.content_type == "text/plain":
-        req = ImportRequest(text=page.html, url=page.url, **fields)
-    else:
-        req = ImportRequest(html=page.html, url=page.url, **fields)
-    return import_article(session, actor, req)
+        return ImportRequest(text=page.html, url=page.url, **fields)
+    return ImportRequest(html=page.html, url=page.url, **fields)
+
+
+def import_page(session: Session, actor: User, page: Page, **fields) -> Article:
+    """Import a fetched page as an article. Fetch first, with no transaction open."""
+    return import_article(session, actor, page_request(page, **fields))
 
 
 def article_or_none(session: Session, article_id: int) -> Article | None:
@@ -110,13 +113,7 @@ def import_article(session: Session, actor: User, req: ImportRequest) -> Article
         raise Invalid("Nothing is left of the article once page furniture is removed.")
 
     url = (req.url or meta.get("url") or "").strip()
-    if url and not is_safe_url(url):
-        raise Invalid("The article URL must start with http:// or https://.")
-    # What a person typed is held to ArticleCreate's limits (refused when too long); what the
-    # machine found (the page's title, site name, author) is shortened visibly to fit.
-    typed = params.validated(ArticleCreate, {k: (getattr(req, k, None) or "").strip() or None
-                                             for k in ("url", "title", "outlet", "byline",
-                                                       "language")})
+    typed = check_request(req, url)
     title = typed.title or params.fit(meta.get("title") or _first_line(body), MAX_TITLE)
     published = parse_date(req.published or meta.get("date") or "", "Published date")
     # Issue 20: a page's URL often spells its date; relative times resolve against it.
@@ -183,6 +180,23 @@ def import_article(session: Session, actor: User, req: ImportRequest) -> Article
     session.flush()
     webhooks.article_event(session, article.id)  # issue 21: article.imported
     return article
+
+
+def check_request(req: ImportRequest, url: str | None = None) -> ArticleCreate:
+    """Refuse what a person typed that cannot be imported, before any slow work.
+
+    What a person typed is held to ArticleCreate's limits (refused when too long); what the
+    machine finds later (the page's title, site name, author) is shortened visibly to fit.
+    """
+    url = (req.url if url is None else url).strip()
+    if url and not is_safe_url(url):
+        raise Invalid("The article URL must start with http:// or https://.")
+    if not (req.text.strip() or req.html.strip()):
+        raise Invalid("Paste the article's text or choose a file.")
+    parse_date(req.published, "Published date")
+    return params.validated(ArticleCreate, {k: (getattr(req, k, None) or "").strip() or None
+                                            for k in ("url", "title", "outlet", "byline",
+                                                      "language")})
 
 
 def _first_line(body: str) -> str:

@@ -295,11 +295,13 @@ def run_export_job(engine: Engine, job_id: int, *, base_url: str, desk_name: str
         read.close()
 
 
-def run_import_job(engine: Engine, job_id: int, attempt: int | None = None) -> None:
-    """Do an import job: load the uploaded export in one transaction.
+def run_import_job(engine: Engine, job_id: int, attempt: int | None = None, fmt: str = "json",
+                   settings: Mapping[str, Any] | None = None) -> None:
+    """Do an import job: load the upload with its format's importer in one transaction.
 
     The job is marked done in that same transaction, and only if this take is still the
     current one: a take that was superseded rolls back, so the import never lands twice.
+    What the format does after a committed import (``importer(after=...)``) runs then.
     """
     try:
         with session_scope(engine, write=False) as session:
@@ -310,11 +312,13 @@ def run_import_job(engine: Engine, job_id: int, attempt: int | None = None) -> N
         update_job(engine, job_id, attempt, status="running")
         with session_scope(engine) as session:
             actor = session.get(User, actor_id) if actor_id else None
-            report = _IMPORTERS["json"](session, data, actor=actor)
+            report = _IMPORTERS[fmt](session, data, actor=actor)
             _set(session, job_id, attempt, {
                 "status": "done", "done": len(data),
                 "result": {"summary": report.summary(),
                            "article_ids": sorted(report.article_ids.values())}})
+        if fmt in _AFTER_IMPORT:
+            _AFTER_IMPORT[fmt](engine, report, settings or {})
     except Superseded:
         log.warning("import job %s: this take was superseded; nothing of it was kept", job_id)
     except ServiceError as exc:
@@ -457,8 +461,8 @@ def run_job(job_id: int) -> None:
             run_export_job(rt.engine, job_id, attempt=attempt,
                            base_url=settings.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
                            desk_name=settings.get("DESK_NAME", "Annotator fact-check desk"))
-        elif kind == "import" and fmt == "json":
-            run_import_job(rt.engine, job_id, attempt=attempt)
+        elif kind == "import" and fmt in _IMPORTERS:
+            run_import_job(rt.engine, job_id, attempt=attempt, fmt=fmt, settings=settings)
         elif kind == "retrain":
             run_retrain_job(rt.engine, job_id, attempt=attempt)
         elif fmt in _RUNNERS:
@@ -471,6 +475,7 @@ def run_job(job_id: int) -> None:
 # (services.factchecks), which the services package loads; this module imports none of them.
 _RUNNERS: dict[str, Callable[[Engine, int], None]] = {}
 _IMPORTERS: dict[str, Callable[..., Any]] = {}
+_AFTER_IMPORT: dict[str, Callable[..., None]] = {}
 
 
 def runner(fmt: str):
@@ -481,10 +486,13 @@ def runner(fmt: str):
     return register
 
 
-def importer(fmt: str):
-    """Register the function an import job of format ``fmt`` loads its upload with."""
+def importer(fmt: str, after: Callable[..., None] | None = None):
+    """Register the function an import job of format ``fmt`` loads its upload with, and
+    optionally what runs once that import has committed (engine, report, settings)."""
     def register(func):
         _IMPORTERS[fmt] = func
+        if after is not None:
+            _AFTER_IMPORT[fmt] = after
         return func
     return register
 

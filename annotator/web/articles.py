@@ -8,8 +8,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from annotator.db import engine_for, get_session, new_session
 from annotator.permissions import requires
+from annotator.services import article_jobs, blind, queries, spans
 from annotator.services import articles as article_service
-from annotator.services import blind, queries, spans
 from annotator.services import claims as claim_service
 from annotator.services.errors import ServiceError
 from annotator.web import listing
@@ -60,7 +60,8 @@ def create():
         chosen = req
         if upload is not None and upload.filename:
             chosen = article_service.request_from_upload(upload.filename, upload.read(), req)
-        return article_service.import_article(db, user(), chosen)
+        return article_jobs.import_or_queue(db, user(), chosen,
+                                            current_app.config["IMPORT_QUEUE_BYTES"])
 
     return import_or_form("articles/new.html", form, create_article)
 

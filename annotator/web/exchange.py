@@ -22,8 +22,8 @@ from annotator.exports.claimreview import dumps, single_claimreview
 from annotator.exports.filters import filters_from_query
 from annotator.exports.people import verdict_scale
 from annotator.permissions import requires
+from annotator.services import article_jobs, blind, downloads, fetch, jobs
 from annotator.services import articles as article_service
-from annotator.services import blind, downloads, fetch, jobs
 from annotator.services import claims as claim_service
 from annotator.web.helpers import attempt, form_dict, import_or_form, render, user
 
@@ -143,8 +143,10 @@ def import_url():
         # import in one short transaction.
         db.rollback()
         page = fetch.fetch_page(form["url"], settings)
-        return article_service.import_page(db, me, page, title=form.get("title", ""),
-                                 language=form.get("language", ""))
+        req = article_service.page_request(page, title=form.get("title", ""),
+                                           language=form.get("language", ""))
+        return article_jobs.import_or_queue(db, me, req,
+                                            current_app.config["IMPORT_QUEUE_BYTES"])
 
     return import_or_form("exchange/import_url.html", form, fetch_then_import)
 

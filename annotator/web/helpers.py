@@ -12,7 +12,7 @@ from flask import make_response as flask_response
 from flask_htmx import make_response as hx_response
 
 from annotator.db import engine_for, get_session
-from annotator.models import User
+from annotator.models import Job, User
 from annotator.services import jobs
 from annotator.services.errors import Duplicate, ServiceError
 
@@ -75,7 +75,8 @@ def field_of(exc: ServiceError) -> str | None:
 
 
 def import_or_form(template: str, form: dict, create):
-    """Run an import in the request's transaction and go to the new article.
+    """Run an import in the request's transaction and go to the new article (or, when the
+    import was queued as a job, to the job's page).
 
     On a refusal, show the form again with what was typed and the reason (and a link to the
     existing article for a duplicate); nothing of the failed import is kept.
@@ -86,6 +87,11 @@ def import_or_form(template: str, form: dict, create):
                                duplicate=duplicate), exc.status
 
     def done(article):
+        if isinstance(article, Job):  # a long article: the worker imports it (issue 19)
+            jobs.enqueue_job(article.id)
+            flash("This article is long, so a worker imports it; this page shows when it is "
+                  "in.", "info")
+            return redirect(url_for("exchange.job", job_id=article.id), 303)
         jobs.mark_after_import(engine_for(current_app), article.id,
                                current_app.config["CHECKED_BEFORE_JOBS"])
         flash(f"Imported “{article.title}”.", "info")
