@@ -109,6 +109,7 @@ def test_the_web_form_goes_to_the_job_page_which_links_the_article(as_user, smal
     page = editor.get(response.headers["Location"]).get_data(as_text=True)
     assert "a worker imports it" in page
     assert "Pasted long" in page and "claims proposed" in page
+    assert "Import of a long article" in page and "Open the article" in page
     assert 'href="/articles/' in page
 
 
