@@ -67,7 +67,9 @@ def test_backups_under_write_load_hold_every_committed_row(fresh_database, tmp_p
             result = CliRunner().invoke(main, ["backup", str(target)])
             assert result.exit_code == 0, result.output
             runs.append((began, target))
-            time.sleep(0.05)
+            written = len(committed)  # let the writer commit between two backups
+            while len(committed) == written and writer.is_alive():
+                time.sleep(0.005)
     finally:
         stop.set()
         writer.join(10)

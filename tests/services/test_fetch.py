@@ -22,6 +22,8 @@ PAGE = (b"<!doctype html><html><head><title>Harbour report</title></head><body><
 
 
 class Handler(BaseHTTPRequestHandler):
+    trickling = threading.Event()  # set once a /trickle request has its headers
+
     def log_message(self, *args):
         pass
 
@@ -31,6 +33,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_response(200)
             self.send_header("Content-Type", "text/html")
             self.end_headers()
+            Handler.trickling.set()
             for _ in range(200):
                 try:
                     self.wfile.write(b"x")
@@ -182,9 +185,10 @@ def test_a_slow_site_holds_no_lock_and_answers_a_4xx_in_time(slow_app, engine, p
         result["response"] = call()
         result["took"] = time.monotonic() - began
 
+    Handler.trickling.clear()
     thread = threading.Thread(target=run)
     thread.start()
-    time.sleep(0.5)  # the fetch is under way
+    assert Handler.trickling.wait(10)  # the fetch is under way
     began = time.monotonic()
     with session_scope(engine) as s:  # a concurrent write, as a note or an edit would be
         events.record(s, "note", actor=s.get(User, people["editor"]), new={"body": "meanwhile"})
