@@ -9,10 +9,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import subprocess
 import uuid
 from pathlib import Path
 
+import psycopg
 import pytest
+from psycopg import sql
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
@@ -111,11 +114,132 @@ def _drop_postgres_schema(base: str, schema: str, url: str) -> None:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
 
 
+# What a test may change in its schema's catalog (tables, columns, triggers and whether they
+# are on, functions): a schema whose print changed is dropped, not used again.
+_CATALOG_PRINT = """
+SELECT md5(coalesce(string_agg(x, ',' ORDER BY x), '')) FROM (
+  SELECT 'r:' || c.relname || ':' || c.relkind::text || ':' || (
+           SELECT string_agg(a.attname || '/' || a.atttypid::text, ';' ORDER BY a.attnum)
+           FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0
+           AND NOT a.attisdropped)
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %(s)s
+  UNION ALL
+  SELECT 't:' || t.tgname || ':' || t.tgenabled::text FROM pg_trigger t
+    JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = %(s)s AND NOT t.tgisinternal
+  UNION ALL
+  SELECT 'p:' || p.proname || ':' || md5(p.prosrc) FROM pg_proc p
+    JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = %(s)s
+) found(x)
+"""
+
+
+def _libpq(base: str) -> str:
+    """The server's address as libpq (pg_dump, psycopg) spells it."""
+    return base.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+class PostgresSchemas:
+    """Fresh, migrated schemas for the tests on PostgreSQL, made fast.
+
+    One schema is migrated with Alembic; pg_dump writes its script (tables, functions,
+    triggers, sequences, and the rows the migrations put in). A new schema replays that
+    script: the migrated schema itself, copied. After a test its schema is emptied and
+    given its rows again (triggers and foreign keys off while it is, as pg_restore does),
+    and the next test takes it, unless the test changed its catalog (then it is dropped).
+    Each use has its own connection URL (application name), so no engine, pool or cache of
+    one test is the next one's. tests/test_migrations.py migrates step by step for real.
+    """
+
+    def __init__(self, base: str):
+        self.base, self.libpq = base, _libpq(base)
+        self.clean: list[str] = []
+        self.prints: dict[str, str] = {}
+        self.uses = 0
+        schema, url = _postgres_schema(base)
+        try:
+            migrate.upgrade(url)
+            get_engine(url).dispose()
+            ddl = self._dump("--schema-only", schema)
+            self.rows = self._dump("--data-only", schema, "--inserts")
+        finally:
+            _drop_postgres_schema(base, schema, url)
+        self.template, self.script = schema, ddl + "\n" + self.rows
+
+    def _dump(self, what: str, schema: str, *more: str) -> str:
+        out = subprocess.run(["pg_dump", what, "--no-owner", "--no-privileges", *more,
+                              "--schema", schema, self.libpq],
+                             check=True, capture_output=True, text=True).stdout
+        # psql's own commands (\restrict, \unrestrict) are not SQL.
+        return "\n".join(line for line in out.splitlines() if not line.startswith("\\"))
+
+    def _print(self, conn, schema: str) -> str:
+        return conn.execute(_CATALOG_PRINT, {"s": schema}).fetchone()[0]
+
+    def take(self) -> tuple[str, str]:
+        """Return a clean schema's name and a URL of its own for this use."""
+        if self.clean:
+            schema = self.clean.pop()
+        else:
+            schema = f"t_{uuid.uuid4().hex[:12]}"
+            with psycopg.connect(self.libpq) as conn:  # one transaction
+                conn.execute(self.script.replace(self.template, schema).encode())
+                self.prints[schema] = self._print(conn, schema)
+        self.uses += 1
+        sep = "&" if "?" in self.base else "?"
+        return schema, (f"{self.base}{sep}options=-csearch_path%3D{schema}"
+                        f"&application_name={schema}-{self.uses}")
+
+    def give_back(self, schema: str, url: str) -> None:
+        """End the test's connections; empty the schema for the next test, or drop it."""
+        get_engine(url).dispose()
+        with psycopg.connect(self.libpq, autocommit=True) as conn:
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                         "split_part(application_name, '-', 1) = %s "
+                         "AND pid <> pg_backend_pid()", (schema,))
+            if self._print(conn, schema) != self.prints[schema]:
+                conn.execute(f'DROP SCHEMA "{schema}" CASCADE'.encode())
+                return
+        with psycopg.connect(self.libpq) as conn:  # one transaction
+            conn.execute("SET LOCAL session_replication_role = replica")
+            tables = [row[0] for row in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = %s", (schema,))]
+            conn.execute(sql.SQL("; ").join(
+                sql.SQL("DELETE FROM {}.{}").format(sql.Identifier(schema), sql.Identifier(t))
+                for t in tables))
+            conn.execute(self.rows.replace(self.template, schema).encode())
+        self.clean.append(schema)
+
+    def close(self) -> None:
+        with psycopg.connect(self.libpq, autocommit=True) as conn:
+            for schema in self.clean:
+                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'.encode())
+
+
+@pytest.fixture(scope="session")
+def postgres_schemas():
+    """The suite's schemas on PostgreSQL (None on SQLite, or without pg_dump)."""
+    base = os.environ.get("TEST_DATABASE_URL", "")
+    if not base.startswith("postgresql") or shutil.which("pg_dump") is None:
+        yield None
+        return
+    found = PostgresSchemas(base)
+    yield found
+    found.close()
+
+
 @pytest.fixture
-def database_url(tmp_path, migrated_template):
-    """Give each test an empty, migrated database (a fresh schema on PostgreSQL)."""
+def database_url(tmp_path, migrated_template, postgres_schemas):
+    """Give each test an empty, migrated database (a clean schema on PostgreSQL)."""
     base = os.environ.get("TEST_DATABASE_URL", "")
     if base.startswith("postgresql"):
+        if postgres_schemas is not None:
+            schema, url = postgres_schemas.take()
+            try:
+                yield url
+            finally:
+                postgres_schemas.give_back(schema, url)
+            return
         schema, url = _postgres_schema(base)
         try:
             migrate.upgrade(url)
