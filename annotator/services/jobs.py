@@ -318,7 +318,10 @@ def run_import_job(engine: Engine, job_id: int, attempt: int | None = None, fmt:
                 "result": {"summary": report.summary(),
                            "article_ids": sorted(report.article_ids.values())}})
         if fmt in _AFTER_IMPORT:
-            _AFTER_IMPORT[fmt](engine, report, settings or {})
+            try:  # the import is in and its job done: what follows cannot undo that
+                _AFTER_IMPORT[fmt](engine, report, settings or {})
+            except Exception:
+                log.exception("import job %s: the work after the import failed", job_id)
     except Superseded:
         log.warning("import job %s: this take was superseded; nothing of it was kept", job_id)
     except ServiceError as exc:

@@ -150,3 +150,18 @@ def test_the_limit_counts_bytes_and_zero_turns_queueing_off():
     assert not article_jobs.too_long(req, 1_200)
     assert not article_jobs.too_long(req, 0)
     assert article_jobs.too_long(articles.ImportRequest(html="<p>x</p>" * 200), 1_000)
+
+
+def test_a_failure_after_the_import_leaves_the_job_done(engine, people, long_text,
+                                                        monkeypatch):
+    def broken(*_args):
+        raise RuntimeError("the queue is down")
+
+    monkeypatch.setitem(jobs._AFTER_IMPORT, article_jobs.FORMAT, broken)
+    with session_scope(engine) as s:
+        job_id = article_jobs.queue(s, s.get(User, people["editor"]),
+                                    articles.ImportRequest(text=long_text)).id
+    jobs.run_import_job(engine, job_id, fmt=article_jobs.FORMAT)
+    with session_scope(engine, write=False) as s:
+        assert s.get(Job, job_id).status == "done"
+    assert _count(engine, Article) == 1
