@@ -140,6 +140,18 @@ def _job(engine, job_id: int) -> Job:
         return s.get(Job, job_id)
 
 
+def _taken_up_after_kill(workers, engine, job_id: int, first, what: str) -> Job:
+    """Kill `first` (SIGKILL), start another worker; return the job once that one is done."""
+    first.kill()
+    first.wait()
+    workers.start()
+    _wait_for(lambda: _job(engine, job_id).status in ("done", "failed"), 120,
+              f"the {what} to be taken up again and finish")
+    job = _job(engine, job_id)
+    assert job.status == "done", (job.error, workers.logs()[-3000:])
+    return job
+
+
 def _job_id(response) -> int:
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
     return int(re.search(r"/jobs/(\d+)$", response.headers["Location"]).group(1))
@@ -154,13 +166,7 @@ def test_a_killed_workers_export_is_completed_by_the_next_and_equals_the_cli_exp
     _wait_for(lambda: _job(engine, job_id).done > 0, what="the export to make progress")
     first.send_signal(signal.SIGSTOP)  # frozen at once: it cannot finish meanwhile
     assert _job(engine, job_id).status == "running", "the export finished before the kill"
-    first.kill()
-    first.wait()
-    workers.start()
-    _wait_for(lambda: _job(engine, job_id).status in ("done", "failed"), 120,
-              "the export to be taken up again and finish")
-    job = _job(engine, job_id)
-    assert job.status == "done", (job.error, workers.logs()[-3000:])
+    job = _taken_up_after_kill(workers, engine, job_id, first, "export")
     assert job.attempts == 2
     state = client.get(f"/jobs/{job_id}?format=json").get_json()
     assert state["state"] == "done" and state["download"]
@@ -195,15 +201,9 @@ def test_a_killed_workers_json_import_lands_once(workers, engine, people):
     jobs.enqueue_job(job_id)
     first = workers.start()
     _wait_for(lambda: _job(engine, job_id).status == "running", what="the import to start")
-    first.send_signal(signal.SIGSTOP)
-    first.kill()
-    first.wait()
+    first.send_signal(signal.SIGSTOP)  # frozen at once: it cannot finish meanwhile
     assert _job(engine, job_id).status == "running"
-    workers.start()
-    _wait_for(lambda: _job(engine, job_id).status in ("done", "failed"), 120,
-              "the import to be taken up again and finish")
-    job = _job(engine, job_id)
-    assert job.status == "done", (job.error, workers.logs()[-3000:])
+    _taken_up_after_kill(workers, engine, job_id, first, "import")
     with session_scope(engine, write=False) as s:
         after = s.exec(select(func.count()).select_from(Article)).one()
     assert after - before == len(doc["articles"]) == 30
@@ -225,13 +225,7 @@ def test_a_long_article_posted_to_the_api_is_imported_once_by_a_worker_killed_mi
     assert _job(engine, job_id).status == "queued"
     first = workers.start("--no-periodic")
     _wait_for(lambda: _job(engine, job_id).status == "running", what="the import to start")
-    first.kill()
-    first.wait()
-    workers.start()
-    _wait_for(lambda: _job(engine, job_id).status in ("done", "failed"), 120,
-              "the import to be taken up again and finish")
-    job = _job(engine, job_id)
-    assert job.status == "done", (job.error, workers.logs()[-3000:])
+    job = _taken_up_after_kill(workers, engine, job_id, first, "import")
     with session_scope(engine, write=False) as s:
         found = s.exec(select(Article).where(Article.title == "Long")).all()
         assert [a.id for a in found] == job.result["article_ids"]
