@@ -26,8 +26,6 @@ from annotator.services import articles, jobs
 from annotator.services.errors import Forbidden, Invalid
 
 FORMAT = "article"
-# A news article is tens of kilobytes; a paste over this is imported by a worker.
-QUEUE_BYTES = 512 * 1024
 
 
 @dataclass
