@@ -48,6 +48,8 @@ def test_a_background_export_reports_progress_and_gives_the_file(as_user, work, 
     assert state["done"] == state["total"] > 0
     page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
     assert "<progress" in page and "hx-trigger" not in page  # finished: polling stops
+    assert re.search(r'href="/exports"[^>]*aria-current="page">Exports<', page)
+    assert '<a href="/exports">Back to exports</a>' in page
     with client.get(state["download"]) as response:
         assert response.status_code == 200
         body = response.get_data(as_text=True)

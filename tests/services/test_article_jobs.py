@@ -7,6 +7,8 @@ real workers.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlmodel import func, select
 
@@ -111,6 +113,10 @@ def test_the_web_form_goes_to_the_job_page_which_links_the_article(as_user, smal
     assert "Pasted long" in page and "claims proposed" in page
     assert "Import of a long article" in page and "Open the article" in page
     assert 'href="/articles/' in page
+    # The job page belongs to Import here, not to Exports: the header and the way back say so.
+    assert re.search(r'href="/articles/new"[^>]*aria-current="page">Import<', page)
+    assert 'aria-current="page">Exports<' not in page and "Back to exports" not in page
+    assert '<a href="/articles/new">Import another article</a>' in page
 
 
 def test_a_long_uploaded_file_is_queued_too(as_user, small_limit, long_text):
