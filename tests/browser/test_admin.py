@@ -62,6 +62,10 @@ def test_an_admin_manages_users_tokens_and_the_verdict_scale(team, open_page, br
 
     # Make a token for the editor (picked as you type), use it, revoke it: the API answers 401.
     page.click(".subnav >> text=API tokens")
+    # A new page again: type only once htmx has wired the picker (a fresh-clone run on a
+    # loaded machine typed before that, and no request went out).
+    page.wait_for_url("**/tokens**")
+    page.wait_for_function("document.readyState === 'complete' && !!window.htmx")
     create = page.locator("form.create-token")
     create.locator("input[name=username]").press_sequentially("edi")
     expect(page.locator("#token-owner-options option[value=editor]")).to_have_count(1)

@@ -116,6 +116,7 @@ def test_the_web_form_goes_to_the_job_page_which_links_the_article(as_user, smal
     # The job page belongs to Import here, not to Exports: the header and the way back say so.
     assert re.search(r'href="/articles/new"[^>]*aria-current="page">Import<', page)
     assert 'aria-current="page">Exports<' not in page and "Back to exports" not in page
+    assert 'aria-current="page">Articles<' not in page
     assert '<a href="/articles/new">Import another article</a>' in page
 
 
