@@ -128,7 +128,9 @@ class Article(ArticleBase, ArticleContent, table=True):
     cleaned_away: list[Any] = Field(default_factory=list, sa_column=Column(
         JSON().with_variant(JSONB(), "postgresql"), nullable=False,
         server_default=text("'[]'")))
-    blind_review: bool = Field(default=False)
+    # Indexed: "which articles are blind" is asked on every page a reviewer opens, and the
+    # column sits after the long body (SQLite would read every article's overflow pages).
+    blind_review: bool = Field(default=False, index=True)
     version: int = Field(default=1)
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)

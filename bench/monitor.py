@@ -162,10 +162,13 @@ def serve_outlets(outlets: int, items: int, dup_share: float, port_holder, ready
 
 # -- the pipeline's workers ----------------------------------------------------------------
 
-def worker(url: str, settings: dict, batches, results, nice: int = 0) -> None:
+def worker(url: str, settings: dict, batches, results, nice: int = 0,
+           idle: bool = False) -> None:
     """Poll host batches from the queue until it is empty, as poll_feed_batch does."""
     if nice:
-        os.nice(nice)  # as `nice -n N annotator worker` would run it beside the web
+        os.nice(nice)  # as `annotator worker --nice N` runs it beside the web
+    if idle:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     from annotator.engine import get_engine
     from annotator.services import jobs, polling
 
@@ -250,6 +253,8 @@ def main() -> None:
     parser.add_argument("--dup-share", type=float, default=0.1)
     parser.add_argument("--nice", type=int, default=0,
                         help="run the workers at this niceness (the web stays at 0)")
+    parser.add_argument("--idle", action="store_true",
+                        help="run the workers in the SCHED_IDLE class (CPU only when idle)")
     parser.add_argument("--database", default="", help="a database URL (default: a temporary "
                         "SQLite file)")
     parser.add_argument("--web-seconds", type=float, default=20)
@@ -281,7 +286,7 @@ def main() -> None:
            "ANNOTATOR_INSTANCE": str(folder / "instance"), "CHECKED_BEFORE_JOBS": "0"}
     report: dict = {"feeds": args.feeds, "items_per_feed": args.items, "workers": args.workers,
                     "threads_per_worker": args.threads, "host_interval_s": args.host_interval,
-                    "worker_nice": args.nice,
+                    "worker_nice": args.nice, "worker_sched_idle": args.idle,
                     "database": url.split(":", 1)[0], "cpus": os.cpu_count(),
                     "load_average_at_start": [round(x, 1) for x in os.getloadavg()]}
     with serving.gunicorn("annotator.wsgi:app", folder / "gunicorn.log", env=env, workers=2,
@@ -290,7 +295,8 @@ def main() -> None:
         batches, results = ctx.Queue(), ctx.Queue()
         for batch in polling.host_batches(engine, ids):
             batches.put(batch)
-        procs = [ctx.Process(target=worker, args=(url, settings, batches, results, args.nice))
+        procs = [ctx.Process(target=worker, args=(url, settings, batches, results, args.nice,
+                                                       args.idle))
                  for _ in range(args.workers)]
         for _ in procs:
             batches.put(None)

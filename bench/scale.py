@@ -12,6 +12,8 @@ from the client over loopback: median and p95 of --samples requests, and respons
     nice -n 10 .venv/bin/python bench/scale.py --claims 1000 --claims 100000
     nice -n 10 .venv/bin/python bench/scale.py --claims 1000000 --keep /tmp/scale
     nice -n 10 .venv/bin/python bench/scale.py --db postgresql --claims 100000
+    .venv/bin/python bench/scale.py --claims 1000000 --keep /tmp/scale --build-only
+    .venv/bin/python bench/scale.py --db postgresql --claims 1000000 --build-only
 
 Searches: a word found in 1% of claims (a city), a word in 0.1% (a topic), a phrase in 1%,
 a word in every claim (its first page must come within 200 ms) and a word found nowhere.
@@ -405,6 +407,29 @@ def run_size(kind: str, claims: int, folder: Path, samples: int, keep: bool,
                     Path(f"{path}{suffix}").unlink()
 
 
+def build_pg_archive(claims: int) -> str:
+    """Build (once) a kept PostgreSQL archive in schema scale_N; return its database URL."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    from annotator import migrate
+
+    schema = f"scale_{claims}"
+    url = f"{PG_BASE}?options=-csearch_path%3D{schema}"
+    admin = create_engine(PG_BASE, poolclass=NullPool)
+    with admin.begin() as conn:
+        exists = conn.execute(text("SELECT 1 FROM information_schema.schemata "
+                                   "WHERE schema_name = :s"), {"s": schema}).first()
+        if not exists:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    migrate.upgrade(url)
+    if not exists:
+        info = build(url, claims)
+        print(f"built {claims:,} claims at {info['build_rate']:,}/s", flush=True)
+    return url
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, action="append",
@@ -415,8 +440,13 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="Write the figures to this file.")
     parser.add_argument("--no-export", action="store_true", help="Skip the export timing.")
     parser.add_argument("--build-only", action="store_true",
-                        help="Build the SQLite archives into --keep and stop.")
+                        help="Build the archives and stop: SQLite files into --keep, or "
+                             "with --db postgresql a kept schema scale_N (prints its URL).")
     args = parser.parse_args()
+    if args.build_only and args.db == "postgresql":
+        for n in sorted(args.claims or []):
+            print(build_pg_archive(n), flush=True)
+        return
     if args.build_only:
         from annotator import migrate
 

@@ -101,7 +101,10 @@ def workers(request, app, tmp_path):
            "ANNOTATOR_INSTANCE": str(tmp_path / "instance"), "SECRET_KEY": "test-secret",
            "JOB_STALE_SECONDS": "2", "JOB_HEARTBEAT_SECONDS": "0.3",
            "WEBHOOK_RETRY_SECONDS": "0.2,0.4,0.8", "ALLOW_PRIVATE_URLS": "1",
-           "PYTHONWARNINGS": "ignore"}
+           "PYTHONWARNINGS": "ignore",
+           # The tests' workers keep the test's priority: their heartbeats are due every
+           # 0.3 s, and a loaded CI machine must not make a niced worker miss them.
+           "WORKER_NICE": "0"}
     if "REDIS_URL" not in queue:
         env.pop("REDIS_URL", None)
     found = Workers(env, tmp_path)
@@ -317,3 +320,24 @@ def test_webhooks_arrive_once_signed_and_a_failing_receiver_gets_the_third_try(
     finally:
         good.close()
         flaky.close()
+
+
+def _niceness(pid: int) -> int:
+    # /proc/PID/stat: the 19th field is the nice value ("comm" may hold spaces: split after it).
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[16])
+
+
+@pytest.mark.parametrize("workers", ["sqlite"], indirect=True)
+def test_a_worker_lowers_its_own_cpu_priority_below_the_web(workers):
+    """`annotator worker` runs at niceness 10 unless told otherwise, as `make run` starts it."""
+    workers.env.pop("WORKER_NICE")
+    ours = os.nice(0)
+    default = workers.start("--no-periodic")
+    _wait_for(lambda: f"niceness {min(19, ours + 10)}" in workers.logs(),
+              what="the worker to start")
+    assert _niceness(default.pid) == min(19, ours + 10)
+    chosen = workers.start("--no-periodic", "--nice", "3")
+    _wait_for(lambda: f"niceness {min(19, ours + 3)}" in workers.logs(),
+              what="the second worker")
+    assert _niceness(chosen.pid) == min(19, ours + 3)

@@ -33,12 +33,20 @@ def jobs_prune(days: int) -> None:
               help="Run no scheduled tasks (for extra workers: one periodic worker is enough).")
 @click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Tasks this worker runs at once.")
-def worker(no_periodic: bool, threads: int) -> None:
+@click.option("--nice", "niceness", default=10, show_default=True, envvar="WORKER_NICE",
+              type=click.IntRange(0, 19),
+              help="Lower this worker's CPU priority by this much (0: the web's priority), so "
+                   "an export or a long import never slows the pages served beside it.")
+def worker(no_periodic: bool, threads: int, niceness: int) -> None:
     """Run a queue consumer: exports, imports, webhooks and the schedules. Ctrl-C stops it.
 
     The queue is REDIS_URL when set, else the SQLite file QUEUE_FILE (instance/queue.sqlite3).
     """
     import logging
+    import os
+
+    if niceness:
+        os.nice(niceness)  # before any thread starts: every task thread inherits it
 
     from annotator import config, tasks
 
@@ -49,7 +57,8 @@ def worker(no_periodic: bool, threads: int) -> None:
     where = tasks.configure({**settings, "QUEUE_IMMEDIATE": "0"})
     tasks.load_task_modules()
     click.echo(f"annotator worker: queue {where}; {threads} thread(s); "
-               f"scheduled tasks {'off' if no_periodic else 'on'}", err=True)
+               f"scheduled tasks {'off' if no_periodic else 'on'}; "
+               f"niceness {os.nice(0)}", err=True)
     consumer = tasks.huey.create_consumer(workers=threads, periodic=not no_periodic,
                                           initial_delay=0.1, backoff=1.15, max_delay=1.0,
                                           check_worker_health=True)
