@@ -7,7 +7,10 @@ No Flask here: services, jobs, the CLI and benchmarks open sessions through this
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import threading
+import time
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -108,6 +111,53 @@ def lock_for_write(session: Session) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# SQLite's write-ahead log starts again from its beginning only at a moment when no reader
+# still uses it. Under a steady stream of readers and writers (a busy desk, the feed
+# pipeline's imports) that moment may never come: the log then grows without bound, and every
+# read gets slower with it, as each page is looked up in the whole log's index. So after a
+# write commits, a log past WAL_RESET_BYTES is checkpointed and truncated (TRUNCATE), waiting
+# at most WAL_RESET_WAIT_MS for readers to move on (twice: to copy, then to start over). It
+# holds the write lock meanwhile, so it is tried at most once a second per process, and after
+# a long reader (an export) kept the log, not again for WAL_RESET_BACKOFF seconds.
+WAL_RESET_BYTES = 64 * 1024 * 1024
+WAL_RESET_WAIT_MS = 100
+WAL_RESET_BACKOFF = 30.0
+_wal_reset_lock = threading.Lock()
+_wal_reset_next = [0.0]
+
+
+def reset_wal_if_large(engine: Engine, limit: int = WAL_RESET_BYTES) -> bool | None:
+    """Checkpoint and truncate a SQLite WAL over ``limit`` bytes; None when not tried.
+
+    Return True when the log was reset, False when a reader kept it (tried again later).
+    """
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        return None
+    try:
+        if os.path.getsize(f"{database}-wal") < limit:
+            return None
+    except OSError:
+        return None
+    now = time.monotonic()
+    if now < _wal_reset_next[0] or not _wal_reset_lock.acquire(blocking=False):
+        return None
+    try:
+        _wal_reset_next[0] = now + 1.0
+        with engine.connect() as connection:
+            raw = connection.connection.dbapi_connection
+            raw.execute(f"PRAGMA busy_timeout={WAL_RESET_WAIT_MS}")
+            try:
+                busy, _, _ = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+        if busy:
+            _wal_reset_next[0] = time.monotonic() + WAL_RESET_BACKOFF
+        return not busy
+    finally:
+        _wal_reset_lock.release()
+
+
 def new_session(engine: Engine, *, write: bool = False) -> Session:
     """Open a session; a write session takes SQLite's write lock when it begins."""
     if not write:
@@ -122,6 +172,7 @@ def new_session(engine: Engine, *, write: bool = False) -> Session:
 
 def _read_from_now_on(session: Session) -> None:
     session.bind = session.info["read_engine"]
+    reset_wal_if_large(session.bind)
 
 
 @contextlib.contextmanager

@@ -1,11 +1,15 @@
-"""A write session takes no write lock before its first write (issue 19)."""
+"""A write session takes no write lock before its first write (issue 19); SQLite's WAL is
+reset once it has grown under a steady stream of readers (issue 23)."""
 
 from __future__ import annotations
+
+import os
 
 from sqlalchemy import update
 from sqlmodel import select
 
-from annotator.engine import new_session, session_scope
+from annotator import engine as engine_module
+from annotator.engine import get_engine, new_session, reset_wal_if_large, session_scope
 from annotator.models import User
 
 
@@ -31,3 +35,30 @@ def test_a_write_session_that_has_only_read_holds_no_lock(engine, people):
         names = {u.id: u.display_name for u in check.exec(select(User)).all()}
     assert names[people["editor"]] == "Other writer"
     assert names[people["viewer"]] == "Slow writer"
+
+
+def test_a_wal_grown_under_a_reader_is_truncated_once_the_reader_moves_on(tmp_path,
+                                                                           monkeypatch):
+    path = tmp_path / "wal.db"
+    sqlite = get_engine(f"sqlite:///{path}")
+    with sqlite.begin() as setup:
+        setup.exec_driver_sql("CREATE TABLE t (x BLOB)")
+    monkeypatch.setattr(engine_module, "_wal_reset_next", [0.0])
+    reader = sqlite.connect()
+    reader.exec_driver_sql("SELECT count(*) FROM t").fetchall()  # holds its snapshot
+    for _ in range(40):  # 2.5 MB of writes, each its own transaction, as a desk makes them
+        with sqlite.begin() as writer:
+            writer.exec_driver_sql("INSERT INTO t VALUES (zeroblob(65536))")
+    wal = f"{path}-wal"
+    assert os.path.getsize(wal) > 2_000_000  # the reader kept the log from starting over
+    assert reset_wal_if_large(sqlite, limit=1_000_000) is False  # it still does
+    assert reset_wal_if_large(sqlite, limit=1_000_000) is None  # once a second at most
+    reader.rollback()
+    reader.close()
+    monkeypatch.setattr(engine_module, "_wal_reset_next", [0.0])
+    assert reset_wal_if_large(sqlite, limit=1_000_000) is True
+    assert os.path.getsize(wal) == 0
+    with sqlite.connect() as check:
+        assert check.exec_driver_sql("SELECT count(*) FROM t").scalar() == 40
+    assert reset_wal_if_large(sqlite, limit=1_000_000) is None  # a small log is left alone
+    sqlite.dispose()

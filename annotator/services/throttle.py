@@ -148,6 +148,22 @@ def begin(session: Session, username: str, address: str, limits: Limits,
     return attempt.id
 
 
+def turn_free(session: Session, username: str, address: str, limits: Limits,
+              now: datetime | None = None) -> bool:
+    """Tell, reading only, whether ``begin`` may now start a check (or has a refusal to give).
+
+    For those waiting their turn: they look without the write lock, and call ``begin`` only
+    once a check has finished, so twenty waiters do not queue for the lock twenty times a
+    second each while other people's saves wait behind them.
+    """
+    now = now or utcnow()
+    key, address = _key(username), (address or "")[:64]
+    mine = (LoginAttempt.username == key, LoginAttempt.address == address)
+    failures, _ = _count(session, now - limits.window, *mine, _failed(now))
+    running, _ = _count(session, now - STALE, *mine, LoginAttempt.pending.is_(True))
+    return not running or running < max(limits.free - failures, 1)
+
+
 def fail(session: Session, attempt_id: int, now: datetime | None = None) -> None:
     """Count a pending attempt as failed, from now (its check said no)."""
     session.exec(update(LoginAttempt).where(LoginAttempt.id == attempt_id)

@@ -104,10 +104,16 @@ def throttled_check(username: str, check: Callable[[], Any]) -> Any:
             attempt = throttle.begin(counter, username, address, limits)
         if attempt is not None:
             break
-        if time.monotonic() > deadline:
-            raise throttle.Throttled("Other sign-ins to this account are being checked; try "
-                                     "again in a moment.", 1)
-        time.sleep(0.05)  # others' checks for this account are running: wait our turn
+        # Others' checks for this account are running: wait our turn, looking (a read, no
+        # write lock) until one has finished before asking again.
+        while True:
+            if time.monotonic() > deadline:
+                raise throttle.Throttled("Other sign-ins to this account are being checked; "
+                                         "try again in a moment.", 1)
+            time.sleep(0.05)
+            with session_scope(engine, write=False) as looking:
+                if throttle.turn_free(looking, username, address, limits):
+                    break
     try:
         result = check()
     except BaseException:

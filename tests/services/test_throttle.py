@@ -141,6 +141,30 @@ def test_parallel_checks_never_exceed_the_tries_left(engine):
     assert len(started) == LIMITS.free
 
 
+def _free(engine, username, address) -> bool:
+    with session_scope(engine, write=False) as session:
+        return throttle.turn_free(session, username, address, LIMITS)
+
+
+def test_a_waiter_sees_its_turn_come_without_the_write_lock(engine):
+    assert _free(engine, "ed", "10.0.0.7")
+    running = [_begin(engine, "ed", "10.0.0.7") for _ in range(LIMITS.free)]
+    # As many checks run as there are tries left: the next must wait, and begin agrees.
+    assert not _free(engine, "ed", "10.0.0.7")
+    assert _begin(engine, "ed", "10.0.0.7") is None
+    assert _free(engine, "ed", "10.0.1.7")  # another address has its own turns
+    with session_scope(engine) as session:
+        throttle.fail(session, running[0])
+    # One check has answered: the waiter's turn has come (begin then says what follows:
+    # here one failure leaves two tries, both still running, so it waits again).
+    assert _free(engine, "ed", "10.0.0.7") == (_begin(engine, "ed", "10.0.0.7") is not None)
+    for attempt in running[1:]:
+        with session_scope(engine) as session:
+            throttle.fail(session, attempt)
+    assert _free(engine, "ed", "10.0.0.7")  # none runs: begin decides (here: wait 2 s)
+    assert _wait(engine, "ed", "10.0.0.7") >= 1
+
+
 def test_a_check_that_never_answered_counts_as_a_failure(engine):
     long_ago = utcnow() - throttle.STALE - timedelta(seconds=5)
     for _ in range(LIMITS.free):
