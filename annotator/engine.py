@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -115,10 +116,11 @@ def lock_for_write(session: Session) -> None:
 # still uses it. Under a steady stream of readers and writers (a busy desk, the feed
 # pipeline's imports) that moment may never come: the log then grows without bound, and every
 # read gets slower with it, as each page is looked up in the whole log's index. So after a
-# write commits, a log past WAL_RESET_BYTES is checkpointed and truncated (TRUNCATE), waiting
-# at most WAL_RESET_WAIT_MS for readers to move on (twice: to copy, then to start over). It
-# holds the write lock meanwhile, so it is tried at most once a second per process, and after
-# a long reader (an export) kept the log, not again for WAL_RESET_BACKOFF seconds.
+# write commits, a log past WAL_RESET_BYTES is checkpointed without waiting (PASSIVE); when
+# everything in it could be copied, it is truncated (TRUNCATE), waiting at most
+# WAL_RESET_WAIT_MS for the readers of the moment to move on. That step holds the write lock,
+# so it is tried at most once a second per process; when a long reader (an export) keeps
+# older frames in use, it is not tried, and not again for WAL_RESET_BACKOFF seconds.
 WAL_RESET_BYTES = 64 * 1024 * 1024
 WAL_RESET_WAIT_MS = 100
 WAL_RESET_BACKOFF = 30.0
@@ -146,11 +148,20 @@ def reset_wal_if_large(engine: Engine, limit: int = WAL_RESET_BYTES) -> bool | N
         _wal_reset_next[0] = now + 1.0
         with engine.connect() as connection:
             raw = connection.connection.dbapi_connection
-            raw.execute(f"PRAGMA busy_timeout={WAL_RESET_WAIT_MS}")
-            try:
-                busy, _, _ = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-            finally:
-                raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+            # First copy what can be copied without waiting for anyone (no write lock). If
+            # frames are left, a reader still needs an older state of the database (a long
+            # export, say): starting the log over would only keep writers waiting for it.
+            busy, frames, copied = raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            if not busy and copied >= frames:
+                raw.execute(f"PRAGMA busy_timeout={WAL_RESET_WAIT_MS}")
+                try:
+                    busy, _, _ = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                except sqlite3.OperationalError:  # locked past the wait: as good as busy
+                    busy = 1
+                finally:
+                    raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+            else:
+                busy = 1
         if busy:
             _wal_reset_next[0] = time.monotonic() + WAL_RESET_BACKOFF
         return not busy
