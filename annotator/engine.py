@@ -117,13 +117,16 @@ def lock_for_write(session: Session) -> None:
 # pipeline's imports) that moment may never come: the log then grows without bound, and every
 # read gets slower with it, as each page is looked up in the whole log's index. So after a
 # write commits, a log past WAL_RESET_BYTES is checkpointed without waiting (PASSIVE); when
-# everything in it could be copied, it is truncated (TRUNCATE), waiting at most
+# all but the newest frames could be copied, it is truncated (TRUNCATE), waiting at most
 # WAL_RESET_WAIT_MS for the readers of the moment to move on. That step holds the write lock,
 # so it is tried at most once a second per process; when a long reader (an export) keeps
 # older frames in use, it is not tried, and not again for WAL_RESET_BACKOFF seconds.
 WAL_RESET_BYTES = 64 * 1024 * 1024
 WAL_RESET_WAIT_MS = 100
 WAL_RESET_BACKOFF = 30.0
+# Under steady writes the newest frames are always in use by someone for a moment: up to this
+# many left over (16 MiB of 4 KiB pages) are the readers of the moment, not a long reader.
+WAL_RESET_LEFT_FRAMES = 4096
 _wal_reset_lock = threading.Lock()
 _wal_reset_next = [0.0]
 
@@ -152,7 +155,7 @@ def reset_wal_if_large(engine: Engine, limit: int = WAL_RESET_BYTES) -> bool | N
             # frames are left, a reader still needs an older state of the database (a long
             # export, say): starting the log over would only keep writers waiting for it.
             busy, frames, copied = raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-            if not busy and copied >= frames:
+            if not busy and frames - copied <= WAL_RESET_LEFT_FRAMES:
                 raw.execute(f"PRAGMA busy_timeout={WAL_RESET_WAIT_MS}")
                 try:
                     busy, _, _ = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
