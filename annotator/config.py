@@ -116,6 +116,7 @@ def load(overrides: dict | None = None) -> dict:
         "FEED_MAX_BACKOFF_MINUTES": float(os.environ.get("FEED_MAX_BACKOFF_MINUTES", 360)),
         "FEED_MAX_ITEMS": int(os.environ.get("FEED_MAX_ITEMS", 100)),
         "FEED_POLL_THREADS": int(os.environ.get("FEED_POLL_THREADS", 8)),
+        "FEED_POLL_NICE": int(os.environ.get("FEED_POLL_NICE", 19)),
         # Source snapshots (issue 22): each attached source is archived by the queue; a page
         # over SNAPSHOT_MAX_BYTES fails with that reason. Link checks re-fetch each source
         # every LINK_CHECK_HOURS, at most one request per host every LINK_CHECK_HOST_SECONDS.

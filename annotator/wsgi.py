@@ -1,10 +1,10 @@
 """The production entry point: `gunicorn annotator.wsgi:app`.
 
 Settings come from the environment (DATABASE_URL, SECRET_KEY, ...). Once the app, its
-models and its compiled templates are loaded, gc.freeze() moves them out of the garbage collector's view: long-lived
-objects (the scorer's weights, SQLAlchemy's mappers, compiled templates) are then not
-traversed again by every full collection, which otherwise adds 50-100 ms pauses to the
-render of a long article.
+models and its compiled templates are loaded, gc.freeze() moves them out of the garbage
+collector's view: long-lived objects (the scorer's weights, SQLAlchemy's mappers, compiled
+templates) are then not traversed again by every full collection, which otherwise adds
+50-100 ms pauses to the render of a long article.
 
 Serve it with `gunicorn --preload`: the app, the language model and the scorer then load
 once in the master and the workers share those pages copy-on-write (gc.freeze() keeps the

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import threading
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -232,3 +235,24 @@ def test_host_batches_keep_one_hosts_feeds_together(engine, people):
     batches = polling.host_batches(engine, list(hosts), size=4)
     assert sorted(i for b in batches for i in b) == sorted(hosts)
     assert [sorted({hosts[i] for i in b}) for b in batches] == [["a"], ["b"], ["c"]]
+
+
+def test_the_polling_threads_run_below_the_worker_and_the_web(engine, people, feed_site):
+    """Each polling thread lowers its own priority to FEED_POLL_NICE; the caller's stays."""
+    ids = [add(engine, people, feed_site.feed(f"/{n}.xml", rss(
+        feed_site.base, two_stories(feed_site, n, 10 * i + 1))), n) for i, n in enumerate("ab")]
+    seen: list[tuple[int, int]] = []
+
+    def after_import(_article_id: int) -> None:
+        thread = threading.get_native_id()
+        seen.append((thread, os.getpriority(os.PRIO_PROCESS, thread)))
+
+    ours = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    settings = replace(LOCAL, nice=min(19, ours + 5))
+    results = polling.poll_feeds(engine, ids, settings, after_import=after_import)
+    assert sum(r.new for r in results) == 4 and len(seen) == 4
+    assert all(thread != threading.get_native_id() for thread, _ in seen)
+    assert {nice for _, nice in seen} == {min(19, ours + 5)}
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == ours
+    assert polling.PollSettings.from_config({}).nice == 19
+    assert polling.PollSettings.from_config({"FEED_POLL_NICE": "7"}).nice == 7
