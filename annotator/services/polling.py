@@ -167,6 +167,14 @@ def _take(engine: Engine, feed: Feed, entry: Entry, settings: PollSettings,
         with session_scope(engine) as session:
             _record_item(session, feed.id, entry, ERROR, url=link, error=exc.message)
         return "error", None
+    return (_import_item(engine, feed, entry, page, url, gate, retry=True)
+            or _import_item(engine, feed, entry, page, url, gate, retry=False))
+
+
+def _import_item(engine: Engine, feed: Feed, entry: Entry, page: fetch.Page, url: str,
+                 gate: threading.Semaphore, retry: bool) -> tuple[str, int | None] | None:
+    """Import a fetched item; None: another poll imported the same text at the same moment,
+    so look again (the second look finds it and records this item as its duplicate)."""
     try:
         with gate, session_scope(engine) as session:
             known = _known_article(session, url)
@@ -194,6 +202,8 @@ def _take(engine: Engine, feed: Feed, entry: Entry, settings: PollSettings,
         return "unchanged", None
     except IntegrityError:
         # Another poll took this item, or imported the same text, a moment ago.
+        if retry:
+            return None
         with session_scope(engine) as session:
             if session.exec(select(FeedItem.id).where(FeedItem.feed_id == feed.id,
                                                       FeedItem.guid == entry.guid)).first():

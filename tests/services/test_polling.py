@@ -256,3 +256,34 @@ def test_the_polling_threads_run_below_the_worker_and_the_web(engine, people, fe
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == ours
     assert polling.PollSettings.from_config({}).nice == 19
     assert polling.PollSettings.from_config({"FEED_POLL_NICE": "7"}).nice == 7
+
+
+def test_the_same_text_imported_by_another_poll_at_that_moment_is_recorded_as_its_twin(
+        engine, people, feed_site, monkeypatch):
+    """The unique text hash refuses the second of two simultaneous imports: the item is
+    then looked at again and recorded as a duplicate of the article that got in."""
+    from sqlalchemy.exc import IntegrityError
+
+    from annotator.services import articles
+
+    feed_site.page("/a/story-1", story(1, "Gazette"))
+    feed_site.page("/c/again", story(1, "Gazette"))
+    a = add(engine, people, feed_site.feed("/a.xml", rss(feed_site.base, [("/a/story-1", "S")])))
+    c = add(engine, people, feed_site.feed("/c.xml", rss(feed_site.base, [("/c/again", "S")])),
+            "Third")
+    real = articles.import_article
+    raced = []
+
+    def racing(session, actor, req):
+        if req.url.endswith("/c/again") and not raced:
+            raced.append(1)  # the other poll's import of the same text commits first
+            polling.poll_feeds(engine, [a], LOCAL)
+            raise IntegrityError("INSERT INTO article", {}, Exception("UNIQUE content_hash"))
+        return real(session, actor, req)
+
+    monkeypatch.setattr(articles, "import_article", racing)
+    assert polling.poll_feeds(engine, [c], LOCAL)[0].line() == f"{c} new=0 unchanged=1 errors=0"
+    with session_scope(engine, write=False) as s:
+        first = s.exec(select(Article.id)).one()
+        item = s.exec(select(FeedItem).where(FeedItem.feed_id == c)).one()
+        assert (item.status, item.article_id) == ("duplicate", first)
