@@ -78,7 +78,8 @@ def test_the_export_names_people_without_secrets(engine, people, reviewed):
     with session_scope(engine) as s:
         _, secret = users.create_token(s, s.get(User, people["editor"]))
         hashes = [u.password_hash for u in s.exec(select(User)).all()]
-    text = "".join(export_json(new_session(engine)))
+    with new_session(engine) as session:
+        text = "".join(export_json(session))
     assert "$argon2" not in text and secret not in text
     assert not any(h in text for h in hashes)
     for person in json.loads(text)["people"]:

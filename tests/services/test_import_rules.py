@@ -37,11 +37,6 @@ def _doc(**claim_changes) -> dict:
                           "body": BODY, "claims": [claim]}]}
 
 
-def _as(engine, people, name):
-    session = new_session(engine)
-    return session, session.get(User, people[name])
-
-
 def test_an_editors_import_never_changes_the_verdict_scale(engine, people):
     doc = _doc()
     doc["verdict_scale"] = [
