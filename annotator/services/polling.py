@@ -15,7 +15,6 @@ each failure, while the other feeds go on.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -32,6 +31,7 @@ from sqlmodel import Session, select
 from annotator import review, tasks
 from annotator.engine import session_scope
 from annotator.models import Article, Feed, FeedItem, User, utcnow
+from annotator.priority import lower_thread_priority
 from annotator.sanitize import is_safe_url
 from annotator.services import articles, events, fetch, stories
 from annotator.services.errors import Duplicate, Invalid, NotFound, ServiceError
@@ -327,15 +327,6 @@ def poll_feeds(engine: Engine, feed_ids: list[int] | None, settings: PollSetting
                             thread_name_prefix="annotator-feed",
                             initializer=lower_thread_priority, initargs=(settings.nice,)) as pool:
         return list(pool.map(one, feed_ids))
-
-
-def lower_thread_priority(niceness: int) -> None:
-    """Lower the calling thread's CPU priority to ``niceness`` (never raise it; Linux)."""
-    if niceness <= 0 or not hasattr(os, "setpriority"):
-        return
-    thread = threading.get_native_id()  # on Linux, niceness belongs to each thread
-    if os.getpriority(os.PRIO_PROCESS, thread) < niceness:
-        os.setpriority(os.PRIO_PROCESS, thread, niceness)
 
 
 def claim_due(engine: Engine, settings: PollSettings, now: datetime | None = None) -> list[int]:

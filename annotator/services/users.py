@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import threading
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,15 +20,18 @@ from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
 
 from annotator.models import ROLES, ApiToken, User, utcnow
+from annotator.priority import LowPriorityPool
 from annotator.services import events, queries, sessions
 from annotator.services.errors import Invalid, NotFound
 
 _hasher = PasswordHasher()
-# Argon2 is slow on purpose (tens of milliseconds of CPU each, and memory): at most this many
-# run at once per worker process, so a burst of password attempts queues here instead of
-# starving every other request of the CPU (issue 19).
+# Argon2 is slow on purpose (tens of milliseconds of CPU on four lanes each, and memory): at
+# most HASH_CONCURRENCY run at once per worker process, on threads at niceness HASH_NICE, so
+# a burst of password attempts queues here and yields the cores to every other request
+# instead of starving them (issue 19). A sign-in waits longer while the desk is busy.
 HASH_CONCURRENCY = 2
-_hash_slots = threading.BoundedSemaphore(HASH_CONCURRENCY)
+HASH_NICE = 10
+_hashing = LowPriorityPool(HASH_CONCURRENCY, HASH_NICE, "annotator-argon2")
 # Matched with fullmatch: "editor1\n" is no username (``$`` would let the newline through).
 USERNAME_RE = re.compile(r"[A-Za-z0-9_.-]{2,64}")
 MIN_PASSWORD = 10
@@ -39,8 +41,7 @@ _DUMMY_HASH = _hasher.hash(secrets.token_hex(8))
 
 def hash_password(password: str) -> str:
     """Hash a password with Argon2id."""
-    with _hash_slots:
-        return _hasher.hash(password)
+    return _hashing.run(_hasher.hash, password)
 
 
 def check_password(user: User | None, password: str) -> bool:
@@ -52,8 +53,7 @@ def check_password(user: User | None, password: str) -> bool:
     stored = user.password_hash if user else ""
     usable = stored.startswith("$argon2")
     try:
-        with _hash_slots:
-            return _hasher.verify(stored if usable else _DUMMY_HASH, password) and usable
+        return _hashing.run(_hasher.verify, stored if usable else _DUMMY_HASH, password) and usable
     except (VerificationError, InvalidHashError):
         return False
 

@@ -243,16 +243,18 @@ def test_a_token_page_is_one_owners_when_given(db, people):
     assert [t.id for t, _ in rest.rows] == made[:1] and rest.next_cursor is None
 
 
-def test_password_checks_run_at_most_a_few_at_once_per_worker(monkeypatch):
+def test_password_checks_run_at_most_a_few_at_once_per_worker_at_lower_priority(monkeypatch):
     import threading
 
+    from annotator.priority import thread_niceness
     from annotator.services import users as user_service
 
     running, most, lock = [0], [0], threading.Lock()
-    done = threading.Event()
+    done, niceness = threading.Event(), set()
 
     class SlowHasher:
         def verify(self, _stored, _password):
+            niceness.add(thread_niceness())
             with lock:
                 running[0] += 1
                 most[0] = max(most[0], running[0])
@@ -269,3 +271,5 @@ def test_password_checks_run_at_most_a_few_at_once_per_worker(monkeypatch):
     for t in threads:
         t.join(30)
     assert most[0] == user_service.HASH_CONCURRENCY
+    # ... and on threads that yield the cores to every other request.
+    assert niceness == {max(thread_niceness(), user_service.HASH_NICE)}

@@ -1,0 +1,95 @@
+"""annotator/priority.py: slow work on threads of lower CPU priority."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+
+import pytest
+
+from annotator.priority import LowPriorityPool, lower_thread_priority, thread_niceness
+
+
+def _lower(by: int) -> int:
+    return min(19, thread_niceness() + by)
+
+
+def test_work_runs_on_a_thread_at_the_pools_niceness_and_the_caller_keeps_its_own():
+    ours = thread_niceness()
+    pool = LowPriorityPool(2, _lower(5), "test-low")
+    niceness, thread = pool.run(lambda: (thread_niceness(), threading.get_native_id()))
+    assert niceness == _lower(5)
+    assert thread != threading.get_native_id()
+    assert thread_niceness() == ours
+
+
+def test_the_callers_answer_and_exception_come_back():
+    pool = LowPriorityPool(1, _lower(1), "test-low")
+    assert pool.run(pow, 2, 10) == 1024
+    with pytest.raises(ZeroDivisionError):
+        pool.run(lambda: 1 / 0)
+
+
+def test_at_most_size_calls_run_at_once():
+    pool = LowPriorityPool(3, _lower(1), "test-low")
+    running, most, lock = [0], [0], threading.Lock()
+    release = threading.Event()
+    arrived = threading.Semaphore(0)
+
+    def work():
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        arrived.release()
+        release.wait(30)
+        with lock:
+            running[0] -= 1
+
+    callers = [threading.Thread(target=pool.run, args=(work,)) for _ in range(8)]
+    for c in callers:
+        c.start()
+    for _ in range(3):  # the first three are in; the others wait for a thread
+        assert arrived.acquire(timeout=30)
+    waiting = pool._executor()._work_queue  # the other five wait there, not running
+    deadline = time.monotonic() + 30
+    while waiting.qsize() < 5 and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert waiting.qsize() == 5 and running[0] == 3
+    release.set()
+    for c in callers:
+        c.join(30)
+    assert most[0] == 3
+
+
+def test_a_thread_never_raises_its_priority_back():
+    ours = thread_niceness()
+    seen = []
+
+    def body():
+        lower_thread_priority(_lower(4))
+        lower_thread_priority(ours)  # asks for more priority: ignored
+        seen.append(thread_niceness())
+
+    t = threading.Thread(target=body)
+    t.start()
+    t.join(30)
+    assert seen == [_lower(4)]
+
+
+def _in_child(pool: LowPriorityPool, answer) -> None:
+    answer.send(pool.run(thread_niceness))
+
+
+def test_a_forked_worker_gets_threads_of_its_own():
+    """gunicorn forks its workers: a pool used before the fork still works in the child."""
+    pool = LowPriorityPool(1, _lower(3), "test-low")
+    pool.run(thread_niceness)  # the parent's thread exists before the fork
+    ctx = multiprocessing.get_context("fork")
+    mine, theirs = ctx.Pipe()
+    child = ctx.Process(target=_in_child, args=(pool, theirs))
+    child.start()
+    assert mine.poll(30), "the child's call never came back"
+    assert mine.recv() == _lower(3)
+    child.join(30)
+    assert child.exitcode == 0
