@@ -279,6 +279,9 @@ class LoginAttempt(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     # Issue 19: an attempt whose password check is still running is no failure yet.
     pending: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+    # ... and one waiting for its turn (as many as may run at once) is neither running nor
+    # failed: it only holds a place, so the rest are refused at once instead of waiting.
+    waiting: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
 
 
 # A background export or import, with its progress, shared by every app server.

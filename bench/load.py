@@ -786,6 +786,10 @@ def main(argv=None) -> int:
     parser.add_argument("--slow-import", action="store_true",
                         help="meanwhile, an editor imports from a site trickling one byte a "
                              "second (FETCH_TIMEOUT 5 s): every import must end in a 4xx")
+    parser.add_argument("--timeline", type=Path,
+                        help="also write every timed request (end and duration, seconds on "
+                             "the run's clock) and the bursts' windows here, to see what the "
+                             "slow ones coincided with")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="annotator-bench-") as tmp:
@@ -851,6 +855,7 @@ def main(argv=None) -> int:
             render = render_timing(url, seed_data, args.render_samples)
             if burst_token:
                 stats.times.update(bursts.times)
+                stats.ended.update(bursts.ended)
                 stats.errors.extend(bursts.errors)
             result = report(args, stats, elapsed, lost, render, bare, log_text)
             n_all, p99_all = writes_p99(stats)
@@ -876,6 +881,10 @@ def main(argv=None) -> int:
                 drop_schema(schema)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
+    if args.timeline:
+        args.timeline.write_text(json.dumps({
+            "requests": stats.ended, "windows": windows,
+            "wall_minus_monotonic": time.time() - time.monotonic()}))
     ok = not result["errors"] and not result["lost"] and not result["database_locked"]
     return 0 if ok else 1
 

@@ -20,8 +20,10 @@ held meanwhile) and counts as a failure only once ``fail`` says the check failed
 removes it. At most as many attempts as there are tries left may be pending at once per
 account and address (``begin`` returns None for the others, who wait their turn), so twenty
 parallel guesses get the same number of tries as twenty in a row, while several correct
-sign-ins at the same moment are never failures. A pending attempt older than ``STALE`` (its
-worker died) counts as a failure.
+sign-ins at the same moment are never failures. As many again may wait (``queue`` holds
+their places, which are neither running nor failed); the rest are refused at once with
+"try again in a moment", since each waiter holds a server thread that reviewers need. A
+pending attempt older than ``STALE`` (its worker died) counts as a failure.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, text, update
+from sqlalchemy import and_, delete, func, or_, text, update
 from sqlmodel import Session, select
 
 from annotator.engine import lock_for_write
@@ -76,6 +78,10 @@ class Throttled(ServiceError):
 
 # A password check that has not answered in this long has died with its worker.
 STALE = timedelta(minutes=2)
+# A place in the queue for a turn that was not given back in this long was left by a worker
+# that died (a waiter gives up after seconds).
+WAIT_STALE = timedelta(seconds=30)
+BUSY = "Other sign-ins to this account are being checked; try again in a moment."
 
 
 def key(username: str) -> str:
@@ -87,8 +93,14 @@ _key = key
 
 
 def _failed(now: datetime):
-    # A failure is a finished check that failed, or a check that never finished.
-    return or_(LoginAttempt.pending.is_(False), LoginAttempt.created_at < now - STALE)
+    # A failure is a finished check that failed, or a check that never finished; a place in
+    # the queue for a turn is neither.
+    return and_(LoginAttempt.waiting.is_(False),
+                or_(LoginAttempt.pending.is_(False), LoginAttempt.created_at < now - STALE))
+
+
+def _running() -> tuple:
+    return LoginAttempt.pending.is_(True), LoginAttempt.waiting.is_(False)
 
 
 def _aware(moment: datetime | None, now: datetime) -> datetime | None:
@@ -137,7 +149,7 @@ def begin(session: Session, username: str, address: str, limits: Limits,
     if from_here >= limits.per_address:
         raise Throttled("Too many failed sign-ins from your network. Wait a while and try "
                         "again.", int(limits.window.total_seconds()))
-    running, _ = _count(session, now - STALE, *mine, LoginAttempt.pending.is_(True))
+    running, _ = _count(session, now - STALE, *mine, *_running())
     if running and running >= max(limits.free - failures, 1):
         return None
     session.exec(delete(LoginAttempt).where(LoginAttempt.username == key,
@@ -160,8 +172,38 @@ def turn_free(session: Session, username: str, address: str, limits: Limits,
     key, address = _key(username), (address or "")[:64]
     mine = (LoginAttempt.username == key, LoginAttempt.address == address)
     failures, _ = _count(session, now - limits.window, *mine, _failed(now))
-    running, _ = _count(session, now - STALE, *mine, LoginAttempt.pending.is_(True))
+    running, _ = _count(session, now - STALE, *mine, *_running())
     return not running or running < max(limits.free - failures, 1)
+
+
+def queue(session: Session, username: str, address: str, limits: Limits,
+          now: datetime | None = None) -> int:
+    """Hold a place in the queue for a check that must wait its turn (``begin`` said None).
+
+    At most as many wait as may run at once for this account and address; past that, raise
+    ``Throttled`` at once (one second), so parallel guesses do not each hold a server thread
+    while they wait. Several correct sign-ins at once still all get in. Call in a short
+    write transaction (``begin``'s will do); ``leave`` the place once the turn has come or
+    the wait has ended. Return the place's id.
+    """
+    now = now or utcnow()
+    key, address = _key(username), (address or "")[:64]
+    _serialise(session, key)
+    mine = (LoginAttempt.username == key, LoginAttempt.address == address)
+    failures, _ = _count(session, now - limits.window, *mine, _failed(now))
+    waiting, _ = _count(session, now - WAIT_STALE, *mine, LoginAttempt.waiting.is_(True))
+    if waiting >= max(limits.free - failures, 1):
+        raise Throttled(BUSY, 1)
+    place = LoginAttempt(username=key, address=address, created_at=now, waiting=True)
+    session.add(place)
+    session.flush()
+    return place.id
+
+
+def leave(session: Session, place_id: int) -> None:
+    """Give back a place in the queue (the turn came, or the wait ended)."""
+    session.exec(delete(LoginAttempt).where(LoginAttempt.id == place_id,
+                                            LoginAttempt.waiting.is_(True)))
 
 
 def fail(session: Session, attempt_id: int, now: datetime | None = None) -> None:
@@ -190,7 +232,8 @@ def succeed(session: Session, attempt_id: int, username: str, address: str, limi
                             "from another network, or ask an admin to reset the password.",
                             int(limits.window.total_seconds()))
     session.exec(delete(LoginAttempt).where(LoginAttempt.username == key,
-                                            LoginAttempt.address == address))
+                                            LoginAttempt.address == address,
+                                            LoginAttempt.waiting.is_(False)))
     session.exec(delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
 
 

@@ -82,7 +82,7 @@ def login():
 
 
 # How long a password check waits for its turn while others for the account are running.
-TURN_WAIT_SECONDS = 2.0
+TURN_WAIT_SECONDS = 5.0
 
 
 def throttled_check(username: str, check: Callable[[], Any]) -> Any:
@@ -91,7 +91,10 @@ def throttled_check(username: str, check: Callable[[], Any]) -> Any:
     Sign-in, password change and any other form that checks a password go through here:
     the attempt is counted first, in a short transaction of its own (parallel guesses are
     counted one by one), the check runs with no transaction and no write lock held, and it
-    counts as failed only if ``check`` answers falsy (or raises).
+    counts as failed only if ``check`` answers falsy (or raises). While as many checks for
+    the account run as it has tries left, the attempt waits its turn (up to
+    TURN_WAIT_SECONDS) with a place in the queue; once as many wait as may run, more are
+    refused at once (429, one second), so parallel guesses never hold every server thread.
     """
     address = request.remote_addr or ""
     limits = throttle.Limits.from_config(current_app.config)
@@ -99,21 +102,23 @@ def throttled_check(username: str, check: Callable[[], Any]) -> Any:
     # Hold no transaction of this request's while counting in a short one of its own.
     get_session().rollback()
     deadline = time.monotonic() + TURN_WAIT_SECONDS
-    while True:
-        with session_scope(engine) as counter:
-            attempt = throttle.begin(counter, username, address, limits)
-        if attempt is not None:
-            break
-        # Others' checks for this account are running: wait our turn, looking (a read, no
-        # write lock) until one has finished before asking again.
+    place = None  # our place in the queue for a turn, once we have to wait
+    try:
         while True:
-            if time.monotonic() > deadline:
-                raise throttle.Throttled("Other sign-ins to this account are being checked; "
-                                         "try again in a moment.", 1)
-            time.sleep(0.05)
-            with session_scope(engine, write=False) as looking:
-                if throttle.turn_free(looking, username, address, limits):
-                    break
+            with session_scope(engine) as counter:
+                attempt = throttle.begin(counter, username, address, limits)
+                if attempt is None and place is None:
+                    place = throttle.queue(counter, username, address, limits)
+                elif attempt is not None and place is not None:
+                    throttle.leave(counter, place)
+                    place = None
+            if attempt is not None:
+                break
+            _wait_for_turn(engine, username, address, limits, deadline)
+    finally:
+        if place is not None:  # refused, or the wait ended: give the place back
+            with session_scope(engine) as counter:
+                throttle.leave(counter, place)
     try:
         result = check()
     except BaseException:
@@ -132,6 +137,21 @@ def throttled_check(username: str, check: Callable[[], Any]) -> Any:
             throttle.fail(counter, attempt)
         raise
     return result
+
+
+def _wait_for_turn(engine, username: str, address: str, limits: throttle.Limits,
+                   deadline: float) -> None:
+    """Others' checks for this account are running: look (a read, no write lock), less and
+    less often, until one has finished; raise ``Throttled`` once the deadline has passed."""
+    pause = 0.05
+    while True:
+        if time.monotonic() > deadline:
+            raise throttle.Throttled(throttle.BUSY, 1)
+        time.sleep(pause)
+        pause = min(pause * 2, 0.4)
+        with session_scope(engine, write=False) as looking:
+            if throttle.turn_free(looking, username, address, limits):
+                return
 
 
 @bp.route("/logout", methods=["POST"])

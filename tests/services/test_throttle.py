@@ -202,3 +202,45 @@ def test_it_reads_its_limits_from_the_settings():
                                      per_address=300, window=timedelta(minutes=30))
     assert throttle.Limits.from_config({}) == throttle.Limits()
     assert throttle.Limits().account_lock == 50
+
+
+def _queue(engine, username, address, at=None) -> int:
+    with session_scope(engine) as session:
+        return throttle.queue(session, username, address, LIMITS, now=at)
+
+
+def test_as_many_may_wait_as_may_run_and_the_rest_are_refused_at_once(engine):
+    now = utcnow()
+    running = [_begin(engine, "ed", "10.0.0.1", now) for _ in range(LIMITS.free)]
+    assert _begin(engine, "ed", "10.0.0.1", now) is None
+    places = [_queue(engine, "ed", "10.0.0.1", now) for _ in range(LIMITS.free)]
+    with pytest.raises(throttle.Throttled, match="being checked") as caught:
+        _queue(engine, "ed", "10.0.0.1", now)
+    assert caught.value.detail == 1
+    _queue(engine, "ed", "10.0.0.2", now)  # another address has its own queue
+    with session_scope(engine) as session:
+        throttle.leave(session, places.pop())
+    places.append(_queue(engine, "ed", "10.0.0.1", now))  # a place was given back
+    # Places are neither running checks nor failures: one right password forgets nobody's
+    # place, and the failures that follow are counted from the running checks only.
+    with session_scope(engine) as session:
+        throttle.succeed(session, running.pop(), "ed", "10.0.0.1", LIMITS, now=now)
+        assert session.exec(select(func.count()).where(
+            LoginAttempt.waiting.is_(True), LoginAttempt.address == "10.0.0.1")).one() == 3
+    with pytest.raises(throttle.Throttled, match="being checked"):
+        _queue(engine, "ed", "10.0.0.1", now)
+    for place in places:
+        with session_scope(engine) as session:
+            throttle.leave(session, place)
+    _try(engine, "ed", "10.0.0.1", now)
+    _try(engine, "ed", "10.0.0.1", now)
+    _try(engine, "ed", "10.0.0.1", now)
+    assert _wait(engine, "ed", "10.0.0.1", now) == 2  # three failures, not six
+
+
+def test_a_place_left_by_a_dead_worker_expires(engine):
+    long_ago = utcnow() - throttle.WAIT_STALE - timedelta(seconds=1)
+    for _ in range(LIMITS.free):
+        _queue(engine, "ed", "10.0.0.1", long_ago)
+    _queue(engine, "ed", "10.0.0.1")  # the old places no longer count
+    assert _begin(engine, "ed", "10.0.0.1") is not None  # nor as failures

@@ -73,3 +73,46 @@ def test_a_right_current_password_changes_it(app, people):
                                  "confirm": "a-much-newer-secret-9"})
     assert response.status_code == 303
     assert _login(app.test_client(), "viewer", "a-much-newer-secret-9").status_code == 303
+
+
+def test_parallel_guesses_past_the_queue_are_refused_at_once(app, people, monkeypatch):
+    """Twenty wrong passwords at once: as many checks run as there are tries left, as many
+    wait their turn, and the rest are answered at once, while the checks are still running
+    (each waiter holds a server thread that reviewers' saves need)."""
+    from annotator.services import throttle
+    from annotator.services import users as user_service
+
+    release, checks = threading.Event(), []
+
+    class HeldHasher:  # stands for Argon2 until the test lets it answer
+        def verify(self, _stored, _password):
+            checks.append(1)
+            release.wait(60)
+            return False
+
+    monkeypatch.setattr(user_service, "_hasher", HeldHasher())
+    # Waiters never give up during the test: only the queue's cap answers early.
+    monkeypatch.setattr("annotator.web.auth.TURN_WAIT_SECONDS", 120)
+    answers: list[tuple[int, str]] = []
+    answered = threading.Condition()
+
+    def guess():
+        response = _login(app.test_client(), "editor", "wrong-password", "10.5.5.5")
+        with answered:
+            answers.append((response.status_code, response.get_data(as_text=True)))
+            answered.notify_all()
+
+    threads = [threading.Thread(target=guess) for _ in range(20)]
+    for t in threads:
+        t.start()
+    queued = 2 * throttle.Limits().free  # three run, three wait
+    with answered:
+        assert answered.wait_for(lambda: len(answers) >= 20 - queued, timeout=30)
+        early = list(answers)
+    release.set()
+    for t in threads:
+        t.join(60)
+    assert len(early) == 20 - queued
+    assert all(code == 429 and "being checked" in body for code, body in early)
+    assert len(checks) == throttle.Limits().free  # the waiters then found the tries used up
+    assert sorted(code for code, _ in answers) == [401] * 3 + [429] * 17
