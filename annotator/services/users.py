@@ -30,7 +30,7 @@ _hasher = PasswordHasher()
 # a burst of password attempts queues here and yields the cores to every other request
 # instead of starving them (issue 19). A sign-in waits longer while the desk is busy.
 HASH_CONCURRENCY = 2
-HASH_NICE = 10
+HASH_NICE = 19
 _hashing = LowPriorityPool(HASH_CONCURRENCY, HASH_NICE, "annotator-argon2")
 # Matched with fullmatch: "editor1\n" is no username (``$`` would let the newline through).
 USERNAME_RE = re.compile(r"[A-Za-z0-9_.-]{2,64}")
