@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData, select
@@ -16,6 +17,7 @@ from sqlmodel import SQLModel
 from annotator import migrate
 from annotator.db import get_engine, session_scope
 from annotator.models import Claim, Event, Note, Source, User, Verdict  # registers every table
+from annotator.services import jobs, users
 
 KINDS = ["sqlite", "postgresql"]
 DEFAULT_VERDICTS = ["true", "mostly_true", "mixed", "misleading", "mostly_false", "false",
@@ -217,4 +219,40 @@ def test_0013_moves_budget_held_claims_to_held_back_and_keeps_the_tallies(fresh_
                       5: "held_back"}
     # The tallies (the dashboard's counts) moved with the rows: 2 dismissed by people.
     assert tallies == {"held_back": 2, "dismissed": 2, "proposed": 1}
+    engine.dispose()
+
+
+# -- issue 19: long values compressed without holding a core ---------------------------------
+
+def test_0020_stores_long_postgresql_values_with_lz4_and_downgrades(fresh_database):
+    url = fresh_database("postgresql")
+    engine = get_engine(url)
+    query = ("SELECT c.relname, a.attname, a.attcompression, a.attstorage FROM pg_attribute a "
+             "JOIN pg_class c ON c.oid = a.attrelid WHERE c.relnamespace = "
+             "current_schema()::regnamespace AND (c.relname, a.attname) IN (('jobchunk', "
+             "'data'), ('article', 'body'), ('article', 'raw'), ('sourcearchive', 'warc'), "
+             "('sourcearchive', 'text_z'))")
+
+    def columns():
+        with engine.connect() as conn:
+            return {(t, c): (comp, storage) for t, c, comp, storage
+                    in conn.exec_driver_sql(query).all()}
+
+    assert columns() == {("jobchunk", "data"): ("l", "x"), ("article", "body"): ("l", "x"),
+                         ("article", "raw"): ("l", "x"), ("sourcearchive", "warc"): ("", "e"),
+                         ("sourcearchive", "text_z"): ("", "e")}
+    # A long value written now is kept with lz4.
+    text = " ".join(f"Sentence {n} of a long pasted article." for n in range(60_000))
+    with session_scope(engine) as session:
+        editor = users.create_user(session, "ed", "editor", "a-long-password-1")
+        job = jobs.store_upload(session, editor, "article", "pasted", text.encode())
+        job_id = job.id
+    with engine.connect() as conn:
+        method = conn.exec_driver_sql("SELECT pg_column_compression(data) FROM jobchunk "
+                                      "WHERE job_id = %s", (job_id,)).scalar()
+    assert method == "lz4"
+    engine.dispose()
+    migrate.upgrade(url, "0020")  # (already there: nothing to do)
+    command.downgrade(migrate.alembic_config(url), "0019")
+    assert set(columns().values()) == {("", "x")}
     engine.dispose()

@@ -95,7 +95,7 @@ def create_retrain_job(session: Session, user: User) -> Job:
 
     if not user.active or not review.may(user.role, "admin"):
         raise Forbidden("Only an admin can retrain the desk's scorer.")
-    found = len(learning.decisions(session))
+    found = learning.decision_count(session)
     if found < learning.MIN_EXAMPLES:
         raise Invalid(f"Retraining needs at least {learning.MIN_EXAMPLES} decisions; the desk "
                       f"has {found} so far.")

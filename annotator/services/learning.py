@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from sqlalchemy import and_, func, not_
 from sqlmodel import Session, select
 
 from annotator import review
@@ -35,17 +36,28 @@ class RetrainReport:
     threshold_after: float | None = None
 
 
-def decisions(session: Session) -> list[tuple[int, str, int]]:
-    """Return (claim id, quote, label) for every decision the desk has made.
+def _decided():
+    """The SQL condition of a decision: a claim someone accepted, dismissed or worked on.
 
-    Candidates the proposal budget held back were never looked at: they are no decision.
+    Candidates the proposal budget held back were never looked at, and a claim a person
+    added and then dismissed says nothing about the machine's proposals: neither counts.
     """
-    rows = session.exec(select(Claim).where(Claim.state != review.PROPOSED)
-                        .order_by(Claim.id)).all()
-    return [(c.id, c.quote, 0 if c.state == review.DISMISSED and c.origin == "machine" else 1)
-            for c in rows
-            if not (c.origin == "person" and c.state == review.DISMISSED)
-            and not articles.is_below_budget(c)]
+    return and_(Claim.state != review.PROPOSED, not_(articles.below_budget_condition()),
+                not_(and_(Claim.origin == "person", Claim.state == review.DISMISSED)))
+
+
+def decisions(session: Session) -> list[tuple[int, str, int]]:
+    """Return (claim id, quote, label) for every decision the desk has made."""
+    rows = session.exec(select(Claim.id, Claim.quote, Claim.state, Claim.origin)
+                        .where(_decided()).order_by(Claim.id)).all()
+    return [(claim_id, quote, 0 if state == review.DISMISSED and origin == "machine" else 1)
+            for claim_id, quote, state, origin in rows]
+
+
+def decision_count(session: Session) -> int:
+    """Return how many decisions there are (counted in SQL: the pages and the retrain button
+    ask on every view, and a desk has hundreds of thousands of claims)."""
+    return session.exec(select(func.count()).select_from(Claim).where(_decided())).one()
 
 
 def _held_out(claim_id: int) -> bool:

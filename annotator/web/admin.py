@@ -347,7 +347,7 @@ def delete_verdict(key: str):
 def scorer():
     """Show whether the desk's retrained scorer is in use, and how the last retraining went."""
     db = get_session()
-    return render("admin/scorer.html", decisions=len(learning.decisions(db)),
+    return render("admin/scorer.html", decisions=learning.decision_count(db),
                   retrained=learning.desk_weights(db) is not None,
                   last=learning.last_retrain(db), minimum=learning.MIN_EXAMPLES,
                   threshold=settings.propose_threshold(db))

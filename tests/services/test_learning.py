@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from annotator.db import session_scope
-from annotator.models import Claim, User
+from annotator.models import Article, Claim, User
 from annotator.services import articles, claims, learning, settings
 from annotator.services.errors import Forbidden, Invalid
 
@@ -83,6 +83,20 @@ def test_sentences_held_back_by_the_budget_are_no_decision(engine, people):
         assert held
         decided = {cid for cid, _, _ in learning.decisions(s)}
         assert decided.isdisjoint(c.id for c in held)
+        assert learning.decision_count(s) == len(decided) == 0
+
+
+def test_the_decision_count_is_the_number_of_decisions(engine, people, desk):
+    with session_scope(engine) as s:
+        editor = s.get(User, people["editor"])
+        # A person's claim, dismissed: no decision about the machine's proposals.
+        body = s.get(Article, desk).body
+        start = body.index(MONEY[0])
+        own = claims.create_claim(s, editor, desk, start, start + len(MONEY[0]) - 1)
+        claims.transition(s, editor, own.id, "dismiss")
+        rows = learning.decisions(s)
+        assert own.id not in {cid for cid, _, _ in rows}
+        assert learning.decision_count(s) == len(rows) >= 24
 
 
 def test_the_best_threshold_separates_kept_from_dismissed():
