@@ -136,6 +136,37 @@ def begin(session: Session, username: str, address: str, limits: Limits,
     now = now or utcnow()
     key, address = _key(username), (address or "")[:64]
     _serialise(session, key)
+    failures = _refuse_if_throttled(session, key, address, limits, now)
+    mine = (LoginAttempt.username == key, LoginAttempt.address == address)
+    since = now - limits.window
+    running, _ = _count(session, now - STALE, *mine, *_running())
+    if running and running >= max(limits.free - failures, 1):
+        return None
+    session.exec(delete(LoginAttempt).where(LoginAttempt.username == key,
+                                            LoginAttempt.created_at <= since))
+    attempt = LoginAttempt(username=key, address=address, created_at=now, pending=True)
+    session.add(attempt)
+    session.flush()
+    return attempt.id
+
+
+def refuse_if_throttled(session: Session, username: str, address: str, limits: Limits,
+                        now: datetime | None = None) -> None:
+    """Raise ``Throttled`` if ``begin`` would, reading only (no write lock, no queue).
+
+    Called first, so a flood of guesses at a throttled account is refused without each one
+    taking the write lock (SQLite) or the account's lock (PostgreSQL) in turn while other
+    people's saves wait behind them. Failures only accumulate, so a refusal read a moment
+    early is the one ``begin`` would give; an attempt it lets through is counted by ``begin``.
+    """
+    now = now or utcnow()
+    _refuse_if_throttled(session, _key(username), (address or "")[:64], limits, now)
+
+
+def _refuse_if_throttled(session: Session, key: str, address: str, limits: Limits,
+                         now: datetime) -> int:
+    """Raise ``Throttled`` when the account must wait here or the address is over its cap;
+    return the account's recent failures from this address."""
     since = now - limits.window
     mine = (LoginAttempt.username == key, LoginAttempt.address == address)
     failures, last = _count(session, since, *mine, _failed(now))
@@ -149,15 +180,7 @@ def begin(session: Session, username: str, address: str, limits: Limits,
     if from_here >= limits.per_address:
         raise Throttled("Too many failed sign-ins from your network. Wait a while and try "
                         "again.", int(limits.window.total_seconds()))
-    running, _ = _count(session, now - STALE, *mine, *_running())
-    if running and running >= max(limits.free - failures, 1):
-        return None
-    session.exec(delete(LoginAttempt).where(LoginAttempt.username == key,
-                                            LoginAttempt.created_at <= since))
-    attempt = LoginAttempt(username=key, address=address, created_at=now, pending=True)
-    session.add(attempt)
-    session.flush()
-    return attempt.id
+    return failures
 
 
 def turn_free(session: Session, username: str, address: str, limits: Limits,

@@ -101,6 +101,9 @@ def throttled_check(username: str, check: Callable[[], Any]) -> Any:
     engine = engine_for(current_app)
     # Hold no transaction of this request's while counting in a short one of its own.
     get_session().rollback()
+    # A throttled account is refused on a read, before any lock is queued for.
+    with session_scope(engine, write=False) as looking:
+        throttle.refuse_if_throttled(looking, username, address, limits)
     deadline = time.monotonic() + TURN_WAIT_SECONDS
     place = None  # our place in the queue for a turn, once we have to wait
     try:

@@ -116,3 +116,34 @@ def test_parallel_guesses_past_the_queue_are_refused_at_once(app, people, monkey
     assert all(code == 429 and "being checked" in body for code, body in early)
     assert len(checks) == throttle.Limits().free  # the waiters then found the tries used up
     assert sorted(code for code, _ in answers) == [401] * 3 + [429] * 17
+
+
+def test_a_throttled_account_is_refused_without_queueing_for_a_lock(app, people):
+    """Once an account is throttled, a guess is refused on a read: while another writer
+    holds the lock that counting an attempt needs, the refusal still comes at once."""
+    from annotator.db import engine_for, new_session
+    from annotator.services import throttle
+
+    client = app.test_client()
+    for _ in range(3):
+        assert _login(client, "editor", "wrong-password").status_code == 401
+    engine = engine_for(app)
+    holder = new_session(engine, write=True)
+    answers: list[int] = []
+    try:
+        # Another writer holds what `begin` would wait for: SQLite's write lock (taken from
+        # another thread, so it is a turn of its own), or PostgreSQL's lock on this account.
+        def hold():
+            throttle._serialise(holder, throttle.key("editor"))
+
+        taker = threading.Thread(target=hold)
+        taker.start()
+        taker.join(10)
+        guess = threading.Thread(target=lambda: answers.append(
+            _login(app.test_client(), "editor", "another-guess").status_code))
+        guess.start()
+        guess.join(20)
+        assert answers == [429]
+    finally:
+        holder.rollback()
+        holder.close()
