@@ -178,7 +178,6 @@ class WriterTurns:
         return state
 
 
-
 def _wait_for_flock(fd: int, seconds: float) -> bool:
     """Block until ``fd`` has its exclusive flock, at most ``seconds``; False (and ``fd``
     closed) when it did not come in time.
