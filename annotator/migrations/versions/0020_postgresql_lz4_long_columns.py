@@ -34,23 +34,21 @@ def _has_lz4(bind) -> bool:
     return bool(choices) and "lz4" in choices
 
 
-def upgrade() -> None:
+def _set(compression: str, storage: str) -> None:
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
     if _has_lz4(bind):
         for table, column in LZ4:
-            op.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" SET COMPRESSION lz4')
+            op.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" SET COMPRESSION '
+                       f'{compression}')
     for table, column in STORED_AS_THEY_ARE:
-        op.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" SET STORAGE EXTERNAL')
+        op.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" SET STORAGE {storage}')
+
+
+def upgrade() -> None:
+    _set("lz4", "EXTERNAL")
 
 
 def downgrade() -> None:
-    bind = op.get_bind()
-    if bind.dialect.name != "postgresql":
-        return
-    if _has_lz4(bind):
-        for table, column in LZ4:
-            op.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" SET COMPRESSION default')
-    for table, column in STORED_AS_THEY_ARE:
-        op.execute(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" SET STORAGE EXTENDED')
+    _set("default", "EXTENDED")
