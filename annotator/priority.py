@@ -1,10 +1,13 @@
 """CPU priority for slow work: the web's requests first, then hashing, jobs and polling.
 
-Linux gives each thread its own niceness, and the scheduler weighs every runnable thread on
-its own: twenty password checks (Argon2 runs each on four lanes) at the web's priority take
-the cores from the reviewers' saves. Slow work therefore runs on threads that have lowered
-their own priority. A thread can lower its priority but, unprivileged, never raise it back,
-so the work goes to a pool of such threads instead of lowering the caller's.
+Linux gives each thread its own niceness, and the scheduler weighs the runnable threads of
+one CPU group (a session's autogroup, or a systemd cgroup) against each other: twenty
+password checks (Argon2 runs each on four lanes) at the web's priority take the cores from
+the reviewers' saves. Slow work therefore runs on threads that have lowered their own
+priority. Other groups (a database server started as a service of its own) are not ranked by
+niceness: against them a group gets its fair share, whatever its threads' niceness. A thread
+can lower its priority but, unprivileged, never raise it back, so the work goes to a pool of
+such threads instead of lowering the caller's.
 """
 
 from __future__ import annotations

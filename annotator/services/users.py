@@ -27,8 +27,9 @@ from annotator.services.errors import Invalid, NotFound
 _hasher = PasswordHasher()
 # Argon2 is slow on purpose (tens of milliseconds of CPU on four lanes each, and memory): at
 # most HASH_CONCURRENCY run at once per worker process, on threads at niceness HASH_NICE, so
-# a burst of password attempts queues here and yields the cores to every other request
-# instead of starving them (issue 19). A sign-in waits longer while the desk is busy.
+# a burst of password attempts queues here and yields the cores to the server's other
+# requests instead of starving them (issue 19; annotator/priority.py says where that ends).
+# A sign-in waits longer while the desk is busy.
 HASH_CONCURRENCY = 2
 HASH_NICE = 19
 _hashing = LowPriorityPool(HASH_CONCURRENCY, HASH_NICE, "annotator-argon2")
