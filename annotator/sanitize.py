@@ -8,6 +8,7 @@ change to this file alone.
 from __future__ import annotations
 
 import re
+import threading
 from urllib.parse import urlsplit
 
 import bleach
@@ -24,13 +25,23 @@ ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 
 # Raw HTML in Markdown is not rendered at all: it is shown as text.
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("strikethrough")
-_cleaner = bleach.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=ALLOWED_ATTRIBUTES,
-    protocols=ALLOWED_PROTOCOLS,
-    strip=True,
-    filters=[],
-)
+# bleach's Cleaner keeps its HTML parser's state on the instance and is not thread-safe
+# (its docs: "Create a separate cleaner per thread!"): a server thread each, made on first
+# use. Shared, two notes rendered at once broke each other's parse or swapped their text.
+_cleaners = threading.local()
+
+
+def _cleaner() -> bleach.Cleaner:
+    cleaner = getattr(_cleaners, "cleaner", None)
+    if cleaner is None:
+        cleaner = _cleaners.cleaner = bleach.Cleaner(
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            protocols=ALLOWED_PROTOCOLS,
+            strip=True,
+            filters=[],
+        )
+    return cleaner
 
 
 def _nofollow(attrs, new=False):
@@ -42,7 +53,7 @@ def _nofollow(attrs, new=False):
 def render_markdown(text: str) -> Markup:
     """Render user Markdown to sanitised HTML, safe to insert into a page."""
     html = _markdown.render(text or "")
-    cleaned = _cleaner.clean(html)
+    cleaned = _cleaner().clean(html)
     linked = bleach.linkify(cleaned, callbacks=[_nofollow], parse_email=False)
     return Markup(linked)  # noqa: S704 - bleach has just sanitised it
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from annotator.sanitize import (
@@ -132,3 +134,33 @@ def test_the_depth_check_reads_strings_and_escapes_across_its_chunks(prefix):
     # An escaped quote does not end the string: its brackets still do not count.
     assert not json_too_deep(b'["' + prefix + b'\\"' + b"[" * 500 + b'"]')
     assert json_too_deep(b"[" * (5 * 1024 * 1024))
+
+
+def test_notes_rendered_at_once_on_many_threads_each_come_out_whole():
+    """bleach's Cleaner keeps its parser's state on the instance and is not thread-safe:
+    shared by a server's threads, two notes rendered at once broke each other's parse (a
+    500 under load, found by the burst benchmark) or could mix one note into another's."""
+    texts = [f"Note {i}: **bold {i}**, a [link](https://example.org/{i}) and\n\n"
+             + "\n\n".join(f"> quote {i}.{k} with *em* and `code`\n\n- item {k}"
+                           for k in range(30)) for i in range(8)]
+    expected = [str(render_markdown(text)) for text in texts]
+    start, wrong = threading.Barrier(len(texts)), []
+
+    def render_many(i: int) -> None:
+        start.wait()
+        for _ in range(40):
+            try:
+                got = str(render_markdown(texts[i]))
+            except Exception as exc:  # noqa: BLE001 - any failure is the finding
+                wrong.append((i, repr(exc)))
+                return
+            if got != expected[i]:
+                wrong.append((i, got[:80]))
+                return
+
+    threads = [threading.Thread(target=render_many, args=(i,)) for i in range(len(texts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert wrong == []
