@@ -109,10 +109,41 @@ def _aware(moment: datetime | None, now: datetime) -> datetime | None:
     return moment
 
 
-def _count(session: Session, since: datetime, *conditions) -> tuple[int, datetime | None]:
-    row = session.exec(select(func.count(), func.max(LoginAttempt.created_at))
-                       .where(LoginAttempt.created_at > since, *conditions)).one()
-    return row[0], row[1]
+@dataclass(frozen=True)
+class _Tally:
+    """What the throttle knows of one account at one address, read in one query."""
+
+    failures: int  # the account's failures from this address in the window
+    last: datetime | None  # the latest of them
+    from_here: int  # failures from this address in the window, any account
+    running: int  # the account's checks running from this address
+    waiting: int  # ... and the places held in the queue for a turn
+
+    def may_run(self, limits: Limits) -> int:
+        """How many checks may run at once (and as many wait): the tries left, at least 1."""
+        return max(limits.free - self.failures, 1)
+
+
+def _tally(session: Session, key: str, address: str, limits: Limits,
+           now: datetime) -> _Tally:
+    # One round trip: under a flood of guesses, every statement inside the account's lock
+    # keeps the next guess (and the server thread it holds) waiting for it.
+    window = LoginAttempt.created_at > now - limits.window
+    mine = LoginAttempt.username == key
+    failed = and_(window, _failed(now))
+    running = and_(mine, LoginAttempt.created_at > now - STALE, *_running())
+    waiting = and_(mine, LoginAttempt.created_at > now - WAIT_STALE,
+                   LoginAttempt.waiting.is_(True))
+    oldest = min(now - limits.window, now - STALE, now - WAIT_STALE)
+    row = session.exec(select(
+        func.count().filter(and_(mine, failed)),
+        func.max(LoginAttempt.created_at).filter(and_(mine, failed)),
+        func.count().filter(failed),
+        func.count().filter(running),
+        func.count().filter(waiting),
+    ).where(LoginAttempt.address == address, LoginAttempt.created_at > oldest)).one()
+    return _Tally(failures=row[0], last=_aware(row[1], now), from_here=row[2],
+                  running=row[3], waiting=row[4])
 
 
 def _serialise(session: Session, key: str) -> None:
@@ -136,14 +167,12 @@ def begin(session: Session, username: str, address: str, limits: Limits,
     now = now or utcnow()
     key, address = _key(username), (address or "")[:64]
     _serialise(session, key)
-    failures = _refuse_if_throttled(session, key, address, limits, now)
-    mine = (LoginAttempt.username == key, LoginAttempt.address == address)
-    since = now - limits.window
-    running, _ = _count(session, now - STALE, *mine, *_running())
-    if running and running >= max(limits.free - failures, 1):
+    tally = _tally(session, key, address, limits, now)
+    _refuse_if_throttled(tally, limits, now)
+    if tally.running and tally.running >= tally.may_run(limits):
         return None
     session.exec(delete(LoginAttempt).where(LoginAttempt.username == key,
-                                            LoginAttempt.created_at <= since))
+                                            LoginAttempt.created_at <= now - limits.window))
     attempt = LoginAttempt(username=key, address=address, created_at=now, pending=True)
     session.add(attempt)
     session.flush()
@@ -158,29 +187,28 @@ def refuse_if_throttled(session: Session, username: str, address: str, limits: L
     taking the write lock (SQLite) or the account's lock (PostgreSQL) in turn while other
     people's saves wait behind them. Failures only accumulate, so a refusal read a moment
     early is the one ``begin`` would give; an attempt it lets through is counted by ``begin``.
+    The same goes for an account whose checks all run and whose queue is full (``queue``'s
+    "try again in a moment"): twenty parallel guesses queue for the lock only until the
+    first few are counted, not twenty deep.
     """
     now = now or utcnow()
-    _refuse_if_throttled(session, _key(username), (address or "")[:64], limits, now)
+    tally = _tally(session, _key(username), (address or "")[:64], limits, now)
+    _refuse_if_throttled(tally, limits, now)
+    if tally.running >= tally.may_run(limits) and tally.waiting >= tally.may_run(limits):
+        raise Throttled(BUSY, 1)
 
 
-def _refuse_if_throttled(session: Session, key: str, address: str, limits: Limits,
-                         now: datetime) -> int:
-    """Raise ``Throttled`` when the account must wait here or the address is over its cap;
-    return the account's recent failures from this address."""
-    since = now - limits.window
-    mine = (LoginAttempt.username == key, LoginAttempt.address == address)
-    failures, last = _count(session, since, *mine, _failed(now))
-    wait = limits.delay(failures)
-    last = _aware(last, now)
+def _refuse_if_throttled(tally: _Tally, limits: Limits, now: datetime) -> None:
+    """Raise ``Throttled`` when the account must wait here or the address is over its cap."""
+    wait = limits.delay(tally.failures)
+    last = tally.last
     if wait and last is not None and now < last + wait:
         seconds = max(1, int((last + wait - now).total_seconds() + 0.999))
         raise Throttled(f"Too many failed sign-ins for this account from here. Wait "
                         f"{_words(seconds)} and try again.", seconds)
-    from_here, _ = _count(session, since, LoginAttempt.address == address, _failed(now))
-    if from_here >= limits.per_address:
+    if tally.from_here >= limits.per_address:
         raise Throttled("Too many failed sign-ins from your network. Wait a while and try "
                         "again.", int(limits.window.total_seconds()))
-    return failures
 
 
 def turn_free(session: Session, username: str, address: str, limits: Limits,
@@ -192,11 +220,8 @@ def turn_free(session: Session, username: str, address: str, limits: Limits,
     second each while other people's saves wait behind them.
     """
     now = now or utcnow()
-    key, address = _key(username), (address or "")[:64]
-    mine = (LoginAttempt.username == key, LoginAttempt.address == address)
-    failures, _ = _count(session, now - limits.window, *mine, _failed(now))
-    running, _ = _count(session, now - STALE, *mine, *_running())
-    return not running or running < max(limits.free - failures, 1)
+    tally = _tally(session, _key(username), (address or "")[:64], limits, now)
+    return not tally.running or tally.running < tally.may_run(limits)
 
 
 def queue(session: Session, username: str, address: str, limits: Limits,
@@ -212,10 +237,8 @@ def queue(session: Session, username: str, address: str, limits: Limits,
     now = now or utcnow()
     key, address = _key(username), (address or "")[:64]
     _serialise(session, key)
-    mine = (LoginAttempt.username == key, LoginAttempt.address == address)
-    failures, _ = _count(session, now - limits.window, *mine, _failed(now))
-    waiting, _ = _count(session, now - WAIT_STALE, *mine, LoginAttempt.waiting.is_(True))
-    if waiting >= max(limits.free - failures, 1):
+    tally = _tally(session, key, address, limits, now)
+    if tally.waiting >= tally.may_run(limits):
         raise Throttled(BUSY, 1)
     place = LoginAttempt(username=key, address=address, created_at=now, waiting=True)
     session.add(place)
@@ -245,15 +268,14 @@ def succeed(session: Session, attempt_id: int, username: str, address: str, limi
     """
     now = now or utcnow()
     key, address = _key(username), (address or "")[:64]
-    since = now - limits.window
-    others = (LoginAttempt.username == key, LoginAttempt.id != attempt_id, _failed(now))
-    failures, _ = _count(session, since, *others)
-    if failures >= limits.account_lock:
-        here, _ = _count(session, since, *others, LoginAttempt.address == address)
-        if here:
-            raise Throttled("This account is locked after many failed sign-ins. Sign in "
-                            "from another network, or ask an admin to reset the password.",
-                            int(limits.window.total_seconds()))
+    failures, here = session.exec(select(
+        func.count(), func.count().filter(LoginAttempt.address == address),
+    ).where(LoginAttempt.username == key, LoginAttempt.id != attempt_id, _failed(now),
+            LoginAttempt.created_at > now - limits.window)).one()
+    if failures >= limits.account_lock and here:
+        raise Throttled("This account is locked after many failed sign-ins. Sign in "
+                        "from another network, or ask an admin to reset the password.",
+                        int(limits.window.total_seconds()))
     session.exec(delete(LoginAttempt).where(LoginAttempt.username == key,
                                             LoginAttempt.address == address,
                                             LoginAttempt.waiting.is_(False)))

@@ -165,6 +165,37 @@ def test_a_waiter_sees_its_turn_come_without_the_write_lock(engine):
     assert _wait(engine, "ed", "10.0.0.7") >= 1
 
 
+def _queue(engine, username, address) -> int:
+    with session_scope(engine) as session:
+        return throttle.queue(session, username, address, LIMITS)
+
+
+def _refused_on_a_read(engine, username, address) -> str | None:
+    with session_scope(engine, write=False) as session:
+        try:
+            throttle.refuse_if_throttled(session, username, address, LIMITS)
+        except throttle.Throttled as exc:
+            return exc.message
+    return None
+
+
+def test_once_every_turn_runs_and_every_place_waits_a_guess_is_refused_on_a_read(engine):
+    """The flood's later guesses are answered from a read, before the account's lock."""
+    for _ in range(LIMITS.free):
+        assert _begin(engine, "ed", "10.0.0.4") is not None
+    for _ in range(LIMITS.free):
+        assert _refused_on_a_read(engine, "ed", "10.0.0.4") is None  # a place is left
+        _queue(engine, "ed", "10.0.0.4")
+    assert _refused_on_a_read(engine, "ed", "10.0.0.4") == throttle.BUSY
+    # What queue would answer with the lock held is the same.
+    with pytest.raises(throttle.Throttled) as caught:
+        _queue(engine, "ed", "10.0.0.4")
+    assert caught.value.message == throttle.BUSY
+    # Other addresses and accounts are not concerned.
+    assert _refused_on_a_read(engine, "ed", "10.0.0.5") is None
+    assert _refused_on_a_read(engine, "al", "10.0.0.4") is None
+
+
 def test_a_check_that_never_answered_counts_as_a_failure(engine):
     long_ago = utcnow() - throttle.STALE - timedelta(seconds=5)
     for _ in range(LIMITS.free):

@@ -147,3 +147,37 @@ def test_a_throttled_account_is_refused_without_queueing_for_a_lock(app, people)
     finally:
         holder.rollback()
         holder.close()
+
+
+def test_a_guess_past_a_full_queue_is_refused_without_queueing_for_a_lock(app, people):
+    """As many checks of the account run as it has tries, as many wait: the next guess is
+    answered at once from a read, while another writer holds the lock counting needs."""
+    from annotator.db import engine_for, new_session, session_scope
+    from annotator.services import throttle
+
+    engine = engine_for(app)
+    limits = throttle.Limits()
+    with session_scope(engine) as session:
+        for _ in range(limits.free):
+            assert throttle.begin(session, "editor", "10.1.1.1", limits) is not None
+        for _ in range(limits.free):
+            throttle.queue(session, "editor", "10.1.1.1", limits)
+    holder = new_session(engine, write=True)
+    answers: list[tuple[int, str]] = []
+    try:
+        taker = threading.Thread(
+            target=lambda: throttle._serialise(holder, throttle.key("editor")))
+        taker.start()
+        taker.join(10)
+        def guess_once():
+            response = _login(app.test_client(), "editor", "a-guess")
+            answers.append((response.status_code, response.get_data(as_text=True)))
+
+        guess = threading.Thread(target=guess_once)
+        guess.start()
+        guess.join(20)
+        assert len(answers) == 1
+        assert answers[0][0] == 429 and "being checked" in answers[0][1]
+    finally:
+        holder.rollback()
+        holder.close()
