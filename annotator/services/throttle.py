@@ -155,14 +155,16 @@ def _serialise(session: Session, key: str) -> None:
 
 
 def begin(session: Session, username: str, address: str, limits: Limits,
-          now: datetime | None = None) -> int | None:
+          now: datetime | None = None, *, queued: bool = False) -> int | None:
     """Count and record one sign-in attempt before the password is looked at.
 
     Raise ``Throttled`` when this account must wait at this address, or the address is over
     its cap. Return None when as many checks as there are tries left are running already
     for this account and address: try again in a moment. Otherwise return the attempt's id
     (pending: call ``fail`` or ``succeed`` once the check answers). Call in its own short
-    write transaction.
+    write transaction. An attempt that holds no place in the queue (``queued`` False) and
+    would find every place taken is refused here, as ``queue`` would refuse it, without a
+    second turn at the lock.
     """
     now = now or utcnow()
     key, address = _key(username), (address or "")[:64]
@@ -170,6 +172,8 @@ def begin(session: Session, username: str, address: str, limits: Limits,
     tally = _tally(session, key, address, limits, now)
     _refuse_if_throttled(tally, limits, now)
     if tally.running and tally.running >= tally.may_run(limits):
+        if not queued and tally.waiting >= tally.may_run(limits):
+            raise Throttled(BUSY, 1)
         return None
     session.exec(delete(LoginAttempt).where(LoginAttempt.username == key,
                                             LoginAttempt.created_at <= now - limits.window))

@@ -109,7 +109,8 @@ def throttled_check(username: str, check: Callable[[], Any]) -> Any:
     try:
         while True:
             with session_scope(engine) as counter:
-                attempt = throttle.begin(counter, username, address, limits)
+                attempt = throttle.begin(counter, username, address, limits,
+                                         queued=place is not None)
                 if attempt is None and place is None:
                     place = throttle.queue(counter, username, address, limits)
                 elif attempt is not None and place is not None:

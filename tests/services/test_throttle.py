@@ -187,10 +187,16 @@ def test_once_every_turn_runs_and_every_place_waits_a_guess_is_refused_on_a_read
         assert _refused_on_a_read(engine, "ed", "10.0.0.4") is None  # a place is left
         _queue(engine, "ed", "10.0.0.4")
     assert _refused_on_a_read(engine, "ed", "10.0.0.4") == throttle.BUSY
-    # What queue would answer with the lock held is the same.
+    # What queue would answer with the lock held is the same, and begin gives it to a
+    # newcomer at once; one that holds a place is told to keep waiting.
     with pytest.raises(throttle.Throttled) as caught:
         _queue(engine, "ed", "10.0.0.4")
     assert caught.value.message == throttle.BUSY
+    with pytest.raises(throttle.Throttled) as caught:
+        _begin(engine, "ed", "10.0.0.4")
+    assert caught.value.message == throttle.BUSY
+    with session_scope(engine) as session:
+        assert throttle.begin(session, "ed", "10.0.0.4", LIMITS, queued=True) is None
     # Other addresses and accounts are not concerned.
     assert _refused_on_a_read(engine, "ed", "10.0.0.5") is None
     assert _refused_on_a_read(engine, "al", "10.0.0.4") is None
