@@ -123,6 +123,14 @@ class _Tally:
         """How many checks may run at once (and as many wait): the tries left, at least 1."""
         return max(limits.free - self.failures, 1)
 
+    def turns_taken(self, limits: Limits) -> bool:
+        """Every check that may run is running: a new one must wait."""
+        return self.running >= self.may_run(limits)
+
+    def places_taken(self, limits: Limits) -> bool:
+        """Every place in the queue is held: a new attempt is refused ("try again")."""
+        return self.waiting >= self.may_run(limits)
+
 
 def _tally(session: Session, key: str, address: str, limits: Limits,
            now: datetime) -> _Tally:
@@ -171,8 +179,8 @@ def begin(session: Session, username: str, address: str, limits: Limits,
     _serialise(session, key)
     tally = _tally(session, key, address, limits, now)
     _refuse_if_throttled(tally, limits, now)
-    if tally.running and tally.running >= tally.may_run(limits):
-        if not queued and tally.waiting >= tally.may_run(limits):
+    if tally.turns_taken(limits):
+        if not queued and tally.places_taken(limits):
             raise Throttled(BUSY, 1)
         return None
     session.exec(delete(LoginAttempt).where(LoginAttempt.username == key,
@@ -198,7 +206,7 @@ def refuse_if_throttled(session: Session, username: str, address: str, limits: L
     now = now or utcnow()
     tally = _tally(session, _key(username), (address or "")[:64], limits, now)
     _refuse_if_throttled(tally, limits, now)
-    if tally.running >= tally.may_run(limits) and tally.waiting >= tally.may_run(limits):
+    if tally.turns_taken(limits) and tally.places_taken(limits):
         raise Throttled(BUSY, 1)
 
 
@@ -225,7 +233,7 @@ def turn_free(session: Session, username: str, address: str, limits: Limits,
     """
     now = now or utcnow()
     tally = _tally(session, _key(username), (address or "")[:64], limits, now)
-    return not tally.running or tally.running < tally.may_run(limits)
+    return not tally.turns_taken(limits)
 
 
 def queue(session: Session, username: str, address: str, limits: Limits,
@@ -242,7 +250,7 @@ def queue(session: Session, username: str, address: str, limits: Limits,
     key, address = _key(username), (address or "")[:64]
     _serialise(session, key)
     tally = _tally(session, key, address, limits, now)
-    if tally.waiting >= tally.may_run(limits):
+    if tally.places_taken(limits):
         raise Throttled(BUSY, 1)
     place = LoginAttempt(username=key, address=address, created_at=now, waiting=True)
     session.add(place)
