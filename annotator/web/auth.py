@@ -67,7 +67,12 @@ def login():
             page = render_template("auth/login.html", username=username)
             return page, 429, {"Retry-After": str(exc.detail)}
         if user is not None:
+            # A hash made with older Argon2 settings is renewed now, while the password is
+            # at hand; worked out before the first write, so no write lock waits on it.
+            renewed = users.renewed_hash(user, password)
             db = get_session()
+            if renewed:
+                users.store_renewed_hash(db, user, user.password_hash, renewed)
             # A fresh session on sign-in, so a planted session id is worth nothing.
             session.clear()
             session["sid"] = sessions.start(db, user)

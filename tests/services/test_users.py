@@ -243,6 +243,47 @@ def test_a_token_page_is_one_owners_when_given(db, people):
     assert [t.id for t, _ in rest.rows] == made[:1] and rest.next_cursor is None
 
 
+def test_passwords_are_hashed_with_argon2id_at_owasps_first_recommended_settings():
+    from argon2 import PasswordHasher
+
+    # The suite swaps in cheaper settings (conftest); these are the ones the desk runs with.
+    made = PasswordHasher(**users.ARGON2).hash("correct-horse-battery")
+    assert made.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def test_a_hash_made_with_other_settings_is_renewed_once_and_the_history_says_so(db, people):
+    from argon2 import PasswordHasher
+
+    from annotator.services.json_import import unusable_password
+
+    older = PasswordHasher(time_cost=1, memory_cost=2048, parallelism=2)
+    viewer = _get(db, people, "viewer")
+    viewer.password_hash = old = older.hash(PASSWORD)
+    db.add(viewer)
+    db.flush()
+    sessions_version = viewer.session_version
+    assert users.check_password(viewer, PASSWORD)  # an older hash still verifies
+    renewed = users.renewed_hash(viewer, PASSWORD)
+    assert renewed and renewed != old
+    assert users._hasher.verify(renewed, PASSWORD) and not users._hasher.check_needs_rehash(
+        renewed)
+    assert users.store_renewed_hash(db, viewer, old, renewed)
+    db.refresh(viewer)
+    assert viewer.password_hash == renewed and viewer.session_version == sessions_version
+    assert users.renewed_hash(viewer, PASSWORD) is None  # current now: nothing to renew
+    (event,) = _events(db, "user_password_rehash")
+    assert event.actor_id == viewer.id
+    assert event.new["memory_cost"] == users._hasher.memory_cost
+    assert "$argon2" not in str(event.new) and PASSWORD not in str(event.new)
+    # The password changed meanwhile (the stored hash is no longer the one checked): kept.
+    assert not users.store_renewed_hash(db, viewer, old, older.hash(PASSWORD))
+    db.refresh(viewer)
+    assert viewer.password_hash == renewed and len(_events(db, "user_password_rehash")) == 1
+    # No usable hash (an imported account): nothing to renew.
+    viewer.password_hash = unusable_password()
+    assert users.renewed_hash(viewer, PASSWORD) is None
+
+
 def test_password_checks_run_at_most_a_few_at_once_per_worker_at_lower_priority(monkeypatch):
     import threading
 

@@ -45,6 +45,30 @@ def test_several_correct_sign_ins_at_once_all_get_in(app, people):
     assert answers == [303] * 6
 
 
+def test_signing_in_renews_a_hash_made_with_older_settings_and_keeps_other_sessions(
+        app, engine, people):
+    from argon2 import PasswordHasher
+    from sqlmodel import select
+
+    from annotator.db import session_scope
+    from annotator.models import Event, User
+    from annotator.services import users
+
+    older = PasswordHasher(time_cost=1, memory_cost=2048, parallelism=2)
+    with session_scope(engine) as s:
+        s.get(User, people["reviewer"]).password_hash = older.hash(PASSWORD)
+    elsewhere = app.test_client()
+    login(elsewhere, "reviewer")  # signs in, and renews the hash
+    assert _login(app.test_client(), "reviewer").status_code == 303
+    with session_scope(engine, write=False) as s:
+        stored = s.get(User, people["reviewer"]).password_hash
+        renewals = s.exec(select(Event).where(Event.action == "user_password_rehash")).all()
+    assert not users._hasher.check_needs_rehash(stored)
+    assert [e.actor_id for e in renewals] == [people["reviewer"]]  # once, not at each sign-in
+    # The same password: the first session is still signed in.
+    assert elsewhere.get("/account").status_code == 200
+
+
 def test_the_password_change_form_is_throttled_like_sign_in(app, people):
     client = app.test_client()
     login(client, "viewer")
