@@ -440,7 +440,9 @@
     if (/^(j|k|a|x|d|Enter)$/.test(key)) {
       if (!items().length) { return; }
       ev.preventDefault();
-      if (!idle()) { if (queued.length < 20) { queued.push(key); } return; }
+      // A key waits its turn behind those still queued, even once nothing is in flight (the
+      // new panel not settled yet): acting at once would skip ahead of them.
+      if (!idle() || queued.length) { if (queued.length < 20) { queued.push(key); } drain(); return; }
       triage(key);
     } else if (key === "e") {
       var field = firstField(panel());
