@@ -45,7 +45,7 @@ def claim_matches(claim_id: int):
     "not the same claim" are left out.
     """
     db = get_session()
-    claim = claim_service.get_claim(db, claim_id)
+    claim = claim_service.read_claim(db, claim_id)
     return _answer(matching.matches_for_claim(db, claim, limit=_limit(), tier=_tier()))
 
 

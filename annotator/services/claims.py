@@ -58,6 +58,18 @@ def get_claim(session: Session, claim_id: int) -> Claim:
     return claim
 
 
+def read_claim(session: Session, claim_id: int) -> Claim:
+    """Return a claim by id to show it: nothing this transaction writes follows.
+
+    Unlike ``get_claim`` it takes no note of the published values for the history, which
+    saves reading the claim's sources again on every panel, poll and document.
+    """
+    claim = session.get(Claim, claim_id)
+    if claim is None:
+        raise NotFound("No such claim.")
+    return claim
+
+
 def actor_of(user: User) -> review.Actor:
     """Describe a user for the workflow rules."""
     return review.Actor(id=user.id, role=user.role, active=user.active)
@@ -86,9 +98,14 @@ def _authorship(session: Session, claim: Claim) -> tuple[frozenset[int], frozens
     return review.authors_of(last_writer, since_submit)
 
 
-def facts(session: Session, claim: Claim) -> review.ClaimFacts:
-    """Gather what the workflow rules need to know about a claim."""
-    count = session.exec(select(func.count()).where(Source.claim_id == claim.id)).one()
+def facts(session: Session, claim: Claim, sources: list[Source] | None = None
+          ) -> review.ClaimFacts:
+    """Gather what the workflow rules need to know about a claim.
+
+    ``sources``: the claim's sources, when the caller has just read them all.
+    """
+    count = (len(sources) if sources is not None else
+             session.exec(select(func.count()).where(Source.claim_id == claim.id)).one())
     needs = True
     if claim.verdict:
         verdict = session.get(Verdict, claim.verdict)

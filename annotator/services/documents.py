@@ -27,7 +27,7 @@ from annotator.services import claims as claim_service
 
 def claim_document(session: Session, user: User | None, claim_id: int) -> dict:
     """Return a claim with its sources and notes (``ClaimPublicWithChildren``)."""
-    claim = claim_service.get_claim(session, claim_id)
+    claim = claim_service.read_claim(session, claim_id)
     person = People(session)
     sources = session.exec(select(Source).where(Source.claim_id == claim.id)
                            .order_by(Source.id)).all()

@@ -26,20 +26,22 @@ def claim_panel(session: Session, claim: Claim, me: User) -> dict:
     history = events.claim_history(session, claim.id)
     if blinded:
         history = [(blind.redacted_event(e), actor) for e, actor in history]
+    sources = session.exec(select(Source).where(Source.claim_id == claim.id)
+                           .order_by(Source.id)).all()
+    # Read before the facts, whose look-up of the claim's verdict it then answers.
+    verdicts = session.exec(select(Verdict).order_by(Verdict.position)).all()
     # One read of the workflow facts serves editing, the actions and their reasons.
-    facts = claim_service.facts(session, claim)
+    facts = claim_service.facts(session, claim, sources)
     actor = claim_service.actor_of(me)
     can_edit = review.can_edit(facts, actor)
     second_verdicts = blind.reviews_of(session, claim.id)
     actions = review.allowed_actions(facts, actor)
     refusals = review.blocked(facts, actor)
     blocked = {action: exc.reason for action, exc in refusals.items()}
-    verdicts = session.exec(select(Verdict).order_by(Verdict.position)).all()
     return {
         "claim": claim,
         "article": article,
-        "sources": session.exec(select(Source).where(Source.claim_id == claim.id)
-                                .order_by(Source.id)).all(),
+        "sources": sources,
         "snapshots": evidence.by_source(session, claim.id),  # issue 22
         "rewrite_live": rewrite_service.steps_apply(claim),  # issue 20: steps undoable
         "notes": session.exec(select(Note).where(Note.claim_id == claim.id)

@@ -22,7 +22,7 @@ bp = Blueprint("claims", __name__)
 
 def _panel(claim_id: int, status: int = 200, **extra):
     db = get_session()
-    claim = claim_service.get_claim(db, claim_id)
+    claim = claim_service.read_claim(db, claim_id)
     if is_htmx():
         # The list entry is swapped out of band, so its state and verdict stay current.
         return render("claims/_panel.html", status=status, oob_item=True,

@@ -112,7 +112,7 @@ def job_download(job_id: int):
 def claimreview(claim_id: int):
     """Serve one approved claim's ClaimReview JSON-LD."""
     db = get_session()
-    claim = claim_service.get_claim(db, claim_id)
+    claim = claim_service.read_claim(db, claim_id)
     doc = single_claimreview(db, claim, base_url=current_app.config["PUBLIC_BASE_URL"],
                              desk_name=current_app.config["DESK_NAME"])
     if doc is None:

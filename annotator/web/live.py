@@ -32,7 +32,7 @@ def claim(claim_id: int):
     text typed but not saved stays where it is (saving it shows both versions).
     """
     db = get_session()
-    claim_service.get_claim(db, claim_id)
+    claim_service.read_claim(db, claim_id)
     latest = events.latest_event_id(db, claim_id=claim_id)
     if latest <= _since():
         return _nothing_new()

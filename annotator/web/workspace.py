@@ -50,7 +50,7 @@ def article_page(article_id: int, claim_id: int | None = None, status: int = 200
                "marks": marks.for_claims(db, [c.id for c in claims]),
                "latest": events.latest_event_id(db, article_id=article_id)}
     if claim_id is not None:
-        panel = panel_context(claim_service.get_claim(db, claim_id), **extra)
+        panel = panel_context(claim_service.read_claim(db, claim_id), **extra)
         # The panel knows only its own claim: keep the article's other hidden verdicts hidden.
         panel["hidden"] = set(context["hidden"]) | set(panel["hidden"])
         context.update(panel)
