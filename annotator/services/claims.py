@@ -75,15 +75,20 @@ def actor_of(user: User) -> review.Actor:
     return review.Actor(id=user.id, role=user.role, active=user.active)
 
 
-def _authorship(session: Session, claim: Claim) -> tuple[frozenset[int], frozenset[int]]:
+def _authorship(session: Session, claim: Claim, history: list[Event] | None = None
+                ) -> tuple[frozenset[int], frozenset[int]]:
     """Read from the claim's recorded authorship who wrote what an approval would publish.
 
     Only each event's ``fields`` counts (what the action was seen to change), never the
     keys of its payload; history brought in by an import (``imported``) counts for nothing.
+    ``history``: every event of the claim, oldest first, when the caller has just read it.
     """
-    rows = session.exec(select(Event.action, Event.actor_id, Event.fields)
-                        .where(Event.claim_id == claim.id, Event.imported.is_(False))
-                        .order_by(Event.id)).all()
+    if history is not None:
+        rows = [(e.action, e.actor_id, e.fields) for e in history if not e.imported]
+    else:
+        rows = session.exec(select(Event.action, Event.actor_id, Event.fields)
+                            .where(Event.claim_id == claim.id, Event.imported.is_(False))
+                            .order_by(Event.id)).all()
     last_writer: dict[str, int | None] = {}
     since_submit: set[int] = set()
     for action, actor_id, fields in rows:
@@ -98,11 +103,12 @@ def _authorship(session: Session, claim: Claim) -> tuple[frozenset[int], frozens
     return review.authors_of(last_writer, since_submit)
 
 
-def facts(session: Session, claim: Claim, sources: list[Source] | None = None
-          ) -> review.ClaimFacts:
+def facts(session: Session, claim: Claim, sources: list[Source] | None = None,
+          history: list[Event] | None = None) -> review.ClaimFacts:
     """Gather what the workflow rules need to know about a claim.
 
-    ``sources``: the claim's sources, when the caller has just read them all.
+    ``sources`` and ``history``: the claim's sources, and all its events oldest first, when
+    the caller has just read them.
     """
     count = (len(sources) if sources is not None else
              session.exec(select(func.count()).where(Source.claim_id == claim.id)).one())
@@ -110,7 +116,7 @@ def facts(session: Session, claim: Claim, sources: list[Source] | None = None
     if claim.verdict:
         verdict = session.get(Verdict, claim.verdict)
         needs = verdict.needs_source if verdict else True
-    edited_since_submit, last_writers = _authorship(session, claim)
+    edited_since_submit, last_writers = _authorship(session, claim, history)
     return review.ClaimFacts(
         state=claim.state,
         assignee_id=claim.assignee_id,

@@ -24,6 +24,9 @@ def claim_panel(session: Session, claim: Claim, me: User) -> dict:
     article = session.get(Article, claim.article_id)
     blinded = claim.id in blind.hidden_claim_ids(session, me, [claim.id])
     history = events.claim_history(session, claim.id)
+    # The history is every event of the claim, oldest first: the authorship four eyes reads
+    # and the newest event's id (for live updates) come from it, not from two more queries.
+    recorded = [event for event, _ in history]
     if blinded:
         history = [(blind.redacted_event(e), actor) for e, actor in history]
     sources = session.exec(select(Source).where(Source.claim_id == claim.id)
@@ -31,7 +34,7 @@ def claim_panel(session: Session, claim: Claim, me: User) -> dict:
     # Read before the facts, whose look-up of the claim's verdict it then answers.
     verdicts = session.exec(select(Verdict).order_by(Verdict.position)).all()
     # One read of the workflow facts serves editing, the actions and their reasons.
-    facts = claim_service.facts(session, claim, sources)
+    facts = claim_service.facts(session, claim, sources, recorded)
     actor = claim_service.actor_of(me)
     can_edit = review.can_edit(facts, actor)
     second_verdicts = blind.reviews_of(session, claim.id)
@@ -56,7 +59,7 @@ def claim_panel(session: Session, claim: Claim, me: User) -> dict:
             assignee_id=claim.assignee_id, submitted_by_id=claim.submitted_by_id) and not any(
                 r.reviewer_id == me.id for r, _ in second_verdicts),
         "blind_reviews": second_verdicts if review.role_at_least(me.role, review.EDITOR) else [],
-        "live_since": events.latest_event_id(session, claim_id=claim.id),
+        "live_since": recorded[-1].id if recorded else 0,
         "verdicts": verdicts,
         "verdict_labels": {v.key: v.label for v in verdicts},
         "people": people,

@@ -57,18 +57,20 @@ def init_app(app: Flask) -> None:
 
 def _load_user(user_id: str) -> User | None:
     try:
-        user = user_service.user_or_none(get_session(), int(user_id))
+        uid = int(user_id)
     except ValueError:
-        return None
-    if user is None or not user.active:
-        return None
-    # A password or role change since this session signed in ends it.
-    if session.get("sv") != user.session_version:
         return None
     from annotator.web.auth import session_is_live
 
     # Logout, deactivation, resets and the idle and absolute lifetimes end it on the server.
-    if not session_is_live(user):
+    if not session_is_live(uid):
+        return None
+    # Read with the session just above: no second query.
+    user = user_service.user_or_none(get_session(), uid)
+    if user is None or not user.active:
+        return None
+    # A password or role change since this session signed in ends it.
+    if session.get("sv") != user.session_version:
         return None
     return user
 

@@ -176,8 +176,8 @@ def logout():
     return redirect(url_for("auth.login"), 303)
 
 
-def session_is_live(user) -> bool:
-    """Tell whether this request's cookie names a live server-side session of ``user``.
+def session_is_live(user_id: int) -> bool:
+    """Tell whether this request's cookie names a live server-side session of the user.
 
     Called by the user loader on every request. The session's last use is written at most
     once a minute, always in a short transaction of its own: the user loader never writes
@@ -185,7 +185,7 @@ def session_is_live(user) -> bool:
     write (issue 19).
     """
     db = get_session()
-    row = sessions.find(db, session.get("sid"), user.id,
+    row = sessions.find(db, session.get("sid"), user_id,
                         sessions.Lifetimes.from_config(current_app.config))
     if row is None:
         return False
