@@ -34,10 +34,10 @@ from annotator.services.errors import Invalid, NotFound
 ARGON2 = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}
 _hasher = PasswordHasher(**ARGON2)
 # Argon2 is slow on purpose (milliseconds of CPU, and memory): at most HASH_CONCURRENCY
-# run at once per worker process, on threads at niceness HASH_NICE, so
-# a burst of password attempts queues here and yields the cores to the server's other
-# requests instead of starving them (issue 19; annotator/priority.py says where that ends).
-# A sign-in waits longer while the desk is busy.
+# run at once per worker process, on threads at niceness HASH_NICE, so a burst of password
+# attempts queues here and yields the cores to the server's other requests instead of
+# starving them (issue 19; annotator/priority.py says where that ends). A sign-in waits
+# longer while the desk is busy.
 HASH_CONCURRENCY = 2
 HASH_NICE = 19
 _hashing = LowPriorityPool(HASH_CONCURRENCY, HASH_NICE, "annotator-argon2")
