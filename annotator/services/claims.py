@@ -50,9 +50,7 @@ def _suggested_claimant(article: Article, start: int, end: int) -> str:
 
 def get_claim(session: Session, claim_id: int) -> Claim:
     """Return a claim by id."""
-    claim = session.get(Claim, claim_id)
-    if claim is None:
-        raise NotFound("No such claim.")
+    claim = read_claim(session, claim_id)
     # Whatever this transaction does next, its event names the fields it changed.
     events.remember(session, claim.id)
     return claim

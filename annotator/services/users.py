@@ -84,14 +84,16 @@ def renewed_hash(user: User, password: str) -> str | None:
     return hash_password(password)
 
 
-def store_renewed_hash(session: Session, user: User, old_hash: str, new_hash: str) -> bool:
-    """Put a renewed hash (``renewed_hash``) in place of ``old_hash``; return whether it was.
+def store_renewed_hash(session: Session, user: User, new_hash: str) -> bool:
+    """Put a renewed hash (``renewed_hash``) in place of ``user``'s; return whether it was.
 
-    Only if the stored hash is still ``old_hash``: a password changed meanwhile is kept.
+    Only if the stored hash is still the one ``user`` was checked against: a password
+    changed meanwhile is kept.
     The same password, so no session ends; the history records that the hash was renewed
     and with which settings, never the hash.
     """
-    done = session.exec(update(User).where(User.id == user.id, User.password_hash == old_hash)
+    done = session.exec(update(User).where(User.id == user.id,
+                                           User.password_hash == user.password_hash)
                         .values(password_hash=new_hash)
                         .execution_options(synchronize_session=False)).rowcount == 1
     if done:

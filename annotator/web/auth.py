@@ -72,7 +72,7 @@ def login():
             renewed = users.renewed_hash(user, password)
             db = get_session()
             if renewed:
-                users.store_renewed_hash(db, user, user.password_hash, renewed)
+                users.store_renewed_hash(db, user, renewed)
             # A fresh session on sign-in, so a planted session id is worth nothing.
             session.clear()
             session["sid"] = sessions.start(db, user)

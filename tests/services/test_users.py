@@ -267,7 +267,7 @@ def test_a_hash_made_with_other_settings_is_renewed_once_and_the_history_says_so
     assert renewed and renewed != old
     assert users._hasher.verify(renewed, PASSWORD) and not users._hasher.check_needs_rehash(
         renewed)
-    assert users.store_renewed_hash(db, viewer, old, renewed)
+    assert users.store_renewed_hash(db, viewer, renewed)
     db.refresh(viewer)
     assert viewer.password_hash == renewed and viewer.session_version == sessions_version
     assert users.renewed_hash(viewer, PASSWORD) is None  # current now: nothing to renew
@@ -276,7 +276,9 @@ def test_a_hash_made_with_other_settings_is_renewed_once_and_the_history_says_so
     assert event.new["memory_cost"] == users._hasher.memory_cost
     assert "$argon2" not in str(event.new) and PASSWORD not in str(event.new)
     # The password changed meanwhile (the stored hash is no longer the one checked): kept.
-    assert not users.store_renewed_hash(db, viewer, old, older.hash(PASSWORD))
+    checked_before = User(id=viewer.id, username=viewer.username, role=viewer.role,
+                          password_hash=old)
+    assert not users.store_renewed_hash(db, checked_before, older.hash(PASSWORD))
     db.refresh(viewer)
     assert viewer.password_hash == renewed and len(_events(db, "user_password_rehash")) == 1
     # No usable hash (an imported account): nothing to renew.
