@@ -8,6 +8,11 @@ priority. Other groups (a database server started as a service of its own) are n
 niceness: against them a group gets its fair share, whatever its threads' niceness. A thread
 can lower its priority but, unprivileged, never raise it back, so the work goes to a pool of
 such threads instead of lowering the caller's.
+
+A queue worker is a process of its own, usually started by a supervisor in a session of its
+own (systemd starts each service so): there its niceness ranks it only against itself, and
+on a kernel that groups CPU time by session it competes with the web server's group as an
+equal. ``lower_group_priority`` lowers the weight of such a group too.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -28,6 +34,44 @@ def lower_thread_priority(niceness: int) -> None:
     thread = threading.get_native_id()  # on Linux, niceness belongs to each thread
     if os.getpriority(os.PRIO_PROCESS, thread) < niceness:
         os.setpriority(os.PRIO_PROCESS, thread, niceness)
+
+
+AUTOGROUP = Path("/proc/self/autogroup")
+AUTOGROUP_ENABLED = Path("/proc/sys/kernel/sched_autogroup_enabled")
+
+
+def group_niceness() -> int | None:
+    """The niceness of this process's CPU group (its session's autogroup), None without one."""
+    try:
+        if AUTOGROUP_ENABLED.read_text().strip() == "0":
+            return None
+        return int(AUTOGROUP.read_text().split()[-1])  # "/autogroup-85 nice 0"
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def lower_group_priority(niceness: int) -> bool:
+    """Lower this process's CPU group to ``niceness`` if the group is its own; say if it did.
+
+    Linux with autogroup shares CPU time between sessions first, and only then between the
+    threads of a session by their niceness. A process that leads its own session (a worker
+    started by systemd or supervisord, ``setsid``) is weighed against the web server's session
+    as an equal whatever its own niceness, unless its group's niceness is lowered as well. A
+    process in someone else's session (started from a shell, or by ``make run`` beside the
+    server) leaves that session's group alone: its own niceness already ranks it there. Never
+    raises a group's priority; does nothing without autogroup (under a systemd unit whose
+    cgroup has the CPU controller, its ``CPUWeight=`` is the knob).
+    """
+    if niceness <= 0 or not hasattr(os, "getsid") or os.getsid(0) != os.getpid():
+        return False
+    current = group_niceness()
+    if current is None or current >= niceness:
+        return False
+    try:
+        AUTOGROUP.write_text(str(niceness))
+    except OSError:
+        return False
+    return group_niceness() == niceness
 
 
 def thread_niceness() -> int:

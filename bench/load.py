@@ -512,11 +512,14 @@ def export_in_worker(url: str, env: dict, folder: Path, editor: str):
 
 
 def start_worker(env: dict, folder: Path):
-    """Start a queue worker; it lowers its own CPU priority (niceness 10, its default)."""
+    """Start a queue worker as a supervisor would: in a session of its own, like the server.
+
+    It lowers its own CPU priority, and its session's group's (niceness 10, its default).
+    """
     log = open(folder / "worker.log", "ab")  # noqa: SIM115 - closed with the worker
     proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "annotator"),
                              "worker", "--no-periodic"], env={**os.environ, **env},
-                            stdout=log, stderr=subprocess.STDOUT)
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     return proc, log
 
 

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
+import os
+import subprocess
+import sys
 import threading
 import time
 
 import pytest
 
-from annotator.priority import LowPriorityPool, lower_thread_priority, thread_niceness
+from annotator.priority import (
+    LowPriorityPool,
+    group_niceness,
+    lower_thread_priority,
+    thread_niceness,
+)
 
 
 def _lower(by: int) -> int:
@@ -93,3 +102,39 @@ def test_a_forked_worker_gets_threads_of_its_own():
     assert mine.recv() == _lower(3)
     child.join(30)
     assert child.exitcode == 0
+
+
+# A queue worker started by a supervisor leads a session of its own: its CPU group.
+
+_GROUP_PROBE = """
+import json, sys
+from annotator.priority import group_niceness, lower_group_priority
+before = group_niceness()
+lowered = lower_group_priority(int(sys.argv[1]))
+again = lower_group_priority(int(sys.argv[2]))
+print(json.dumps([before, lowered, again, group_niceness()]))
+"""
+
+
+def _probe_group(first: int, second: int, own_session: bool) -> list:
+    out = subprocess.run([sys.executable, "-c", _GROUP_PROBE, str(first), str(second)],
+                         capture_output=True, text=True, check=True, timeout=60,
+                         start_new_session=own_session)
+    return json.loads(out.stdout)
+
+
+def test_a_process_leading_its_own_session_lowers_its_groups_priority_and_never_raises_it():
+    if group_niceness() is None:  # a kernel without autogroup: nothing to lower
+        assert not os.environ.get("CI"), "CI's kernel groups CPU time by session"
+        assert _probe_group(10, 3, own_session=True) == [None, False, False, None]
+        return
+    before, lowered, again, after = _probe_group(10, 3, own_session=True)
+    assert (before, lowered) == (0, True)
+    assert (again, after) == (False, 10)  # asking for 3 afterwards would raise it: refused
+
+
+def test_a_process_in_someone_elses_session_leaves_that_sessions_group_alone():
+    ours = group_niceness()
+    before, lowered, again, after = _probe_group(10, 12, own_session=False)
+    assert (lowered, again) == (False, False)
+    assert before == after == ours == group_niceness()

@@ -59,10 +59,10 @@ class Workers:
     def __init__(self, env: dict, folder: Path):
         self.env, self.folder, self.procs = env, folder, []
 
-    def start(self, *args: str) -> subprocess.Popen:
+    def start(self, *args: str, own_session: bool = False) -> subprocess.Popen:
         log = open(self.folder / f"worker{len(self.procs)}.log", "wb")  # noqa: SIM115
         proc = subprocess.Popen([ANNOTATOR, "worker", *args], env=self.env, stdout=log,
-                                stderr=subprocess.STDOUT)
+                                stderr=subprocess.STDOUT, start_new_session=own_session)
         self.procs.append((proc, log))
         return proc
 
@@ -341,3 +341,28 @@ def test_a_worker_lowers_its_own_cpu_priority_below_the_web(workers):
     _wait_for(lambda: f"niceness {min(19, ours + 3)}" in workers.logs(),
               what="the second worker")
     assert _niceness(chosen.pid) == min(19, ours + 3)
+
+
+def _group_niceness(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/autogroup").read_text().split()[-1])  # "/autogroup-9 nice 0"
+
+
+@pytest.mark.parametrize("workers", ["sqlite"], indirect=True)
+def test_a_worker_in_a_session_of_its_own_lowers_its_cpu_group_too(workers):
+    """As systemd or supervisord start it: its session is a CPU group of its own (autogroup).
+
+    Niceness ranks threads only within their group; without this the worker's group would
+    get as much CPU as the web server's while it extracts a long paste (issue 19).
+    """
+    workers.env.pop("WORKER_NICE")
+    ours = os.nice(0)
+    shell = _group_niceness(os.getpid())
+    alone = workers.start("--no-periodic", own_session=True)
+    _wait_for(lambda: "CPU group at niceness" in workers.logs(), what="the worker to start")
+    assert f"its session's CPU group at niceness {min(19, ours + 10)}" in workers.logs()
+    assert _group_niceness(alone.pid) == min(19, ours + 10)
+    # Started from this session (as `make run` does), it leaves this session's group alone.
+    beside = workers.start("--no-periodic")
+    _wait_for(lambda: workers.logs().count("annotator worker: queue") == 2,
+              what="the second worker")
+    assert _group_niceness(beside.pid) == _group_niceness(os.getpid()) == shell

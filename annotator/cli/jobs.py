@@ -45,8 +45,14 @@ def worker(no_periodic: bool, threads: int, niceness: int) -> None:
     import logging
     import os
 
+    from annotator import priority
+
+    grouped = False
     if niceness:
         os.nice(niceness)  # before any thread starts: every task thread inherits it
+        # Started in a session of its own (by a supervisor), the worker is a CPU group of its
+        # own too: lower the group's weight, or it outbids the web server's group.
+        grouped = priority.lower_group_priority(os.nice(0))
 
     from annotator import config, tasks
 
@@ -58,7 +64,9 @@ def worker(no_periodic: bool, threads: int, niceness: int) -> None:
     tasks.load_task_modules()
     click.echo(f"annotator worker: queue {where}; {threads} thread(s); "
                f"scheduled tasks {'off' if no_periodic else 'on'}; "
-               f"niceness {os.nice(0)}", err=True)
+               f"niceness {os.nice(0)}"
+               + (f"; its session's CPU group at niceness {os.nice(0)}" if grouped else ""),
+               err=True)
     consumer = tasks.huey.create_consumer(workers=threads, periodic=not no_periodic,
                                           initial_delay=0.1, backoff=1.15, max_delay=1.0,
                                           check_worker_health=True)
