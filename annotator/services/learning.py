@@ -110,8 +110,14 @@ def retrain_desk(session: Session, actor: User | None,
             calibrated = train.recalibrate(trial, logits, labels)
             probs = [score.sigmoid(z) for z in score.logits_alone(texts, calibrated)]
             threshold_after = best_threshold(probs, labels)
-            settings.put(session, settings.PROPOSE_THRESHOLD, threshold_after)
+    # The weights (600 KB of JSON) are written first and alone: a transaction takes SQLite's
+    # write lock at its first write, and their encoding, done just before that statement,
+    # then runs before the lock is taken, not while every other writer waits (in a worker
+    # at low CPU priority, the 16 ms it takes can stretch to 150 ms under load; issue 19).
     settings.put(session, settings.SCORER_WEIGHTS, final)
+    session.flush()
+    if threshold_after is not None:
+        settings.put(session, settings.PROPOSE_THRESHOLD, threshold_after)
     report = RetrainReport(examples=len(rows), positives=sum(y for _, _, y in rows),
                            held_out=len(test_rows), ap_before=before, ap_after=after,
                            threshold_before=threshold_before, threshold_after=threshold_after)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 
 from annotator.db import session_scope
 from annotator.models import Article, Claim, User
@@ -72,6 +73,31 @@ def test_retraining_recalibrates_the_desks_threshold(engine, people, desk):
         assert settings.get(s, settings.SCORER_WEIGHTS)["recalibrated"]
         event = learning.last_retrain(s)
         assert event.new["threshold_after"] == report.threshold_after
+
+
+def test_retraining_writes_the_weights_first_so_they_are_encoded_before_the_write_lock(
+        engine, people, desk):
+    """A transaction takes SQLite's write lock at its first write (issue 19). The weights'
+    600 KB of JSON are encoded just before their own statement runs: if that statement came
+    after another write, the encoding would run while every other writer waits."""
+    writes = []
+
+    def seen(_conn, _cursor, statement, parameters, _context, _many):
+        if statement.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            writes.append((statement, repr(parameters)))
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with session_scope(engine) as s:  # its commit flushes what is left
+            report = learning.retrain_desk(s, s.get(User, people["admin"]))
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert report.threshold_after is not None  # the threshold is written too, afterwards
+    assert len(writes) >= 3  # the weights, the threshold, the event
+    first, parameters = writes[0]
+    assert "setting" in first.lower() and settings.SCORER_WEIGHTS in parameters
+    assert not any(settings.SCORER_WEIGHTS in p for _, p in writes[1:])
+    assert any(settings.PROPOSE_THRESHOLD in p for _, p in writes[1:])
 
 
 def test_sentences_held_back_by_the_budget_are_no_decision(engine, people):
