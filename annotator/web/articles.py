@@ -37,6 +37,13 @@ def index():
                                                cursor))
 
 
+@bp.route("/articles")
+@requires("read")
+def list_at_its_name():
+    """``/articles`` typed or bookmarked: the list is the home page (its query kept)."""
+    return redirect(url_for("articles.index", **request.args.to_dict(flat=False)), 302)
+
+
 @bp.route("/articles/new")
 @requires("import")
 def new():

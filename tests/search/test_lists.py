@@ -125,6 +125,13 @@ def test_the_articles_index_pages_and_counts(as_user, engine, people):
     assert 'rel="next"' in page and "Article 4" in page and "Article 2" not in page
 
 
+def test_the_articles_address_typed_by_hand_leads_to_the_list_with_its_query(as_user, people):
+    answer = as_user("editor").get("/articles?per_page=2&format=json")
+    assert answer.status_code == 302
+    assert answer.headers["Location"] in ("/?per_page=2&format=json", "/?format=json&per_page=2")
+    assert as_user("editor").get("/articles", follow_redirects=True).status_code == 200
+
+
 def test_the_api_article_list_has_a_cursor(as_user, engine, people):
     with session_scope(engine) as s:
         for i in range(3):
