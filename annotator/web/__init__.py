@@ -6,11 +6,9 @@ from flask import Flask, abort, current_app, g, redirect, request, session, url_
 from flask_login import current_user
 
 from annotator import review
-from annotator.db import get_session
 from annotator.extensions import login_manager
 from annotator.models import User
 from annotator.permissions import permission_of
-from annotator.services import users as user_service
 
 
 def blueprints() -> list:
@@ -60,13 +58,10 @@ def _load_user(user_id: str) -> User | None:
         uid = int(user_id)
     except ValueError:
         return None
-    from annotator.web.auth import session_is_live
+    from annotator.web.auth import live_session_user
 
     # Logout, deactivation, resets and the idle and absolute lifetimes end it on the server.
-    if not session_is_live(uid):
-        return None
-    # Read with the session just above: no second query.
-    user = user_service.user_or_none(get_session(), uid)
+    user = live_session_user(uid)  # read with its session row: one query
     if user is None or not user.active:
         return None
     # A password or role change since this session signed in ends it.

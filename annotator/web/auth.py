@@ -21,6 +21,7 @@ from flask_login import login_user, logout_user
 
 from annotator import review
 from annotator.db import engine_for, get_session, new_session, session_scope
+from annotator.models import User
 from annotator.permissions import requires
 from annotator.services import sessions, throttle, users
 
@@ -176,20 +177,21 @@ def logout():
     return redirect(url_for("auth.login"), 303)
 
 
-def session_is_live(user_id: int) -> bool:
-    """Tell whether this request's cookie names a live server-side session of the user.
+def live_session_user(user_id: int) -> User | None:
+    """Return the user if this request's cookie names a live server-side session of theirs.
 
-    Called by the user loader on every request. The session's last use is written at most
-    once a minute, always in a short transaction of its own: the user loader never writes
-    inside the request's transaction, which so takes no write lock before the view's first
-    write (issue 19).
+    Called by the user loader on every request: one query reads the session and its user.
+    The session's last use is written at most once a minute, always in a short transaction
+    of its own: the user loader never writes inside the request's transaction, which so
+    takes no write lock before the view's first write (issue 19).
     """
     db = get_session()
-    row = sessions.find(db, session.get("sid"), user_id,
-                        sessions.Lifetimes.from_config(current_app.config))
-    if row is None:
-        return False
+    found = sessions.find(db, session.get("sid"), user_id,
+                          sessions.Lifetimes.from_config(current_app.config))
+    if found is None:
+        return None
+    row, user = found
     if sessions.needs_touch(row):
         with session_scope(engine_for(current_app)) as writer:
             sessions.touch(writer, row.id)
-    return True
+    return user

@@ -308,6 +308,29 @@ def test_a_copied_cookie_stops_working_at_logout(app, as_user):
     assert thief.get("/queue").status_code == 302  # the login page
 
 
+def test_a_signed_in_request_reads_its_session_and_its_user_in_one_query(app, as_user,
+                                                                         engine, people):
+    """The user loader's one round trip: the user read with the session row is kept."""
+    from sqlalchemy import event
+
+    editor = as_user("editor")
+    editor.get("/queue")  # the session's last use is written (once a minute at most)
+    seen: list[str] = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.replace('"', "").split()))  # "user" on PostgreSQL
+
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        assert editor.get("/account").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+    sessions = [q for q in seen if "FROM loginsession" in q]
+    assert len(sessions) == 1 and "JOIN user ON" in sessions[0]
+    by_id = [q for q in seen if q.startswith("SELECT") and "FROM user WHERE user.id =" in q]
+    assert by_id == [], by_id  # not read a second time by the loader
+
+
 def test_deactivation_ends_sessions_and_reactivation_does_not_revive_them(app, as_user,
                                                                           engine, people):
     from annotator.db import session_scope
