@@ -256,3 +256,31 @@ def test_0020_stores_long_postgresql_values_with_lz4_and_downgrades(fresh_databa
     command.downgrade(migrate.alembic_config(url), "0019")
     assert set(columns().values()) == {("", "x")}
     engine.dispose()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_0021_lets_an_import_count_its_claims_at_its_end_and_downgrades(fresh_database, kind):
+    url = fresh_database(kind)
+    engine = get_engine(url)
+
+    def tally_function() -> str | None:
+        if kind == "sqlite":
+            return None
+        with engine.connect() as conn:
+            return conn.exec_driver_sql(
+                "SELECT prosrc FROM pg_proc WHERE proname = 'claimtally_trg' AND "
+                "pronamespace = current_schema()::regnamespace").scalar()
+
+    if kind == "postgresql":
+        assert "annotator.defer_tally" in tally_function()
+    engine.dispose()
+    command.downgrade(migrate.alembic_config(url), "0020")
+    if kind == "postgresql":
+        body = tally_function()
+        assert "annotator.defer_tally" not in body and "pg_advisory_xact_lock(7012012)" in body
+    engine.dispose()
+    migrate.upgrade(url)
+    assert migrate.current(url) == migrate.head(url) == "0021"
+    if kind == "postgresql":
+        assert "annotator.defer_tally" in tally_function()
+    engine.dispose()

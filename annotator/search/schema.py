@@ -130,6 +130,38 @@ PG_ROW_FUNCTIONS = [
 ]
 
 TALLY_LOCK = 7_012_012  # the advisory lock id of the claim tally (any fixed number)
+# A bulk insert of claims (an article's import) counts them once, at its end: the tally's
+# lock is then held from that statement to the commit, not while thousands of claims and
+# their search rows go in (from a worker at low CPU priority, while every reviewer's state
+# change waits for the lock). The trigger steps aside while this is on in the transaction.
+TALLY_DEFER_SETTING = "annotator.defer_tally"
+# A transaction that changes several claims' states touches several tally rows; two
+# such transactions could take them in opposite orders and deadlock. A transaction-wide
+# advisory lock, taken before the first tally row, makes them queue instead (SQLite
+# queues every writer anyway). Edits that change no state or verdict never take it.
+CLAIMTALLY_FUNCTION = (
+    "FUNCTION claimtally_trg() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "DECLARE old_key text[]; new_key text[]; BEGIN "
+    f"IF current_setting('{TALLY_DEFER_SETTING}', true) = 'on' THEN RETURN NULL; END IF; "
+    f"PERFORM pg_advisory_xact_lock({TALLY_LOCK}); "
+    "IF TG_OP <> 'INSERT' THEN old_key := ARRAY[OLD.state, coalesce(OLD.verdict, '')]; END IF; "
+    "IF TG_OP <> 'DELETE' THEN new_key := ARRAY[NEW.state, coalesce(NEW.verdict, '')]; END IF; "
+    "IF new_key IS NOT NULL AND (old_key IS NULL OR new_key < old_key) THEN "
+    "INSERT INTO claimtally(state, verdict, n) VALUES (new_key[1], new_key[2], 1) "
+    "ON CONFLICT (state, verdict) DO UPDATE SET n = claimtally.n + 1; new_key := NULL; END IF; "
+    "IF old_key IS NOT NULL THEN UPDATE claimtally SET n = n - 1 "
+    "WHERE state = old_key[1] AND verdict = old_key[2]; END IF; "
+    "IF new_key IS NOT NULL THEN INSERT INTO claimtally(state, verdict, n) "
+    "VALUES (new_key[1], new_key[2], 1) "
+    "ON CONFLICT (state, verdict) DO UPDATE SET n = claimtally.n + 1; END IF; "
+    "RETURN NULL; END $$")
+# The deferred count: the claims of the given articles (all of them new in the transaction).
+PG_TALLY_ADD = [
+    f"SELECT pg_advisory_xact_lock({TALLY_LOCK})",
+    "INSERT INTO claimtally(state, verdict, n) SELECT state, coalesce(verdict, ''), count(*) "
+    "FROM claim WHERE article_id = ANY(:ids) GROUP BY state, coalesce(verdict, '') "
+    "ORDER BY 1, 2 ON CONFLICT (state, verdict) DO UPDATE SET n = claimtally.n + EXCLUDED.n",
+]
 
 PG_CREATE = [
     "CREATE TABLE claim_search (claim_id integer PRIMARY KEY REFERENCES claim(id) "
@@ -150,24 +182,7 @@ PG_CREATE = [
     "RETURN NULL; END $$",
     "CREATE TRIGGER claim_search_article AFTER UPDATE OF title ON article FOR EACH ROW "
     "WHEN (OLD.title IS DISTINCT FROM NEW.title) EXECUTE FUNCTION claim_search_article_trg()",
-    # A transaction that changes several claims' states touches several tally rows; two
-    # such transactions could take them in opposite orders and deadlock. A transaction-wide
-    # advisory lock, taken before the first tally row, makes them queue instead (SQLite
-    # queues every writer anyway). Edits that change no state or verdict never take it.
-    "CREATE FUNCTION claimtally_trg() RETURNS trigger LANGUAGE plpgsql AS $$ "
-    "DECLARE old_key text[]; new_key text[]; BEGIN "
-    f"PERFORM pg_advisory_xact_lock({TALLY_LOCK}); "
-    "IF TG_OP <> 'INSERT' THEN old_key := ARRAY[OLD.state, coalesce(OLD.verdict, '')]; END IF; "
-    "IF TG_OP <> 'DELETE' THEN new_key := ARRAY[NEW.state, coalesce(NEW.verdict, '')]; END IF; "
-    "IF new_key IS NOT NULL AND (old_key IS NULL OR new_key < old_key) THEN "
-    "INSERT INTO claimtally(state, verdict, n) VALUES (new_key[1], new_key[2], 1) "
-    "ON CONFLICT (state, verdict) DO UPDATE SET n = claimtally.n + 1; new_key := NULL; END IF; "
-    "IF old_key IS NOT NULL THEN UPDATE claimtally SET n = n - 1 "
-    "WHERE state = old_key[1] AND verdict = old_key[2]; END IF; "
-    "IF new_key IS NOT NULL THEN INSERT INTO claimtally(state, verdict, n) "
-    "VALUES (new_key[1], new_key[2], 1) "
-    "ON CONFLICT (state, verdict) DO UPDATE SET n = claimtally.n + 1; END IF; "
-    "RETURN NULL; END $$",
+    f"CREATE {CLAIMTALLY_FUNCTION}",
     "CREATE TRIGGER claimtally_ins AFTER INSERT OR DELETE ON claim FOR EACH ROW "
     "EXECUTE FUNCTION claimtally_trg()",
     "CREATE TRIGGER claimtally_upd AFTER UPDATE OF state, verdict ON claim FOR EACH ROW "

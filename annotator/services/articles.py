@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from annotator import extract, review
 from annotator.models import Article, ArticleCreate, Claim, User, max_length
 from annotator.sanitize import is_safe_url
-from annotator.services import events, params, settings, webhooks
+from annotator.services import events, params, search, settings, webhooks
 from annotator.services.errors import Duplicate, Invalid, NotFound
 
 if TYPE_CHECKING:  # the page a fetch returns; fetching itself is not this module's job
@@ -149,6 +149,7 @@ def import_article(session: Session, actor: User, req: ImportRequest) -> Article
         published=published)
     session.add(article)
     session.flush()
+    search.defer_tally(session)  # counted once, at the end: the tally's lock held briefly
     proposed = [c for c in candidates if c.proposed]
     # The rest stay one click away: stored held back (their own state, never "dismissed":
     # nobody dismissed them), so `restore` proposes any of them (see below_budget_claims).
@@ -179,6 +180,7 @@ def import_article(session: Session, actor: User, req: ImportRequest) -> Article
     )
     session.flush()
     webhooks.article_event(session, article.id)  # issue 21: article.imported
+    search.count_deferred(session, [article.id])
     return article
 
 

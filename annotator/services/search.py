@@ -246,6 +246,30 @@ def index_bulk(session: Session, article_ids: list[int]) -> None:
         name=schema.DEFER_SETTING))
 
 
+def defer_tally(session: Session) -> None:
+    """Before inserting a new article's claims: on PostgreSQL, the tally's trigger steps aside.
+
+    Each claim would otherwise take the tally's desk-wide lock at once and hold it to the
+    commit, while the rest of the article goes in. Call ``count_deferred`` for the article
+    once its claims are in, as late in the transaction as may be.
+    """
+    if dialect_of(session) == "postgresql":
+        session.exec(text("SELECT set_config(:name, 'on', true)").bindparams(
+            name=schema.TALLY_DEFER_SETTING))
+
+
+def count_deferred(session: Session, article_ids: list[int]) -> None:
+    """Add these new articles' claims to the tally in one statement; the trigger is back on."""
+    if dialect_of(session) != "postgresql":
+        return
+    session.flush()  # the claims are in before they are counted
+    session.exec(text("SELECT set_config(:name, 'off', true)").bindparams(
+        name=schema.TALLY_DEFER_SETTING))
+    lock, add = schema.PG_TALLY_ADD
+    session.exec(text(lock))
+    session.exec(text(add).bindparams(ids=list(article_ids)))
+
+
 def reindex(session: Session) -> dict[str, int]:
     """Rebuild the search index and the tallies from the tables, in this transaction."""
     dialect = dialect_of(session)

@@ -184,3 +184,61 @@ def test_an_imported_export_is_searchable_with_its_mentions(engine, archive, peo
                            .join(Note, Note.id == Mention.note_id)
                            .where(Note.body.like("%quarry%"))).all()
     assert mentioned == ["reviewer2"]
+
+
+def _tally_lock_held_elsewhere(engine) -> bool:
+    """Ask from another connection whether some transaction holds the tally's lock."""
+    from annotator.search import schema
+
+    with engine.connect() as other:
+        return bool(other.execute(text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND ((classid::bigint << 32) | objid::bigint) = :key"),
+            {"key": schema.TALLY_LOCK}).scalar())
+
+
+def test_an_import_counts_its_claims_in_the_tally_at_its_end(engine, people, shared):
+    """Issue 19: the tally's desk-wide lock is not held while an import stores its claims.
+
+    On PostgreSQL the tally's trigger takes a lock every reviewer's state change needs; an
+    import took it at its first claim and held it while the rest went in, from a worker at
+    low CPU priority. Now its claims are counted by one statement at its end. The lock is
+    looked for, from another connection, just after the claims' INSERT.
+    """
+    from sqlalchemy import event
+
+    from annotator.services import articles
+
+    text_of = (shared / "articles" / "kazakh-conscriptions.txt").read_text(encoding="utf-8")
+    postgres = engine.dialect.name == "postgresql"
+    held_after_insert: list[bool] = []
+    looking = [False]
+
+    def look(conn, cursor, statement, parameters, context, executemany):
+        if postgres and not looking[0] and statement.lstrip().startswith("INSERT INTO claim "):
+            looking[0] = True  # the look's own statements are not looked at
+            try:
+                held_after_insert.append(_tally_lock_held_elsewhere(engine))
+            finally:
+                looking[0] = False
+
+    event.listen(engine, "after_cursor_execute", look)
+    try:
+        with session_scope(engine) as s:
+            article = articles.import_article(s, user(s, "editor"), articles.ImportRequest(
+                text=text_of, title="Conscriptions"))
+            made = s.exec(select(func.count()).where(Claim.article_id == article.id)).one()
+            if postgres:  # the count at the end holds it to the commit, as any state change
+                assert _tally_lock_held_elsewhere(engine)
+    finally:
+        event.remove(engine, "after_cursor_execute", look)
+    assert made > 10
+    assert tallies_match_a_recount(engine)
+    if postgres:
+        assert held_after_insert and not any(held_after_insert)
+    # The trigger is back on in a later transaction, and in the same one after the count.
+    with session_scope(engine) as s:
+        claim = s.exec(select(Claim).where(Claim.article_id == article.id)).first()
+        claim.state = "dismissed"
+        s.add(claim)
+    assert tallies_match_a_recount(engine)
