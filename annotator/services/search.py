@@ -231,8 +231,13 @@ def defer_bulk(session: Session) -> None:
     FTS5 triggers are cheap enough to stay on.
     """
     if dialect_of(session) == "postgresql":
-        session.exec(text("SELECT set_config(:name, 'on', true)").bindparams(
-            name=schema.DEFER_SETTING))
+        _set_local(session, schema.DEFER_SETTING, "on")
+
+
+def _set_local(session: Session, name: str, value: str) -> None:
+    """Set a PostgreSQL setting for the rest of this transaction (the triggers read it)."""
+    session.exec(text("SELECT set_config(:name, :value, true)").bindparams(name=name,
+                                                                          value=value))
 
 
 def index_bulk(session: Session, article_ids: list[int]) -> None:
@@ -242,8 +247,7 @@ def index_bulk(session: Session, article_ids: list[int]) -> None:
     for i in range(0, len(article_ids), 1000):
         session.exec(text(schema.pg_fill("c.article_id = ANY(:ids)")).bindparams(
             ids=article_ids[i:i + 1000]))
-    session.exec(text("SELECT set_config(:name, 'off', true)").bindparams(
-        name=schema.DEFER_SETTING))
+    _set_local(session, schema.DEFER_SETTING, "off")
 
 
 def defer_tally(session: Session) -> None:
@@ -254,8 +258,7 @@ def defer_tally(session: Session) -> None:
     once its claims are in, as late in the transaction as may be.
     """
     if dialect_of(session) == "postgresql":
-        session.exec(text("SELECT set_config(:name, 'on', true)").bindparams(
-            name=schema.TALLY_DEFER_SETTING))
+        _set_local(session, schema.TALLY_DEFER_SETTING, "on")
 
 
 def count_deferred(session: Session, article_ids: list[int]) -> None:
@@ -263,8 +266,7 @@ def count_deferred(session: Session, article_ids: list[int]) -> None:
     if dialect_of(session) != "postgresql":
         return
     session.flush()  # the claims are in before they are counted
-    session.exec(text("SELECT set_config(:name, 'off', true)").bindparams(
-        name=schema.TALLY_DEFER_SETTING))
+    _set_local(session, schema.TALLY_DEFER_SETTING, "off")
     lock, add = schema.PG_TALLY_ADD
     session.exec(text(lock))
     session.exec(text(add).bindparams(ids=list(article_ids)))
