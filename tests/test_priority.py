@@ -141,19 +141,29 @@ def test_a_process_in_someone_elses_session_leaves_that_sessions_group_alone():
     assert before == after == ours == group_niceness()
 
 
+@pytest.fixture
+def fake_proc(tmp_path, monkeypatch):
+    """Stand-ins for the kernel's autogroup files, for a process that leads its session."""
+    monkeypatch.setattr(priority, "AUTOGROUP_ENABLED", tmp_path / "enabled")
+    monkeypatch.setattr(priority, "AUTOGROUP", tmp_path / "autogroup")
+    monkeypatch.setattr(os, "getsid", lambda pid: os.getpid())
+
+    def make(enabled: str, autogroup: str | None) -> None:
+        (tmp_path / "enabled").write_text(enabled)
+        if autogroup is not None:  # None: a kernel built without it has no such file
+            (tmp_path / "autogroup").write_text(autogroup)
+
+    return make
+
+
 @pytest.mark.parametrize("enabled, autogroup", [
     ("0\n", "/autogroup-9 nice 0\n"),  # autogroup switched off
     ("1\n", ""),  # a sandbox whose /proc/PID/autogroup reads empty (CI's)
     ("1\n", None),  # a kernel built without it: no file
 ])
 def test_without_autogroup_there_is_no_group_to_lower_and_nothing_is_written(
-        tmp_path, monkeypatch, enabled, autogroup):
-    monkeypatch.setattr(priority, "AUTOGROUP_ENABLED", tmp_path / "enabled")
-    monkeypatch.setattr(priority, "AUTOGROUP", tmp_path / "autogroup")
-    (tmp_path / "enabled").write_text(enabled)
-    if autogroup is not None:
-        (tmp_path / "autogroup").write_text(autogroup)
-    monkeypatch.setattr(os, "getsid", lambda pid: os.getpid())  # as if it led its session
+        fake_proc, tmp_path, enabled, autogroup):
+    fake_proc(enabled, autogroup)
     assert group_niceness() is None
     assert lower_group_priority(10) is False
     assert (tmp_path / "autogroup").exists() is (autogroup is not None)
@@ -161,12 +171,8 @@ def test_without_autogroup_there_is_no_group_to_lower_and_nothing_is_written(
         assert (tmp_path / "autogroup").read_text() == autogroup  # left as it was
 
 
-def test_with_autogroup_a_session_leader_writes_its_groups_niceness(tmp_path, monkeypatch):
-    monkeypatch.setattr(priority, "AUTOGROUP_ENABLED", tmp_path / "enabled")
-    monkeypatch.setattr(priority, "AUTOGROUP", tmp_path / "autogroup")
-    (tmp_path / "enabled").write_text("1\n")
-    (tmp_path / "autogroup").write_text("/autogroup-9 nice 0\n")
-    monkeypatch.setattr(os, "getsid", lambda pid: os.getpid())
+def test_with_autogroup_a_session_leader_writes_its_groups_niceness(fake_proc, tmp_path):
+    fake_proc("1\n", "/autogroup-9 nice 0\n")
     assert group_niceness() == 0
     # The kernel's file takes a bare number; this stand-in then reads back as just that.
     assert lower_group_priority(10) is True
