@@ -40,11 +40,23 @@ AUTOGROUP = Path("/proc/self/autogroup")
 AUTOGROUP_ENABLED = Path("/proc/sys/kernel/sched_autogroup_enabled")
 
 
-def group_niceness() -> int | None:
-    """The niceness of this process's CPU group (its session's autogroup), None without one."""
+def autogroup_enabled() -> bool:
+    """The kernel gives each new session a CPU group of its own (Linux's autogroup)."""
     try:
-        if AUTOGROUP_ENABLED.read_text().strip() == "0":
-            return None
+        return AUTOGROUP_ENABLED.read_text().strip() == "1"
+    except OSError:  # a kernel built without it, or not Linux
+        return False
+
+
+def group_niceness() -> int | None:
+    """The niceness of this process's CPU group (its session's autogroup), None without one.
+
+    None too for a process in init's session that never started one of its own: it sits in
+    the root group, whose file reads empty, though a new session would get a group.
+    """
+    if not autogroup_enabled():
+        return None
+    try:
         return int(AUTOGROUP.read_text().split()[-1])  # "/autogroup-85 nice 0"
     except (OSError, ValueError, IndexError):
         return None
