@@ -105,11 +105,14 @@ def throttled_check(username: str, check: Callable[[], Any]) -> Any:
     address = request.remote_addr or ""
     limits = throttle.Limits.from_config(current_app.config)
     engine = engine_for(current_app)
+    db = get_session()
+    # A throttled account is refused on a read, before any lock is queued for. The read is
+    # the request's own (it has written nothing: no lock is held), so a refusal, which
+    # parallel guesses mostly get, costs one query and the page it answers with reads on
+    # in the same transaction, its user still loaded (issue 19).
+    throttle.refuse_if_throttled(db, username, address, limits)
     # Hold no transaction of this request's while counting in a short one of its own.
-    get_session().rollback()
-    # A throttled account is refused on a read, before any lock is queued for.
-    with session_scope(engine, write=False) as looking:
-        throttle.refuse_if_throttled(looking, username, address, limits)
+    db.rollback()
     deadline = time.monotonic() + TURN_WAIT_SECONDS
     place = None  # our place in the queue for a turn, once we have to wait
     try:

@@ -89,6 +89,40 @@ def test_the_password_change_form_is_throttled_like_sign_in(app, people):
     assert _login(app.test_client(), "viewer", address="127.0.0.1").status_code == 429
 
 
+def test_a_refused_guess_is_answered_from_the_requests_own_reads(app, people, engine):
+    """Twenty guesses at once are mostly refused (issue 19): a refusal reads the throttle in
+    the request's own transaction, on its one connection, and the page it answers with reads
+    on there, its user still loaded, not read again."""
+    from sqlalchemy import event
+
+    client = app.test_client()
+    login(client, "viewer")
+
+    def change():
+        return client.post("/account/password",
+                           data={"current": "not-my-password", "password": "a-newer-secret-9",
+                                 "confirm": "a-newer-secret-9"},
+                           environ_base={"REMOTE_ADDR": "127.0.0.1"})
+
+    while change().status_code != 429:
+        pass
+    seen: list[str] = []
+
+    def remember(conn, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.replace('"', "").split()))
+
+    event.listen(engine, "before_cursor_execute", remember)
+    event.listen(engine.pool, "checkout", lambda *_: seen.append("CHECKOUT"))
+    try:
+        assert change().status_code == 429
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+    assert seen.count("CHECKOUT") == 1
+    assert [q for q in seen if "FROM loginattempt" in q and q.startswith("SELECT")]
+    assert not [q for q in seen if "FROM user WHERE" in q and "JOIN" not in q]  # no reload
+    assert not [q for q in seen if not q.startswith("SELECT") and q != "CHECKOUT"]  # no write
+
+
 def test_a_right_current_password_changes_it(app, people):
     client = app.test_client()
     login(client, "viewer")
