@@ -130,10 +130,15 @@ def json_too_deep(data: bytes | str, limit: int = 64) -> bool:
     raw = data if isinstance(data, bytes | bytearray) else data.encode("utf-8", "replace")
     if raw.count(b"[") + raw.count(b"{") <= limit:
         return False
-    # Only brackets and quotes matter once the escapes (a backslash and the character after
-    # it) are gone; the rest is dropped in C first, so a 4 MB article pasted as JSON leaves
-    # a few kilobytes to count instead of 4 MB.
-    skeleton = _JSON_ESCAPE.sub(b"", raw).translate(None, _NOT_STRUCTURAL)
+    # Only brackets and quotes matter once the escapes are gone; the rest is dropped in C
+    # first, so a 4 MB article pasted as JSON leaves a few kilobytes to count instead of
+    # 4 MB. Escapes pair backslashes from the left, as ``replace`` scans: the escaped
+    # backslashes go first, then a backslash left before a quote escapes that quote. (Any
+    # other escaped character is a letter or digit, which the translation drops, or not
+    # JSON, which counts as it comes.) Two scans in C: a third of a regular expression's
+    # time on a 4 MB paste, with the interpreter lock held throughout either way.
+    skeleton = (raw.replace(b"\\\\", b"").replace(b'\\"', b"")
+                .translate(None, _NOT_STRUCTURAL))
     import numpy as np
 
     whole = np.frombuffer(skeleton, dtype=np.uint8)
@@ -155,7 +160,6 @@ def json_too_deep(data: bytes | str, limit: int = 64) -> bool:
     return False
 
 
-_JSON_ESCAPE = re.compile(rb"\\.", re.DOTALL)
 _NOT_STRUCTURAL = bytes(b for b in range(256) if b not in b'[]{}"')
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from annotator.sanitize import (
     MAX_INT,
@@ -134,6 +137,57 @@ def test_the_depth_check_reads_strings_and_escapes_across_its_chunks(prefix):
     # An escaped quote does not end the string: its brackets still do not count.
     assert not json_too_deep(b'["' + prefix + b'\\"' + b"[" * 500 + b'"]')
     assert json_too_deep(b"[" * (5 * 1024 * 1024))
+
+
+def _depth_by_hand(text: bytes) -> int:
+    """The deepest nesting, read one byte at a time: what the chunked check must agree with."""
+    depth = deepest = 0
+    in_string, i = False, 0
+    while i < len(text):
+        byte = text[i:i + 1]
+        if byte == b"\\" and text[i + 1:i + 2] in (b"\\", b'"'):
+            i += 2  # an escaped backslash or quote
+            continue
+        if byte == b'"':
+            in_string = not in_string
+        elif not in_string and byte in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif not in_string and byte in (b"]", b"}"):
+            depth -= 1
+        i += 1
+    return deepest
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b"[", b"]", b"{", b"}", b'"', b"\\", b"a", b"\\n", b":",
+                                 b"\\u005b"]), max_size=120),
+       st.integers(min_value=1, max_value=8))
+def test_the_depth_check_agrees_with_a_byte_by_byte_reading(parts, limit):
+    text = b"".join(parts)
+    assert json_too_deep(text, limit) == (_depth_by_hand(text) > limit)
+
+
+def _nesting(value) -> int:
+    if isinstance(value, list):
+        return 1 + max(map(_nesting, value), default=0)
+    if isinstance(value, dict):
+        return 1 + max(map(_nesting, value.values()), default=0)
+    return 0
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{}"\\/ab\n\u00e9'),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(alphabet='[]{}"\\a', max_size=4), inner, max_size=4),
+    max_leaves=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON_VALUES, st.integers(min_value=1, max_value=6), st.booleans())
+def test_the_depth_check_measures_real_json_as_a_parser_nests_it(value, limit, ascii_only):
+    text = json.dumps(value, ensure_ascii=ascii_only)
+    assert json_too_deep(text, limit) == (_nesting(value) > limit)
 
 
 def test_notes_rendered_at_once_on_many_threads_each_come_out_whole():
