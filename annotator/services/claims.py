@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from annotator import extract, review
@@ -108,8 +108,7 @@ def facts(session: Session, claim: Claim, sources: list[Source] | None = None,
     ``sources`` and ``history``: the claim's sources, and all its events oldest first, when
     the caller has just read them.
     """
-    count = (len(sources) if sources is not None else
-             session.exec(select(func.count()).where(Source.claim_id == claim.id)).one())
+    count = len(sources if sources is not None else events.claim_sources(session, claim.id))
     needs = True
     if claim.verdict:
         verdict = session.get(Verdict, claim.verdict)
@@ -156,20 +155,22 @@ def _require_edit(session: Session, claim: Claim, user: User) -> None:
 def _bump(session: Session, claim: Claim, expected: int, values: dict) -> None:
     """Write values only if the claim is still at the expected version, else refuse."""
     values = {**values, "version": expected + 1, "updated_at": utcnow()}
-    # No session synchronisation: the claim is refreshed just below, and scanning every
-    # loaded object per update would make a bulk assignment quadratic.
-    result = session.exec(
+    # The row comes back with the update (RETURNING) and refreshes the loaded claim, as the
+    # database stored it: one round trip, not an update and a read. No session
+    # synchronisation: scanning every loaded object per update would make a bulk
+    # assignment quadratic.
+    written = session.exec(
         update(Claim).where(Claim.id == claim.id, Claim.version == expected).values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+        .returning(Claim)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    ).first()
+    if written is None:
         session.refresh(claim)
         raise Conflict(
             "Someone else saved this claim while you were editing it. Nothing of yours was "
             "overwritten: compare the two versions and choose what to keep.",
             claim,
         )
-    session.refresh(claim)
 
 
 def _version(value) -> int:

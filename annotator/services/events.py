@@ -23,13 +23,50 @@ _SOURCE_COLUMNS = ("url", "title", "publisher", "published", "stance", "excerpt"
                    "archived_url")
 
 
+_SOURCES = "claim_sources_read"
+
+
+def claim_sources(session: Session, claim_id: int) -> list[Source]:
+    """Return the claim's sources in id order, read once per transaction while none change.
+
+    A write reads them for the history before and after it changes the claim, and for the
+    workflow's facts between: one query, not three, unless sources were added, removed or
+    written in between (a flush of any source, or any statement on the source table,
+    forgets them; so does a source added or deleted in the session and not yet flushed).
+    The objects are the session's own, so a change made to one in memory shows as it would
+    after a fresh read.
+    """
+    read = session.info.setdefault(_SOURCES, {})
+    pending = any(isinstance(o, Source) for o in (*session.new, *session.deleted))
+    if claim_id not in read or pending:
+        read[claim_id] = list(session.exec(select(Source).where(Source.claim_id == claim_id)
+                                           .order_by(Source.id)).all())
+    return read[claim_id]
+
+
+@sa_event.listens_for(OrmSession, "before_flush")
+def _sources_flushed(session, flush_context, instances) -> None:
+    if any(isinstance(o, Source) for o in (*session.new, *session.dirty, *session.deleted)):
+        session.info.pop(_SOURCES, None)
+
+
+@sa_event.listens_for(OrmSession, "do_orm_execute")
+def _sources_written(state) -> None:
+    # Any statement that may write (ORM or plain SQL) forgets them unless it is a claim's
+    # own update, which leaves the sources as they were.
+    if state.is_select:
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) != Claim.__tablename__:
+        state.session.info.pop(_SOURCES, None)
+
+
 def published_state(session: Session, claim_id: int) -> dict[str, Any] | None:
     """Return what an approval of the claim would publish, as comparable values."""
     claim = session.get(Claim, claim_id)
     if claim is None:
         return None
-    rows = session.exec(select(Source).where(Source.claim_id == claim_id)
-                        .order_by(Source.id)).all()
+    rows = claim_sources(session, claim_id)
     state: dict[str, Any] = {f: getattr(claim, f) for f in review.PUBLISHED_FIELDS
                              if f != "sources"}
     state["sources"] = tuple((s.id, *(getattr(s, c) for c in _SOURCE_COLUMNS)) for s in rows)
@@ -61,6 +98,7 @@ def changed_fields(before: dict | None, after: dict | None) -> list[str]:
 def _forget(session) -> None:
     # Another transaction may change the claim next: read it afresh then.
     session.info.pop(_SNAPSHOTS, None)
+    session.info.pop(_SOURCES, None)
 
 
 def record(

@@ -22,7 +22,10 @@ def claim_panel(session: Session, claim: Claim, me: User) -> dict:
     """Return what the panel shows of a claim to this person."""
     people = {u.id: u for u in session.exec(select(User)).all()}
     article = session.get(Article, claim.article_id)
-    blinded = claim.id in blind.hidden_claim_ids(session, me, [claim.id])
+    # Only an article under blind review hides verdicts (``blind.verdict_hidden``'s first
+    # condition), and it has just been read: no query for the others.
+    blinded = article.blind_review and claim.id in blind.hidden_claim_ids(session, me,
+                                                                          [claim.id])
     history = events.claim_history(session, claim.id)
     # The history is every event of the claim, oldest first: the authorship four eyes reads
     # and the newest event's id (for live updates) come from it, not from two more queries.
