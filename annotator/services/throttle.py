@@ -28,6 +28,7 @@ pending attempt older than ``STALE`` (its worker died) counts as a failure.
 
 from __future__ import annotations
 
+import math
 import unicodedata
 import zlib
 from dataclasses import dataclass
@@ -292,6 +293,65 @@ def succeed(session: Session, attempt_id: int, username: str, address: str, limi
                                             LoginAttempt.address == address,
                                             LoginAttempt.waiting.is_(False)))
     session.exec(delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
+
+
+# How long one server process answers a refusal from memory (never past its Retry-After).
+REMEMBER_SECONDS = 1.0
+
+
+class Refusals:
+    """The refusals one server process has just given, per account and address.
+
+    Twenty guesses at one account sent at once would each read the throttle (and most
+    queue for the account's lock) to be told what the first few were told. A refusal is
+    remembered for ``REMEMBER_SECONDS`` at most, and never past the wait it announced: the
+    database stays the one record, and a refusal given from memory is one the database gave
+    this process a moment ago. Kept in memory only, bounded (the oldest entries go first),
+    safe to share between threads for the dict operations it uses. ``clock``: seconds, as
+    ``time.monotonic`` gives them.
+    """
+
+    def __init__(self, clock, limit: int = 10_000):
+        self._clock, self._limit = clock, limit
+        # key -> (remembered until, the announced wait's end, the message)
+        self._until: dict[tuple[str, str], tuple[float, float, str]] = {}
+
+    @staticmethod
+    def key(username: str, address: str) -> tuple[str, str]:
+        """Return the memory's key: the account's bucket and the address, as stored."""
+        return _key(username), (address or "")[:64]
+
+    def remember(self, key: tuple[str, str], refusal: Throttled) -> None:
+        """Note a refusal the database has just given for this key."""
+        now = self._clock()
+        wait = float(refusal.detail or 0)
+        if wait <= 0 or getattr(refusal, "from_memory", False):
+            return  # one given from memory does not renew it: the database is asked again
+        if len(self._until) >= self._limit:
+            self._until = {k: v for k, v in self._until.items() if v[0] > now}
+            while len(self._until) >= self._limit:
+                self._until.pop(next(iter(self._until)))
+        self._until[key] = (now + min(REMEMBER_SECONDS, wait), now + wait, refusal.message)
+
+    def recall(self, key: tuple[str, str]) -> Throttled | None:
+        """Return the refusal given for this key a moment ago, if it still holds.
+
+        A new ``Throttled`` each time (threads raise their own), its Retry-After what is
+        left of the announced wait, at least a second.
+        """
+        found = self._until.get(key)
+        now = self._clock()
+        if found is None or found[0] <= now:
+            if found is not None:
+                self._until.pop(key, None)
+            return None
+        refusal = Throttled(found[2], max(1, math.ceil(found[1] - now)))
+        refusal.from_memory = True
+        return refusal
+
+    def forget(self, key: tuple[str, str]) -> None:
+        """Drop what is remembered for this key (a sign-in there has just succeeded)."""
+        self._until.pop(key, None)
 
 
 def _words(seconds: int) -> str:

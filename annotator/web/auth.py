@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -101,33 +103,39 @@ def throttled_check(username: str, check: Callable[[], Any]) -> Any:
     the account run as it has tries left, the attempt waits its turn (up to
     TURN_WAIT_SECONDS) with a place in the queue; once as many wait as may run, more are
     refused at once (429, one second), so parallel guesses never hold every server thread.
+
+    Within one server process, the attempts of one account from one address take that
+    first count one at a time, and a refusal the database gave one of them answers the
+    others for up to ``throttle.REMEMBER_SECONDS`` (issue 19): twenty guesses sent at once
+    cost a few reads and counts, not twenty each, while reviewers wait for the threads.
     """
     address = request.remote_addr or ""
     limits = throttle.Limits.from_config(current_app.config)
     engine = engine_for(current_app)
     db = get_session()
-    # A throttled account is refused on a read, before any lock is queued for. The read is
-    # the request's own (it has written nothing: no lock is held), so a refusal, which
-    # parallel guesses mostly get, costs one query and the page it answers with reads on
-    # in the same transaction, its user still loaded (issue 19).
-    throttle.refuse_if_throttled(db, username, address, limits)
-    # Hold no transaction of this request's while counting in a short one of its own.
-    db.rollback()
+    refusals, turns = _memory()
+    key = throttle.Refusals.key(username, address)
     deadline = time.monotonic() + TURN_WAIT_SECONDS
     place = None  # our place in the queue for a turn, once we have to wait
     try:
-        while True:
-            with session_scope(engine) as counter:
-                attempt = throttle.begin(counter, username, address, limits,
-                                         queued=place is not None)
-                if attempt is None and place is None:
-                    place = throttle.queue(counter, username, address, limits)
-                elif attempt is not None and place is not None:
-                    throttle.leave(counter, place)
-                    place = None
-            if attempt is not None:
-                break
-            _wait_for_turn(engine, username, address, limits, deadline)
+        try:
+            _refuse_from_memory(refusals, key)
+            with turns.turn(key, deadline - time.monotonic()):
+                _refuse_from_memory(refusals, key)  # given while this one waited its turn
+                # A throttled account is refused on a read, before any lock is queued for.
+                # The read is the request's own (it has written nothing: no lock is held),
+                # so the page a refusal answers with reads on in the same transaction, its
+                # user still loaded.
+                throttle.refuse_if_throttled(db, username, address, limits)
+                # Hold no transaction of this request's while counting in one of its own.
+                db.rollback()
+                attempt, place = _count(engine, username, address, limits, place)
+            while attempt is None:
+                _wait_for_turn(engine, username, address, limits, deadline)
+                attempt, place = _count(engine, username, address, limits, place)
+        except throttle.Throttled as exc:
+            refusals.remember(key, exc)
+            raise
     finally:
         if place is not None:  # refused, or the wait ended: give the place back
             with session_scope(engine) as counter:
@@ -149,7 +157,66 @@ def throttled_check(username: str, check: Callable[[], Any]) -> Any:
         with session_scope(engine) as counter:
             throttle.fail(counter, attempt)
         raise
+    refusals.forget(key)
     return result
+
+
+def _count(engine, username: str, address: str, limits: throttle.Limits,
+           place: int | None) -> tuple[int | None, int | None]:
+    """Count the attempt in a short transaction: (its id, or None to wait; our place)."""
+    with session_scope(engine) as counter:
+        attempt = throttle.begin(counter, username, address, limits, queued=place is not None)
+        if attempt is None and place is None:
+            place = throttle.queue(counter, username, address, limits)
+        elif attempt is not None and place is not None:
+            throttle.leave(counter, place)
+            place = None
+    return attempt, place
+
+
+def _refuse_from_memory(refusals: throttle.Refusals, key: tuple[str, str]) -> None:
+    refused = refusals.recall(key)
+    if refused is not None:
+        raise refused
+
+
+class _Turns:
+    """One thread at a time per key through a short section, within this process."""
+
+    def __init__(self):
+        self._guard = threading.Lock()
+        self._locks: dict[tuple[str, str], list] = {}  # key -> [lock, threads using it]
+
+    @contextmanager
+    def turn(self, key: tuple[str, str], timeout: float):
+        """Hold the key's turn; refuse as busy (one second) if it does not come in time."""
+        with self._guard:
+            entry = self._locks.setdefault(key, [threading.Lock(), 0])
+            entry[1] += 1
+        try:
+            if not entry[0].acquire(timeout=max(timeout, 0.0)):
+                raise throttle.Throttled(throttle.BUSY, 1)
+            try:
+                yield
+            finally:
+                entry[0].release()
+        finally:
+            with self._guard:
+                entry[1] -= 1
+                if not entry[1]:
+                    del self._locks[key]
+
+
+def _memory() -> tuple[throttle.Refusals, _Turns]:
+    """Return this app's (in this process) refusals memory and turns, made on first use."""
+    found = current_app.extensions.get(_MEMORY)
+    if found is None:
+        found = current_app.extensions.setdefault(
+            _MEMORY, (throttle.Refusals(time.monotonic), _Turns()))
+    return found
+
+
+_MEMORY = "annotator.sign_in_memory"
 
 
 def _wait_for_turn(engine, username: str, address: str, limits: throttle.Limits,

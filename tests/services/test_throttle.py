@@ -281,3 +281,51 @@ def test_a_place_left_by_a_dead_worker_expires(engine):
         _queue(engine, "ed", "10.0.0.1", long_ago)
     _queue(engine, "ed", "10.0.0.1")  # the old places no longer count
     assert _begin(engine, "ed", "10.0.0.1") is not None  # nor as failures
+
+
+# What one server process remembers of the refusals it gave (issue 19)
+
+def _refusals(limit: int = 10_000):
+    now = [50.0]
+    return throttle.Refusals(lambda: now[0], limit), now
+
+
+def test_a_refusal_is_remembered_for_a_second_at_most_and_never_past_its_wait():
+    memory, now = _refusals()
+    key = throttle.Refusals.key("ＲＥＶ１", "10.0.0.1")
+    assert key == throttle.Refusals.key("rev1", "10.0.0.1")  # every spelling, one bucket
+    memory.remember(key, throttle.Throttled("Wait 16 seconds and try again.", 16))
+    now[0] += 0.4
+    recalled = memory.recall(key)
+    assert recalled.message == "Wait 16 seconds and try again." and recalled.detail == 16
+    assert memory.recall(throttle.Refusals.key("rev1", "10.0.0.2")) is None  # another address
+    now[0] += throttle.REMEMBER_SECONDS
+    assert memory.recall(key) is None  # the database is asked again
+    memory.remember(key, throttle.Throttled(throttle.BUSY, 1))
+    now[0] += 0.5
+    assert memory.recall(key).detail == 1  # what is left of the wait, at least a second
+    memory.remember(key, throttle.Throttled("Not a wait.", 0))
+    assert memory.recall(key).message == throttle.BUSY  # a refusal with no wait is not kept
+
+
+def test_a_refusal_given_from_memory_does_not_renew_it():
+    memory, now = _refusals()
+    key = throttle.Refusals.key("rev1", "10.0.0.1")
+    memory.remember(key, throttle.Throttled(throttle.BUSY, 5))
+    for _ in range(10):
+        now[0] += throttle.REMEMBER_SECONDS / 4
+        again = memory.recall(key)
+        if again is None:
+            break
+        memory.remember(key, again)  # as the sign-in path does with every refusal it raises
+    assert again is None and now[0] <= 50.0 + throttle.REMEMBER_SECONDS + 0.3
+
+
+def test_the_memory_is_bounded_and_forgets_a_key_that_signed_in():
+    memory, now = _refusals(limit=3)
+    keys = [throttle.Refusals.key(f"user{i}", "10.0.0.1") for i in range(5)]
+    for key in keys:
+        memory.remember(key, throttle.Throttled(throttle.BUSY, 1))
+    assert [memory.recall(k) is not None for k in keys] == [False, False, True, True, True]
+    memory.forget(keys[-1])
+    assert memory.recall(keys[-1]) is None
