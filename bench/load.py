@@ -762,6 +762,10 @@ def report(args, stats: Stats, elapsed: float, lost: list, render: dict, bare: f
     locked = log_text.count("database is locked")
     tracebacks = log_text.count("Traceback")
     print(f"gunicorn log: {tracebacks} tracebacks, {locked} 'database is locked'")
+    # The log goes with the run's temporary folder: keep the first tracebacks in the report.
+    for found in re.findall(r"^.*Traceback.*(?:\n(?:\s.*|[A-Za-z_.]+(?:Error|Exception).*))+",
+                            log_text, flags=re.MULTILINE)[:3]:
+        print("  " + found.replace("\n", "\n  ")[-4000:])
     for name, r in render.items():
         print(f"server-side render, {name}: p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms "
               f"over {r['n']} renders ({r['bytes'] // 1024} KB)")
