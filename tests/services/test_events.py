@@ -10,19 +10,22 @@ from annotator.db import session_scope
 from annotator.models import Claim, Event, Source, User
 from annotator.services import articles, claims, events
 
-TEXT = "The minister said unemployment fell by a third last year. Officials declined to comment."
-
 
 @pytest.fixture
 def claim_id(engine, people):
+    """The machine's first proposal from an article, taken on by the reviewer, one source."""
+    body = ("The minister said unemployment fell by a third last year, to 4.1 percent. "
+            "Officials declined to comment on the figures on Friday.")
     with session_scope(engine) as s:
-        admin = s.get(User, people["admin"])
-        article = articles.import_article(s, admin, articles.ImportRequest(text=TEXT))
-        made = claims.create_claim(s, admin, article.id, 0, TEXT.index(".") + 1)
-        claims.transition(s, s.get(User, people["reviewer"]), made.id, "start")
-        claims.add_source(s, s.get(User, people["reviewer"]), made.id,
-                          {"url": "https://stats.example/a", "stance": "refutes"})
-        return made.id
+        reviewer = s.get(User, people["reviewer"])
+        article = articles.import_article(s, s.get(User, people["editor"]),
+                                          articles.ImportRequest(text=body))
+        first = articles.article_claims(s, article.id)[0].id
+        for step in ("accept", "start"):
+            claims.transition(s, reviewer, first, step)
+        claims.add_source(s, reviewer, first, {"url": "https://stats.example/a",
+                                               "stance": "refutes"})
+        return first
 
 
 def _source_reads(engine):
