@@ -29,6 +29,7 @@ pending attempt older than ``STALE`` (its worker died) counts as a failure.
 from __future__ import annotations
 
 import math
+import threading
 import unicodedata
 import zlib
 from dataclasses import dataclass
@@ -307,12 +308,13 @@ class Refusals:
     remembered for ``REMEMBER_SECONDS`` at most, and never past the wait it announced: the
     database stays the one record, and a refusal given from memory is one the database gave
     this process a moment ago. Kept in memory only, bounded (the oldest entries go first),
-    safe to share between threads for the dict operations it uses. ``clock``: seconds, as
+    shared by the process's threads (its changes take a lock). ``clock``: seconds, as
     ``time.monotonic`` gives them.
     """
 
     def __init__(self, clock, limit: int = 10_000):
         self._clock, self._limit = clock, limit
+        self._lock = threading.Lock()
         # key -> (remembered until, the announced wait's end, the message)
         self._until: dict[tuple[str, str], tuple[float, float, str]] = {}
 
@@ -327,11 +329,12 @@ class Refusals:
         wait = float(refusal.detail or 0)
         if wait <= 0 or getattr(refusal, "from_memory", False):
             return  # one given from memory does not renew it: the database is asked again
-        if len(self._until) >= self._limit:
-            self._until = {k: v for k, v in self._until.items() if v[0] > now}
-            while len(self._until) >= self._limit:
-                self._until.pop(next(iter(self._until)))
-        self._until[key] = (now + min(REMEMBER_SECONDS, wait), now + wait, refusal.message)
+        with self._lock:
+            if len(self._until) >= self._limit:
+                self._until = {k: v for k, v in self._until.items() if v[0] > now}
+                while len(self._until) >= self._limit:
+                    self._until.pop(next(iter(self._until)))
+            self._until[key] = (now + min(REMEMBER_SECONDS, wait), now + wait, refusal.message)
 
     def recall(self, key: tuple[str, str]) -> Throttled | None:
         """Return the refusal given for this key a moment ago, if it still holds.
@@ -343,7 +346,8 @@ class Refusals:
         now = self._clock()
         if found is None or found[0] <= now:
             if found is not None:
-                self._until.pop(key, None)
+                with self._lock:
+                    self._until.pop(key, None)
             return None
         refusal = Throttled(found[2], max(1, math.ceil(found[1] - now)))
         refusal.from_memory = True
@@ -351,7 +355,8 @@ class Refusals:
 
     def forget(self, key: tuple[str, str]) -> None:
         """Drop what is remembered for this key (a sign-in there has just succeeded)."""
-        self._until.pop(key, None)
+        with self._lock:
+            self._until.pop(key, None)
 
 
 def _words(seconds: int) -> str:
