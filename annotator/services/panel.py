@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from annotator import review
-from annotator.models import Article, Claim, Note, Source, User, Verdict
+from annotator.models import Article, Claim, Note, User, Verdict
 from annotator.services import blind, events, evidence, spans
 from annotator.services import claims as claim_service
 from annotator.services import rewrite as rewrite_service  # issue 20
@@ -32,8 +32,7 @@ def claim_panel(session: Session, claim: Claim, me: User) -> dict:
     recorded = [event for event, _ in history]
     if blinded:
         history = [(blind.redacted_event(e), actor) for e, actor in history]
-    sources = session.exec(select(Source).where(Source.claim_id == claim.id)
-                           .order_by(Source.id)).all()
+    sources = events.claim_sources(session, claim.id)
     # Read before the facts, whose look-up of the claim's verdict it then answers.
     verdicts = session.exec(select(Verdict).order_by(Verdict.position)).all()
     # One read of the workflow facts serves editing, the actions and their reasons.
