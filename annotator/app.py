@@ -39,7 +39,7 @@ def build(overrides: dict | None = None) -> Flask:
         instance_path=str(settings.instance_path()),
     )
     app.config.update(settings.load(overrides))
-    # JSON bodies nested deeper than a document needs are refused before parsing (a 400).
+    # JSON bodies nested deeper than a document needs are refused as they are read (a 400).
     from annotator.web.limits import DepthLimitedJSON, refuse_nul_bytes
 
     app.json = DepthLimitedJSON(app)

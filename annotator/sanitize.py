@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+from typing import Any
 from urllib.parse import urlsplit
 
 import bleach
@@ -119,68 +120,31 @@ def is_plain_text(value: str, *, limit: int | None = None) -> bool:
                                                                or len(value) <= limit)
 
 
-def json_too_deep(data: bytes | str, limit: int = 64) -> bool:
-    """Tell whether a JSON text nests arrays/objects deeper than ``limit`` (without parsing).
+def json_nests_deeper(value: Any, limit: int = 64, text: bytes | str | None = None) -> bool:
+    """Tell whether a parsed JSON value nests arrays/objects deeper than ``limit``.
 
-    Parsing a deeply nested document recurses once per level, so it is checked first, in
-    time linear in the text and stopping at the first chunk that goes too deep (issue 19: a
-    5 MB body of brackets is refused in milliseconds). Brackets inside strings do not count;
-    unbalanced ones count as they come (a parser may recurse into them before it fails).
+    Checked after parsing, level by level (no recursion): Python's JSON parser already stops
+    a document nested past its recursion limit with a RecursionError after reading about a
+    thousand brackets, so a 5 MB body of brackets costs milliseconds before any of this
+    runs, and a flat one (an article pasted as ``{"text": ...}``) is one object to look at
+    instead of 4 MB of bytes to scan (issue 19: 16 ms of a paste's request, with the
+    interpreter lock held, were the old byte scan). ``text``, the document as it came, lets
+    a wide one with few brackets (a long list of numbers) skip the walk: it cannot nest
+    deeper than it has opening brackets.
     """
-    raw = data if isinstance(data, bytes | bytearray) else data.encode("utf-8", "replace")
-    if raw.count(b"[") + raw.count(b"{") <= limit:
-        return False
-    # Only brackets and quotes matter once the escapes are gone; the rest is dropped in C
-    # first, so a 4 MB article pasted as JSON leaves a few kilobytes to count instead of
-    # 4 MB. Escapes pair backslashes from the left, as ``replace`` scans: the escaped
-    # backslashes go first, then a backslash left before a quote escapes that quote. (Any
-    # other escaped character is a letter or digit, which the translation drops, or not
-    # JSON, which counts as it comes.) Two scans in C: about two thirds of a regular
-    # expression's time on a 4 MB paste, with the interpreter lock held either way.
-    skeleton = (raw.replace(b"\\\\", b"").replace(b'\\"', b"")
-                .translate(None, _NOT_STRUCTURAL))
-    import numpy as np
-
-    whole = np.frombuffer(skeleton, dtype=np.uint8)
-    depth, in_string = 0, 0  # carried from chunk to chunk
-    start, size = 0, 1 << 14
-    while start < len(whole):
-        chunk = whole[start:start + size]
-        start, size = start + len(chunk), min(size * 4, 1 << 20)
-        quotes = chunk == 0x22
-        steps = _BRACKET_STEPS[chunk]
-        if in_string or quotes.any():
-            inside = (np.cumsum(quotes, dtype=np.int32) + in_string) & 1
-            in_string = int(inside[-1])
-            steps[inside.astype(bool)] = 0
-        levels = np.cumsum(steps, dtype=np.int32) + depth
-        if levels.max() > limit:
+    if text is not None:
+        opening = (b"[", b"{") if isinstance(text, bytes | bytearray) else ("[", "{")
+        if text.count(opening[0]) + text.count(opening[1]) <= limit:
+            return False
+    level = [value] if isinstance(value, list | dict) else []
+    depth = 0
+    while level:
+        depth += 1
+        if depth > limit:
             return True
-        depth = int(levels[-1])
+        below: list = []
+        for node in level:
+            items = node.values() if isinstance(node, dict) else node
+            below.extend([item for item in items if isinstance(item, list | dict)])
+        level = below
     return False
-
-
-_NOT_STRUCTURAL = bytes(b for b in range(256) if b not in b'[]{}"')
-
-
-def _bracket_steps():
-    import numpy as np
-
-    steps = np.zeros(256, dtype=np.int8)
-    steps[[0x5B, 0x7B]] = 1
-    steps[[0x5D, 0x7D]] = -1
-    return steps
-
-
-class _LazySteps:
-    """The +1/-1 table of bracket bytes, built on first use (numpy loads only then)."""
-
-    table = None
-
-    def __getitem__(self, chunk):
-        if _LazySteps.table is None:
-            _LazySteps.table = _bracket_steps()
-        return _LazySteps.table[chunk]
-
-
-_BRACKET_STEPS = _LazySteps()

@@ -14,7 +14,7 @@ from annotator.sanitize import (
     bounded_int,
     is_plain_text,
     is_safe_url,
-    json_too_deep,
+    json_nests_deeper,
     render_markdown,
 )
 
@@ -84,10 +84,14 @@ def test_plain_text_has_no_nul_and_fits_its_limit():
     assert not is_plain_text(5)
 
 
-def test_deep_json_is_caught_before_parsing():
-    assert not json_too_deep('{"a": [1, {"b": "[[[[[[["}]}', limit=4)
-    assert json_too_deep("[" * 100 + "]" * 100, limit=64)
-    assert json_too_deep(b"[" * 65, limit=64)
+def test_deep_json_is_measured_on_what_was_parsed():
+    text = '{"a": [1, {"b": "[[[[[[["}]}'
+    assert not json_nests_deeper(json.loads(text), limit=4, text=text)
+    assert not json_nests_deeper(json.loads(text), limit=3)
+    assert json_nests_deeper(json.loads(text), limit=2)
+    deep = "[" * 100 + "]" * 100
+    assert json_nests_deeper(json.loads(deep), limit=64, text=deep)
+    assert json_nests_deeper(json.loads(deep), limit=64, text=deep.encode())
 
 
 # The one URL validator, bounded numbers and JSON depth (issue 10)
@@ -119,53 +123,30 @@ def test_bounded_int_takes_only_plain_numbers_in_range():
     assert bounded_int("0", low=1) is None
 
 
-def test_json_depth_is_checked_without_parsing():
-    from annotator.sanitize import json_too_deep
-    assert json_too_deep("[" * 100_000)
-    assert json_too_deep("[" * 65 + "]" * 65)
-    assert not json_too_deep("[" * 64 + "]" * 64)
-    assert not json_too_deep('{"a": "[[[[[[[[[[[[[[[[[[[["}', limit=2)
+def test_json_depth_is_counted_level_by_level_at_the_limit():
+    for text, too_deep in [("[" * 65 + "]" * 65, True), ("[" * 64 + "]" * 64, False),
+                           ('{"a": "[[[[[[[[[[[[[[[[[[[["}', False),
+                           ('[[], [[]], {"x": [{"y": []}]}]', True)]:
+        for given_text in (None, text, text.encode()):
+            assert json_nests_deeper(json.loads(text), 64 if len(text) > 100 else 4,
+                                     given_text) == too_deep, (text, given_text)
+    assert not json_nests_deeper(json.loads('[[], [[]], {"x": [{"y": []}]}]'), 5)
+    # Scalars and empty containers: nothing, or one level.
+    assert not json_nests_deeper("[[[[", 1) and not json_nests_deeper(None, 0)
+    assert json_nests_deeper([], 0) and not json_nests_deeper([], 1)
 
 
-@pytest.mark.parametrize("prefix", [b"", b"x" * 16383, b"x" * 16384, b"x" * 70001])
-def test_the_depth_check_reads_strings_and_escapes_across_its_chunks(prefix):
-    from annotator.sanitize import json_too_deep
-
-    text = b'{"k": "' + prefix + b'\\\\", "s": "' + b"[" * 200 + b'\\"[[", "l": '
-    assert not json_too_deep(text + b"[" * 60 + b"]" * 60 + b"}")
-    assert json_too_deep(text + b"[" * 64 + b"]" * 64 + b"}")
-    # An escaped quote does not end the string: its brackets still do not count.
-    assert not json_too_deep(b'["' + prefix + b'\\"' + b"[" * 500 + b'"]')
-    assert json_too_deep(b"[" * (5 * 1024 * 1024))
-
-
-def _depth_by_hand(text: bytes) -> int:
-    """The deepest nesting, read one byte at a time: what the chunked check must agree with."""
-    depth = deepest = 0
-    in_string, i = False, 0
-    while i < len(text):
-        byte = text[i:i + 1]
-        if byte == b"\\" and text[i + 1:i + 2] in (b"\\", b'"'):
-            i += 2  # an escaped backslash or quote
-            continue
-        if byte == b'"':
-            in_string = not in_string
-        elif not in_string and byte in (b"[", b"{"):
-            depth += 1
-            deepest = max(deepest, depth)
-        elif not in_string and byte in (b"]", b"}"):
-            depth -= 1
-        i += 1
-    return deepest
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from([b"[", b"]", b"{", b"}", b'"', b"\\", b"a", b"\\n", b":",
-                                 b"\\u005b"]), max_size=120),
-       st.integers(min_value=1, max_value=8))
-def test_the_depth_check_agrees_with_a_byte_by_byte_reading(parts, limit):
-    text = b"".join(parts)
-    assert json_too_deep(text, limit) == (_depth_by_hand(text) > limit)
+def test_a_wide_document_with_few_brackets_skips_the_walk_but_not_a_deep_one():
+    wide = [0] * 100_000
+    text = json.dumps(wide)
+    assert not json_nests_deeper(wide, 64, text)
+    # The count is only a shortcut: with more opening brackets than the limit the value
+    # itself is measured, however the text spells it.
+    assert not json_nests_deeper([[]] * 100, 64, json.dumps([[]] * 100))
+    nested: list = []
+    for _ in range(70):
+        nested = [nested]
+    assert json_nests_deeper(nested, 64, json.dumps(nested))
 
 
 def _nesting(value) -> int:
@@ -184,10 +165,13 @@ _JSON_VALUES = st.recursive(
 
 
 @settings(max_examples=300, deadline=None)
-@given(_JSON_VALUES, st.integers(min_value=1, max_value=6), st.booleans())
+@given(_JSON_VALUES, st.integers(min_value=0, max_value=6), st.booleans())
 def test_the_depth_check_measures_real_json_as_a_parser_nests_it(value, limit, ascii_only):
     text = json.dumps(value, ensure_ascii=ascii_only)
-    assert json_too_deep(text, limit) == (_nesting(value) > limit)
+    expected = _nesting(value) > limit
+    assert json_nests_deeper(json.loads(text), limit) == expected
+    assert json_nests_deeper(json.loads(text), limit, text) == expected
+    assert json_nests_deeper(json.loads(text), limit, text.encode()) == expected
 
 
 def test_notes_rendered_at_once_on_many_threads_each_come_out_whole():

@@ -51,3 +51,17 @@ def _touch(token) -> None:
     with session_scope(engine_for(current_app)) as session:
         users.touch_token(session, token.id)
 
+
+
+def json_object(ask: str = "Send a JSON object with Content-Type: application/json.") -> dict:
+    """Return the request's JSON object, or answer 400: `ask` for what is no JSON object, the
+    reason for JSON that cannot be read (say, nested deeper than the desk reads)."""
+    data = None
+    if request.is_json:
+        try:
+            data = current_app.json.loads(request.get_data(cache=True))
+        except ValueError as exc:  # not JSON, not UTF-8, or refused by web.limits
+            abort(400, description=f"The body cannot be read as JSON: {exc} {ask}")
+    if not isinstance(data, dict):
+        abort(400, description=ask)
+    return data

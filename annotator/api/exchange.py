@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, g, jsonify, request, stream_with_context
+from flask import Response, current_app, g, jsonify, request, stream_with_context
 
-from annotator.api.blueprint import bp
+from annotator.api.blueprint import bp, json_object
 from annotator.api.openapi import openapi_document
 from annotator.db import engine_for, get_session
 from annotator.exports.claimreview import dumps, single_claimreview
@@ -43,9 +43,7 @@ def claimreview(claim_id: int):
 @requires("import")
 def import_export():
     """Load a native JSON export (the request body) in one transaction."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        abort(400, description="Send an annotator export with Content-Type: application/json.")
+    data = json_object("Send an annotator export with Content-Type: application/json.")
     db = get_session()
     report = import_json(db, data, actor=g.user)
     db.commit()

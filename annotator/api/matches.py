@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, g, jsonify, request
 
-from annotator.api.blueprint import bp
+from annotator.api.blueprint import bp, json_object
 from annotator.db import get_session
 from annotator.permissions import requires
 from annotator.services import claims as claim_service
@@ -53,9 +53,7 @@ def claim_matches(claim_id: int):
 @requires("review")
 def reject_match(claim_id: int):
     """Mark one match "not the same claim": hidden from this claim from then on."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        abort(400, description="Send a JSON object with Content-Type: application/json.")
+    data = json_object()
     kind, ref = data.get("kind"), data.get("ref")
     if not isinstance(kind, str) or isinstance(ref, bool) or not isinstance(ref, (int, str)):
         abort(400, description='Send {"kind": "desk" or "external", "ref": <its id>}.')

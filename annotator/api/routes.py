@@ -10,7 +10,7 @@ from flask import abort, current_app, g, jsonify, request, url_for
 from sqlmodel import SQLModel
 
 from annotator import review
-from annotator.api.blueprint import bp
+from annotator.api.blueprint import bp, json_object
 from annotator.db import engine_for, get_session
 from annotator.models import (
     ArticleCreate,
@@ -28,10 +28,7 @@ from annotator.services.queries import MAX_PER_PAGE, PER_PAGE
 
 
 def _body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        abort(400, description="Send a JSON object with Content-Type: application/json.")
-    return data
+    return json_object()
 
 
 def _strings(data: dict, shape: type[SQLModel]) -> dict:

@@ -1,4 +1,5 @@
-"""Request-level limits: JSON bodies too deeply nested are refused before they are parsed."""
+"""Request-level limits: JSON bodies nested too deeply, or holding what no text may hold, are
+refused where they are read."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import re
 
 from flask.json.provider import DefaultJSONProvider
 
-from annotator.sanitize import json_too_deep
+from annotator.sanitize import json_nests_deeper
 
 MAX_JSON_DEPTH = 64
 
@@ -15,16 +16,19 @@ class DepthLimitedJSON(DefaultJSONProvider):
     """Parse JSON like Flask does, but refuse nesting deeper than ``MAX_JSON_DEPTH``.
 
     A refused body is a ValueError, which ``request.get_json`` turns into a 400 (or None
-    with ``silent=True``): never a RecursionError and a 500.
+    with ``silent=True``): never a RecursionError and a 500. The parser itself stops a
+    document nested past Python's recursion limit within its first thousand brackets; one
+    that parses is then measured level by level (``sanitize.json_nests_deeper``).
     """
 
     def loads(self, s, **kwargs):
-        if json_too_deep(s, MAX_JSON_DEPTH):
-            raise ValueError(f"The JSON nests deeper than {MAX_JSON_DEPTH} levels.")
+        too_deep = f"The JSON nests deeper than {MAX_JSON_DEPTH} levels."
         try:
             found = super().loads(s, **kwargs)
-        except RecursionError:
-            raise ValueError("The JSON nests too deeply.") from None
+        except RecursionError:  # the parser stops some thousand levels down
+            raise ValueError(too_deep) from None
+        if json_nests_deeper(found, MAX_JSON_DEPTH, s):
+            raise ValueError(too_deep)
         # A lone surrogate (\ud800 alone) is no text any field may hold, and PostgreSQL and
         # UTF-8 writers refuse it later: refuse it here, where the request is read.
         # Looked for in the bytes as they came: no decoding of a 4 MB paste a second time.

@@ -279,16 +279,36 @@ def test_a_nul_byte_is_refused_before_it_reaches_the_database(as_user, app, peop
     assert api.status_code == 400
 
 
-def test_a_deeply_nested_json_body_gets_a_400(app, people):
+@pytest.mark.parametrize("body", [
+    "[" * 100_000,  # unbalanced: the parser stops some thousand levels down
+    "[" * (5 * 1024 * 1024),
+    '{"text": "x", "title": ' + "[" * 65 + "]" * 65 + "}",  # parses, one level too deep
+    '{"a": ' * 2000 + "1" + "}" * 2000,
+])
+def test_a_deeply_nested_json_body_gets_a_400(app, people, body):
     from annotator.db import session_scope
     from annotator.models import User
     from annotator.services import users
     with session_scope(get_engine(app.config["DATABASE_URL"])) as s:
         _, token = users.create_token(s, s.get(User, people["editor"]))
-    response = app.test_client().post("/api/v1/articles", data="[" * 100_000,
+    response = app.test_client().post("/api/v1/articles", data=body,
                                       headers={"Authorization": f"Bearer {token}",
                                                "Content-Type": "application/json"})
     assert response.status_code == 400
+    assert "nests deeper than 64 levels" in response.get_data(as_text=True)
+
+
+def test_json_nested_to_the_limit_is_read(app, people):
+    from annotator.db import session_scope
+    from annotator.models import User
+    from annotator.services import users
+    with session_scope(get_engine(app.config["DATABASE_URL"])) as s:
+        _, token = users.create_token(s, s.get(User, people["editor"]))
+    deep = "[" * 63 + "]" * 63  # in an object: 64 levels
+    response = app.test_client().post(
+        "/api/v1/articles", data='{"text": "The mayor said 40 buses run.", "x": ' + deep + "}",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    assert "nests deeper" not in response.get_data(as_text=True)
 
 
 # Sessions end on the server
