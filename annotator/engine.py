@@ -21,6 +21,7 @@ from pathlib import Path
 import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
 
 # Long enough that a burst of reviewers queues instead of failing with "database is locked".
@@ -40,9 +41,19 @@ def get_engine(url: str) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    engine = create_engine(url, pool_size=5, max_overflow=10)
     _configure_postgresql(engine)
     return engine
+
+
+# A pooled PostgreSQL connection back in the pool for longer than this is checked (an empty
+# query) before it is handed out again; one returned more recently is not. SQLAlchemy's
+# pool_pre_ping checks every checkout: a write and the page drawn after its commit check out
+# twice, so two of a save's 26 round trips were pings of a connection used a millisecond
+# before, and each round trip gives up the interpreter lock and waits to win it back behind
+# the server's other threads (issue 19). A server restart or a dropped idle connection
+# leaves a connection unused for longer than this, so it is still caught before use.
+PING_AFTER_IDLE_SECONDS = 1.0
 
 
 def _configure_postgresql(engine: Engine) -> None:
@@ -53,6 +64,26 @@ def _configure_postgresql(engine: Engine) -> None:
         from psycopg.types.json import set_json_loads
 
         set_json_loads(orjson.loads, dbapi_conn)
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn, record):
+        if record is not None:
+            record.info[_RETURNED_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn, record, _proxy):
+        returned = record.info.get(_RETURNED_AT)
+        if returned is not None and time.monotonic() - returned < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:
+            # The pool drops this connection and hands out a fresh one (PoolEvents.checkout).
+            record.info.pop(_RETURNED_AT, None)
+            raise DisconnectionError(f"a pooled connection was dead: {exc}") from exc
+
+
+_RETURNED_AT = "annotator.returned_at"
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -184,3 +184,51 @@ def test_a_thread_already_writing_does_not_queue_behind_itself(tmp_path, monkeyp
 
 def test_postgresql_has_no_writers_queue(engine):
     assert (writer_turns(engine) is None) == (engine.dialect.name == "postgresql")
+
+
+# Pooled PostgreSQL connections are checked only after being idle (issue 19)
+
+def _backend_pid(engine) -> int:
+    with engine.connect() as connection:
+        return connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+
+
+def _terminate(url: str, pid: int) -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    killer = create_engine(url, poolclass=NullPool)
+    with killer.connect() as connection:
+        assert connection.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})").scalar()
+    killer.dispose()
+
+
+def test_a_dead_pooled_postgresql_connection_is_replaced_once_it_has_been_idle(
+        fresh_database, monkeypatch):
+    url = fresh_database("postgresql", revision=None)
+    engine = get_engine(url)
+    first = _backend_pid(engine)
+    _terminate(url, first)
+    # Back in the pool "longer than the threshold" (0 s): checked, found dead, replaced.
+    monkeypatch.setattr(engine_module, "PING_AFTER_IDLE_SECONDS", 0.0)
+    second = _backend_pid(engine)
+    assert second != first
+    engine.dispose()
+
+
+def test_a_postgresql_connection_returned_a_moment_ago_is_not_pinged_again(
+        fresh_database, monkeypatch):
+    url = fresh_database("postgresql", revision=None)
+    engine = get_engine(url)
+    pings = []
+    real_ping = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda conn: pings.append(1) or real_ping(conn))
+    monkeypatch.setattr(engine_module, "PING_AFTER_IDLE_SECONDS", 3600.0)
+    first = _backend_pid(engine)  # a new connection: checked once
+    assert _backend_pid(engine) == first and _backend_pid(engine) == first
+    assert len(pings) == 1
+    # The check is what catches a dead one: unchecked, a killed connection fails in use.
+    _terminate(url, first)
+    with pytest.raises(OperationalError):
+        _backend_pid(engine)
+    engine.dispose()
