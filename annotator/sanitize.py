@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+from itertools import chain
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -136,15 +137,28 @@ def json_nests_deeper(value: Any, limit: int = 64, text: bytes | str | None = No
         opening = (b"[", b"{") if isinstance(text, bytes | bytearray) else ("[", "{")
         if text.count(opening[0]) + text.count(opening[1]) <= limit:
             return False
-    level = [value] if isinstance(value, list | dict) else []
-    depth = 0
-    while level:
+    if not isinstance(value, list | dict):
+        return False
+    depth = 1  # the containers of `lists` and `dicts` are this deep, and not empty
+    lists = [value] if isinstance(value, list) else []
+    dicts = [] if lists else [value]
+    while depth <= limit:
+        # One level down, in C where it can be: a 5 MB array of 1.7 million empty arrays is
+        # looked through in about 40 ms (a loop per node took 440 ms, as long as parsing it).
+        below = chain(chain.from_iterable(lists), chain.from_iterable(map(dict.values, dicts)))
+        lists, dicts, deeper = [], [], False
+        for item in below:
+            if isinstance(item, list):
+                deeper = True
+                if item:
+                    lists.append(item)
+            elif isinstance(item, dict):
+                deeper = True
+                if item:
+                    dicts.append(item)
+        if not deeper:
+            return False
         depth += 1
-        if depth > limit:
-            return True
-        below: list = []
-        for node in level:
-            items = node.values() if isinstance(node, dict) else node
-            below.extend([item for item in items if isinstance(item, list | dict)])
-        level = below
-    return False
+        if not (lists or dicts):
+            return depth > limit
+    return True
