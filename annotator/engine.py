@@ -49,7 +49,7 @@ def get_engine(url: str) -> Engine:
 # A pooled PostgreSQL connection back in the pool for longer than this is checked (an empty
 # query) before it is handed out again; one returned more recently is not. SQLAlchemy's
 # pool_pre_ping checks every checkout: a write and the page drawn after its commit check out
-# twice, so two of a save's 26 round trips were pings of a connection used a millisecond
+# twice, so two of a save's 25 round trips were pings of a connection used a millisecond
 # before, and each round trip gives up the interpreter lock and waits to win it back behind
 # the server's other threads (issue 19). A server restart or a dropped idle connection
 # leaves a connection unused for longer than this, so it is still caught before use.

@@ -52,7 +52,6 @@ def _touch(token) -> None:
         users.touch_token(session, token.id)
 
 
-
 def json_object(ask: str = "Send a JSON object with Content-Type: application/json.") -> dict:
     """Return the request's JSON object, or answer 400: `ask` for what is no JSON object, the
     reason for JSON that cannot be read (say, nested deeper than the desk reads)."""
