@@ -60,7 +60,8 @@ def json_object(ask: str = "Send a JSON object with Content-Type: application/js
         try:
             data = current_app.json.loads(request.get_data(cache=True))
         except ValueError as exc:  # not JSON, not UTF-8, or refused by web.limits
-            abort(400, description=f"The body cannot be read as JSON: {exc} {ask}")
+            reason = str(exc).rstrip(".")
+            abort(400, description=f"The body cannot be read as JSON: {reason}. {ask}")
     if not isinstance(data, dict):
         abort(400, description=ask)
     return data

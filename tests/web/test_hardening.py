@@ -295,7 +295,9 @@ def test_a_deeply_nested_json_body_gets_a_400(app, people, body):
                                       headers={"Authorization": f"Bearer {token}",
                                                "Content-Type": "application/json"})
     assert response.status_code == 400
-    assert "nests deeper than 64 levels" in response.get_data(as_text=True)
+    assert response.get_json()["detail"] == (
+        "The body cannot be read as JSON: The JSON nests deeper than 64 levels. "
+        "Send a JSON object with Content-Type: application/json.")
 
 
 def test_json_nested_to_the_limit_is_read(app, people):
